@@ -1,0 +1,127 @@
+"""The paradigm protocol: a config dataclass, presets, model names, ``run`` and ``figures``.
+
+A paradigm module defines a subclass of :class:`Paradigm` and exposes one instance as
+``PARADIGM``; :mod:`spikesim.paradigms` finds it by name. The CLI calls, in order::
+
+    cfg = paradigm.make_config(preset, overrides)      # --preset, --set key=value
+    models = paradigm.resolve_models(model_arg)         # --model a,b | all | (default)
+    result = paradigm.run(cfg, models, progress=True)   # -> spikesim.Result with metrics
+    paths = paradigm.figures(result, out_dir)           # PNG files
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+
+class ConfigError(ValueError):
+    """A preset, model name or --set override that the paradigm does not accept."""
+
+
+def _coerce(field_name: str, type_hint: Any, text: Any) -> Any:
+    """Convert a --set value (a string) to the type of the config field."""
+    if not isinstance(text, str):
+        return text
+    origin = typing.get_origin(type_hint)
+    try:
+        if type_hint is bool:
+            low = text.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if type_hint is int:
+            return int(text)
+        if type_hint is float:
+            return float(text)
+        if type_hint is str:
+            return text
+        if origin in (list, tuple) or type_hint in (list, tuple):
+            value = json.loads(text) if text.strip().startswith("[") else [s for s in text.split(",") if s]
+            args = typing.get_args(type_hint)
+            if args and args[0] in (int, float, str):
+                value = [args[0](v) for v in value]
+            return tuple(value) if (origin is tuple or type_hint is tuple) else list(value)
+        if origin is typing.Union or str(origin) == "types.UnionType":
+            for arg in typing.get_args(type_hint):
+                if arg is type(None):
+                    if text.lower() in ("none", "null"):
+                        return None
+                    continue
+                try:
+                    return _coerce(field_name, arg, text)
+                except ConfigError:
+                    continue
+            raise ValueError(text)
+        return json.loads(text)
+    except (ValueError, json.JSONDecodeError):
+        raise ConfigError(f"--set {field_name}={text!r}: cannot convert to {type_hint}") from None
+
+
+class Paradigm:
+    """Base class for task paradigms (see the module docstring for the protocol)."""
+
+    name: str = ""
+    description: str = ""
+    Config: type = object               # a dataclass whose defaults are the quick preset
+    presets: Mapping[str, Mapping[str, Any]] = {"quick": {}}
+    models: Sequence[str] = ()          # accepted --model names
+    default_models: Sequence[str] = ()  # what runs without --model (default: models[:1])
+
+    # -- configuration ------------------------------------------------------------------------
+    def make_config(self, preset: str = "quick", overrides: Mapping[str, Any] | None = None):
+        if preset not in self.presets:
+            raise ConfigError(f"paradigm {self.name!r} has no preset {preset!r}; presets: {sorted(self.presets)}")
+        hints = typing.get_type_hints(self.Config)
+        fields = {f.name for f in dataclasses.fields(self.Config)}
+        values: dict[str, Any] = dict(self.presets[preset])
+        for key, text in (overrides or {}).items():
+            if key not in fields:
+                raise ConfigError(f"paradigm {self.name!r} has no config key {key!r}; keys: {sorted(fields)}")
+            values[key] = _coerce(key, hints.get(key, str), text)
+        cfg = self.Config(**values)
+        self.validate(cfg)
+        return cfg
+
+    def validate(self, cfg) -> None:
+        """Raise ConfigError for impossible values; subclasses extend."""
+
+    def resolve_models(self, arg: str | Sequence[str] | None = None) -> list[str]:
+        if arg is None or arg == "" or arg == []:
+            return list(self.default_models or self.models[:1])
+        names = arg.split(",") if isinstance(arg, str) else list(arg)
+        if names == ["all"]:
+            return list(self.models)
+        unknown = [m for m in names if m not in self.models]
+        if unknown:
+            raise ConfigError(f"paradigm {self.name!r} has no model {unknown[0]!r}; models: {list(self.models)}")
+        return names
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, cfg, models: Sequence[str], progress: bool = True):
+        """Run the paradigm and return a :class:`spikesim.Result` with ``metrics`` filled in."""
+        raise NotImplementedError
+
+    def figures(self, result, out_dir: str | Path) -> list[Path]:
+        """Write the paradigm's PNG figures for ``result`` into ``out_dir``; return their paths."""
+        return []
+
+    def summary(self, result) -> list[tuple[str, str]]:
+        """Rows (metric, value) for the summary table printed at the end of a run."""
+        rows: list[tuple[str, str]] = []
+
+        def walk(prefix: str, tree: Mapping[str, Any]):
+            for k, v in tree.items():
+                key = f"{prefix}{k}"
+                if isinstance(v, Mapping):
+                    walk(key + "/", v)
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    rows.append((key, f"{v:.4g}"))
+                elif isinstance(v, str):
+                    rows.append((key, v))
+        walk("", result.metrics)
+        return rows
