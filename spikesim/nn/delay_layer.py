@@ -1,0 +1,248 @@
+"""Heterogeneous-delay spiking layer (HD-SNN), Grimaldi & Perrinet (2023), "Learning heterogeneous
+delays in a layer of spiking neurons for fast motion detection", Biol. Cybern.
+doi:10.1007/s00422-023-00975-8.
+
+Each output neuron (class ``c`` at position ``(x, y)``) sums binary ON/OFF input events
+``A(p, t, x, y)`` through synapses with weights over a grid of delays and positions::
+
+    B(c, t, x, y) = beta_c + sum_{p, d, i, j} K(c, p, d, i, j) A(p, t - (K_T - 1 - d), x + i - K_X//2, y + j - K_Y//2)
+
+i.e. a causal 3-D convolution (kernel index ``d = K_T - 1`` is delay 0, index 0 the longest
+delay ``K_T - 1`` ms). The ON/OFF symmetry ("complex cell") takes
+``logit = max(B[A], B[A with the two polarities swapped])``. Training (the authors' code) is a
+softmax cross-entropy per voxel against the current motion class (``loss="bce"`` gives the
+paper text's sigmoid + binary cross-entropy instead); the probability is
+``Pr(c | t, x, y) = softmax_c(logit)`` (or ``sigmoid(logit)``). Output spikes are
+``logit >= theta`` with ``theta`` set so that neurons fire about ``rate_hz`` (1 Hz) on average.
+
+Cone mask (code: ``create_mask``): with ``tau_d = d / (K_T - 1)``, ``x_i, y_j`` on
+``linspace(-1, 1, K + 2)[1:-1]`` and ``r = sqrt(x^2 + y^2)``::
+
+    M(d, i, j) = ((cos(pi r) + 1) / 2 * [r < 1]) ** (1 / exponent) * exp(-r^2 / (2 (v_max (1 - tau_d) + r_0)^2))
+
+and before every forward pass ``K <- clamp(K, -M max|K|, +M max|K|)`` (a projection, no grad).
+
+Tensors: input ``(B, 2, T, X, Y)`` (channel 0 = OFF, 1 = ON), output logits ``(B, C, T, X, Y)``.
+``forward(A, state)`` returns ``(logits, state)`` where ``state`` is the last ``K_T - 1`` input
+frames, so a long stream can be processed in chunks with the same result.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def cone_mask(kernel: tuple[int, int, int], exponent: float = 4.0, r_0: float = 0.05, v_max: float = 2.5) -> torch.Tensor:
+    """The cone-shaped mask ``M (K_T, K_X, K_Y)`` of the authors' code (module docstring)."""
+    kt, kx, ky = _check_kernel(kernel)
+    tau = torch.linspace(0, 1, kt, dtype=torch.float64) if kt > 1 else torch.ones(1, dtype=torch.float64)
+    x = torch.linspace(-1, 1, kx + 2, dtype=torch.float64)[1:-1]
+    y = torch.linspace(-1, 1, ky + 2, dtype=torch.float64)[1:-1]
+    r = torch.sqrt(x[:, None] ** 2 + y[None, :] ** 2)
+    aperture = ((torch.cos(math.pi * r) + 1) / 2 * (r < 1)) ** (1.0 / exponent)
+    width = v_max * (1 - tau) + r_0
+    cone = torch.exp(-r[None] ** 2 / (2 * width[:, None, None] ** 2))
+    return (aperture[None] * cone).float()
+
+
+def _check_kernel(kernel):
+    if len(kernel) != 3 or any(int(k) != k or k < 1 for k in kernel):
+        raise ValueError(f"kernel must be three positive integers (K_T, K_X, K_Y); got {kernel}")
+    if kernel[1] % 2 == 0 or kernel[2] % 2 == 0:
+        raise ValueError(f"kernel spatial sizes must be odd (centred); got {kernel}")
+    return int(kernel[0]), int(kernel[1]), int(kernel[2])
+
+
+def causal_conv3d(a: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
+                  history: torch.Tensor | None = None) -> torch.Tensor:
+    """Causal in time, 'same' in space: left-pad ``K_T - 1`` frames (zeros, or ``history``),
+    pad ``K//2`` in space, cross-correlate. ``a`` is ``(B, C_in, T, X, Y)``."""
+    kt, kx, ky = weight.shape[2:]
+    if history is None:
+        a = F.pad(a, (ky // 2, ky // 2, kx // 2, kx // 2, kt - 1, 0))
+    else:
+        a = torch.cat([history.to(a.dtype), a], dim=2)
+        a = F.pad(a, (ky // 2, ky // 2, kx // 2, kx // 2, 0, 0))
+    return F.conv3d(a, weight, bias)
+
+
+class HeterogeneousDelayLayer(nn.Module):
+    """One layer of ``n_classes`` motion-selective neurons per position with a dense weight per
+    (polarity, delay, dx, dy) synapse (see the module docstring for the equations)."""
+
+    def __init__(self, n_classes: int = 36, kernel: tuple[int, int, int] = (21, 17, 17), n_pol: int = 2,
+                 use_mask: bool = True, symmetric: bool = True, bias: bool = True, weight_init: float = 0.01,
+                 weight_init_center: float = 4.0, mask_exponent: float = 4.0, mask_r0: float = 0.05,
+                 mask_v_max: float = 2.5, seed: int | None = None):
+        super().__init__()
+        if n_classes < 1:
+            raise ValueError(f"n_classes must be >= 1; got {n_classes}")
+        if n_pol not in (1, 2):
+            raise ValueError(f"n_pol must be 1 or 2; got {n_pol}")
+        if symmetric and n_pol != 2:
+            raise ValueError("symmetric=True (ON/OFF max) needs n_pol=2")
+        self.kernel = _check_kernel(kernel)
+        self.n_classes, self.n_pol = n_classes, n_pol
+        self.use_mask, self.symmetric = use_mask, symmetric
+        self.register_buffer("mask", cone_mask(self.kernel, mask_exponent, mask_r0, mask_v_max))
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
+        w = weight_init * torch.randn((n_classes, n_pol) + self.kernel, generator=gen)
+        if use_mask:
+            w = w * self.mask
+        kt, kx, ky = self.kernel
+        if n_pol == 2:
+            w[:, 1, kt - 1, kx // 2, ky // 2] = weight_init_center   # ON at delay 0, centre
+            w[:, 0, kt - 1, kx // 2, ky // 2] = -weight_init_center  # OFF
+        self.weight = nn.Parameter(w)
+        if bias:
+            bound = 1.0 / math.sqrt(n_pol * kt * kx * ky)
+            self.bias = nn.Parameter((torch.rand(n_classes, generator=gen) * 2 - 1) * bound)
+        else:
+            self.register_parameter("bias", None)
+
+    @torch.no_grad()
+    def project_(self) -> None:
+        """The mask projection ``K <- clamp(K, -M max|K|, M max|K|)`` (called before every forward)."""
+        if self.use_mask:
+            bound = self.mask * self.weight.abs().max()
+            self.weight.copy_(torch.maximum(torch.minimum(self.weight, bound), -bound))
+
+    def forward(self, a: torch.Tensor, state: torch.Tensor | None = None):
+        """``a`` (B, n_pol, T, X, Y) binary events -> ``(logits (B, C, T, X, Y), state)``."""
+        if a.dim() != 5 or a.shape[1] != self.n_pol:
+            raise ValueError(f"input must have shape (B, {self.n_pol}, T, X, Y); got {tuple(a.shape)}")
+        self.project_()
+        a = a.to(self.weight.dtype)
+        z = causal_conv3d(a, self.weight, self.bias, state)
+        if self.symmetric:
+            zf = causal_conv3d(a.flip(1), self.weight, self.bias, None if state is None else state.flip(1))
+            z = torch.maximum(z, zf)
+        kt = self.kernel[0]
+        full = a if state is None else torch.cat([state.to(a.dtype), a], dim=2)
+        if full.shape[2] < kt - 1:
+            full = F.pad(full, (0, 0, 0, 0, kt - 1 - full.shape[2], 0))
+        new_state = full[:, :, full.shape[2] - (kt - 1):].detach()
+        return z, new_state
+
+    # -- readouts -----------------------------------------------------------------------------
+    def probabilities(self, logits: torch.Tensor, loss: str = "ce") -> torch.Tensor:
+        """``softmax`` over classes (``loss="ce"``) or ``sigmoid`` (``"bce"``)."""
+        return torch.softmax(logits, dim=1) if loss == "ce" else torch.sigmoid(logits)
+
+    @staticmethod
+    def spike_threshold(logits: torch.Tensor, rate_hz: float = 1.0, dt_ms: float = 1.0) -> float:
+        """Threshold on the logits so that the neurons fire ``rate_hz`` on average (paper §2.3)."""
+        p = rate_hz * dt_ms * 1e-3
+        if not 0 < p < 1:
+            raise ValueError(f"rate_hz * dt_ms must give a spike probability in (0, 1); got {p}")
+        flat = logits.detach().flatten().float()
+        k = max(1, int(round(p * flat.numel())))
+        return float(torch.topk(flat, k).values[-1])
+
+    @staticmethod
+    def spikes(logits: torch.Tensor, threshold: float) -> torch.Tensor:
+        """Binary output spikes ``logit >= threshold`` (B, C, T, X, Y)."""
+        return logits >= threshold
+
+    # -- lowering -----------------------------------------------------------------------------
+    def lower(self) -> "LoweredDelayLayer":
+        """The event-driven form: non-zero synapses per input polarity (see
+        :class:`LoweredDelayLayer`), with the ON/OFF max as a second, polarity-swapped set."""
+        w = self.weight.detach().cpu().numpy().astype(np.float64)
+        if self.use_mask:
+            bound = self.mask.cpu().numpy() * np.abs(w).max()
+            w = np.clip(w, -bound, bound)
+        sets = [w, w[:, ::-1]] if self.symmetric else [w]
+        b = np.zeros(self.n_classes) if self.bias is None else self.bias.detach().cpu().numpy().astype(np.float64)
+        return LoweredDelayLayer.from_dense(sets, b)
+
+
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = "ce") -> torch.Tensor:
+    """Per-voxel loss: ``labels`` (B, T) of the global motion, broadcast over (X, Y).
+    ``"ce"``: softmax cross-entropy (the authors' code); ``"bce"``: sigmoid + binary CE against
+    one-hot targets (the paper's text)."""
+    if labels.dim() != 2 or labels.shape != logits.shape[:1] + logits.shape[2:3]:
+        raise ValueError(f"labels must have shape (B, T) = {tuple(logits.shape[:1] + logits.shape[2:3])}; "
+                         f"got {tuple(labels.shape)}")
+    target = labels[:, :, None, None].expand(-1, -1, logits.shape[3], logits.shape[4])
+    if loss == "ce":
+        return F.cross_entropy(logits, target)
+    if loss == "bce":
+        onehot = F.one_hot(target, logits.shape[1]).permute(0, 4, 1, 2, 3).to(logits.dtype)
+        return F.binary_cross_entropy_with_logits(logits, onehot)
+    raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
+
+
+@dataclass
+class LoweredDelayLayer:
+    """Sparse synapses of a delay layer for event-driven inference.
+
+    For each input polarity ``p``, the synapses ``indptr[p]:indptr[p+1]`` give output channel
+    ``channel`` (set * C + class), delay in steps ``delay = K_T - 1 - d``, spatial offsets
+    ``(dx, dy)`` (target = source - offset) and weight. An input event scatters each weight into
+    a ring buffer slot ``(t + delay) mod K_T`` over (channel, x, y); the output at step ``t`` is
+    the max over sets of the slot read at ``t`` plus the class bias.
+    """
+
+    indptr: np.ndarray
+    channel: np.ndarray
+    delay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    n_classes: int
+    n_sets: int
+    n_slots: int
+
+    @classmethod
+    def from_dense(cls, sets, bias):
+        w0 = sets[0]
+        c, n_pol, kt, kx, ky = w0.shape
+        rows = {k: [] for k in ("channel", "delay", "dx", "dy", "weight")}
+        indptr = [0]
+        for p in range(n_pol):
+            for s, w in enumerate(sets):
+                ci, di, ii, ji = np.nonzero(w[:, p])
+                rows["channel"].append(s * c + ci)
+                rows["delay"].append(kt - 1 - di)
+                rows["dx"].append(ii - kx // 2)
+                rows["dy"].append(ji - ky // 2)
+                rows["weight"].append(w[ci, p, di, ii, ji])
+            indptr.append(indptr[-1] + sum(len(a) for a in rows["weight"][p * len(sets):]))
+        cat = {k: np.concatenate(v) for k, v in rows.items()}
+        return cls(indptr=np.asarray(indptr, dtype=np.int64), channel=cat["channel"].astype(np.int32),
+                   delay=cat["delay"].astype(np.int32), dx=cat["dx"].astype(np.int32),
+                   dy=cat["dy"].astype(np.int32), weight=cat["weight"].astype(np.float64),
+                   bias=np.asarray(bias, dtype=np.float64), n_classes=c, n_sets=len(sets), n_slots=kt)
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.indptr[-1])
+
+    def run(self, events: np.ndarray, n_t: int, n_x: int, n_y: int, backend: str = "numba"):
+        """Event-driven evidence ``(C, T, X, Y)`` and the synaptic-operation count for one
+        ``(2, T, X, Y)`` binary event tensor. ``backend``: ``"numba"`` or ``"reference"``."""
+        ev = np.asarray(events)
+        if ev.ndim != 4 or ev.shape[0] != len(self.indptr) - 1:
+            raise ValueError(f"events must have shape ({len(self.indptr) - 1}, T, X, Y); got {ev.shape}")
+        p, t, x, y = np.nonzero(ev[:, :n_t])
+        order = np.argsort(t, kind="stable")
+        args = (t[order].astype(np.int64), p[order].astype(np.int64), x[order].astype(np.int64),
+                y[order].astype(np.int64), self.indptr, self.channel, self.delay, self.dx, self.dy, self.weight,
+                self.bias, self.n_classes, self.n_sets, self.n_slots, n_t, n_x, n_y)
+        if backend == "numba":
+            from spikesim.backends.numba_cpu.delay_scatter import delay_scatter
+        elif backend == "reference":
+            from spikesim.backends.reference.delay_scatter import delay_scatter
+        else:
+            raise ValueError(f"backend must be 'numba' or 'reference'; got {backend!r}")
+        return delay_scatter(*args)
+
+
+__all__ = ["HeterogeneousDelayLayer", "LoweredDelayLayer", "cone_mask", "causal_conv3d", "classification_loss"]
