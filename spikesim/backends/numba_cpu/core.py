@@ -1,0 +1,151 @@
+"""Numba CPU driver of the event-driven core: the whole time loop in one compiled function.
+
+Schedule of one step n (documented once, shared by every backend; see spikesim.core.network):
+inputs (ring-buffer slot n, constant and time-array currents) -> state update -> threshold ->
+spike propagation (enqueue w into slot (n + delay) of the target's ring) -> reset -> monitors.
+Per-neuron maths comes from :mod:`spikesim.neurons` (compiled here with ``njit(inline="always")``),
+the Poisson draws from :mod:`spikesim.rng.counter`. The loop returns to Python only when the
+requested steps are done, the spike buffer might overflow in the next step, or a state
+variable became NaN/inf.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from spikesim.backends.scalar import compile_scalar
+from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
+                                STATUS_NONFINITE)
+from spikesim.neurons.izhikevich import izhikevich_reset, izhikevich_update
+from spikesim.neurons.lif import lif_update
+from spikesim.rng.counter import counter_uniform, splitmix64
+
+_inline = njit(inline="always", cache=True)
+_splitmix64 = compile_scalar(splitmix64, _inline)
+_uniform = compile_scalar(counter_uniform, _inline, splitmix64=_splitmix64)
+_izh_update = compile_scalar(izhikevich_update, _inline)
+_izh_reset = compile_scalar(izhikevich_reset, _inline)
+_lif_update = compile_scalar(lif_update, _inline)
+
+
+@njit(cache=True, nogil=True)
+def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
+              I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
+              rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
+              spike_list, current, dt):
+    """Advance from global step ``step0`` up to ``step1``; returns (status, next_step)."""
+    n_pops = pop_kind.size
+    N = state.shape[1]
+    n_slots = ring.shape[1]
+    n_rings = ring.shape[0]
+    seed_u = np.uint64(seed)
+    cap = spk_step.size
+    for step in range(step0, step1):
+        if counters[C_SPIKES] + N > cap:
+            return STATUS_BUFFER_FULL, step
+        slot = step % n_slots
+        # ---- inputs --------------------------------------------------------------------
+        for i in range(N):
+            current[i] = I_const[i]
+        if I_time.shape[1] > 0:
+            for c in range(I_time.shape[1]):
+                current[I_time_gid[c]] += I_time[step, c]
+        for r in range(n_rings):
+            tgt = ring_target[r]
+            for i in range(N):
+                x = ring[r, slot, i]
+                if x != 0.0:
+                    ring[r, slot, i] = 0.0
+                    if tgt == 0:
+                        state[0, i] += x
+                    elif tgt == 1:
+                        current[i] += x
+                    else:
+                        state[2, i] += x
+        # ---- state update and threshold, population by population ------------------------
+        n_spk = 0
+        for p in range(n_pops):
+            kind = pop_kind[p]
+            s = pop_start[p]
+            e = pop_stop[p]
+            if kind == 0:
+                method = pop_flag[p]
+                for i in range(s, e):
+                    cur = current[i] + state[2, i]
+                    v, u = _izh_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], dt, method)
+                    state[0, i] = v
+                    state[1, i] = u
+                    state[2, i] *= params[5, i]
+                    if not (np.isfinite(v) and np.isfinite(u)):
+                        counters[C_BAD_POP] = p
+                        return STATUS_NONFINITE, step
+                    if v >= params[4, i]:
+                        spike_list[n_spk] = i
+                        n_spk += 1
+            elif kind == 1:
+                for i in range(s, e):
+                    cur = current[i] + state[2, i]
+                    v, ref = _lif_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], params[2, i],
+                                         params[3, i])
+                    state[0, i] = v
+                    state[1, i] = ref
+                    state[2, i] *= params[5, i]
+                    if not np.isfinite(v):
+                        counters[C_BAD_POP] = p
+                        return STATUS_NONFINITE, step
+                    if v >= params[4, i]:
+                        spike_list[n_spk] = i
+                        n_spk += 1
+            elif kind == 2:
+                ptr = counters[C_SRC0 + p]
+                end = src_off[p + 1]
+                while ptr < end and src_step[ptr] < step:
+                    ptr += 1
+                while ptr < end and src_step[ptr] == step:
+                    spike_list[n_spk] = src_gid[ptr]
+                    n_spk += 1
+                    ptr += 1
+                counters[C_SRC0 + p] = ptr
+            else:
+                stream = np.uint64(p)
+                step_u = np.uint64(step)
+                for i in range(s, e):
+                    if _uniform(seed_u, stream, step_u, np.uint64(i - s)) < params[0, i]:
+                        spike_list[n_spk] = i
+                        n_spk += 1
+        # ---- propagation: each spike scatters its row into the rings ---------------------
+        ev = 0
+        for k in range(n_spk):
+            g = spike_list[k]
+            for syn in range(indptr[g], indptr[g + 1]):
+                ring[syn_ring[syn], (step + delay[syn]) % n_slots, post[syn]] += w[syn]
+            ev += indptr[g + 1] - indptr[g]
+        counters[C_EVENTS] += ev
+        # ---- reset ------------------------------------------------------------------------
+        for k in range(n_spk):
+            g = spike_list[k]
+            p = 0
+            while g >= pop_stop[p]:
+                p += 1
+            kind = pop_kind[p]
+            if kind == 0:
+                v, u = _izh_reset(state[0, g], state[1, g], params[2, g], params[3, g])
+                state[0, g] = v
+                state[1, g] = u
+            elif kind == 1:
+                state[0, g] = params[3, g]
+                state[1, g] = params[6, g]
+        # ---- monitors -----------------------------------------------------------------------
+        m = counters[C_SPIKES]
+        for k in range(n_spk):
+            g = spike_list[k]
+            if rec_spike[g]:
+                spk_step[m] = step
+                spk_gid[m] = g
+                m += 1
+        counters[C_SPIKES] = m
+        for c in range(rec_var.size):
+            if step % rec_every[c] == 0:
+                rec_buf[rec_count[c], c] = state[rec_var[c], rec_gid[c]]
+                rec_count[c] += 1
+    return STATUS_DONE, step1

@@ -1,0 +1,105 @@
+"""NumPy reference of the event-driven core: slow, written to be obviously right.
+
+One step at a time, vectorised over the neurons of a population, in the schedule documented in
+:mod:`spikesim.core.network`. It calls the same scalar neuron maths as the compiled backends
+(those functions are plain arithmetic, so they accept NumPy arrays) and the same counter-based
+random stream, so its spikes are bit-identical to the Numba backends'.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
+                                STATUS_NONFINITE)
+from spikesim.neurons.izhikevich import izhikevich_update
+from spikesim.rng.counter import uniform_array
+
+
+def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
+              I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
+              rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
+              spike_list, current, dt):
+    """Same contract as :func:`spikesim.backends.numba_cpu.core.run_steps`."""
+    N = state.shape[1]
+    n_slots = ring.shape[1]
+    for step in range(step0, step1):
+        if counters[C_SPIKES] + N > spk_step.size:
+            return STATUS_BUFFER_FULL, step
+        slot = step % n_slots
+
+        # inputs: constant current, then time-array columns in order, then the ring slot
+        current[:] = I_const
+        for c in range(I_time.shape[1]):
+            current[I_time_gid[c]] += I_time[step, c]
+        for r in range(ring.shape[0]):
+            x = ring[r, slot].copy()
+            ring[r, slot] = 0.0
+            hit = x != 0.0
+            row = {0: 0, 1: None, 2: 2}[int(ring_target[r])]
+            if row is None:
+                current[hit] += x[hit]
+            else:
+                state[row, hit] += x[hit]
+
+        # state update and threshold
+        spikes = []
+        for p in range(pop_kind.size):
+            s, e, kind = pop_start[p], pop_stop[p], pop_kind[p]
+            sl = slice(s, e)
+            if kind in (0, 1):
+                cur = current[sl] + state[2, sl]
+                if kind == 0:
+                    v, u = izhikevich_update(state[0, sl], state[1, sl], cur, params[0, sl], params[1, sl], dt,
+                                             int(pop_flag[p]))
+                    ok = np.isfinite(v) & np.isfinite(u)
+                else:
+                    ref = state[1, sl]
+                    v_inf = params[0, sl] + params[1, sl] * cur
+                    free = v_inf + (state[0, sl] - v_inf) * params[2, sl]
+                    v = np.where(ref > 0.0, params[3, sl], free)
+                    u = np.where(ref > 0.0, ref - 1.0, ref)
+                    ok = np.isfinite(v)
+                state[0, sl], state[1, sl] = v, u
+                state[2, sl] *= params[5, sl]
+                if not ok.all():
+                    counters[C_BAD_POP] = p
+                    return STATUS_NONFINITE, step
+                thresh = params[4, sl]
+                spikes.append(s + np.flatnonzero(v >= thresh))
+            elif kind == 2:
+                lo, hi = counters[C_SRC0 + p], src_off[p + 1]
+                block_steps = src_step[lo:hi]
+                now = block_steps == step
+                spikes.append(src_gid[lo:hi][now])
+                counters[C_SRC0 + p] = lo + np.searchsorted(block_steps, step, side="right")
+            else:
+                u = uniform_array(seed, p, step, np.arange(e - s))
+                spikes.append(s + np.flatnonzero(u < params[0, sl]))
+        fired = np.concatenate(spikes).astype(np.int64) if spikes else np.zeros(0, np.int64)
+
+        # propagation: gather the rows of all spiking neurons (ascending id, CSR order), then add
+        rows = [np.arange(indptr[g], indptr[g + 1]) for g in fired]
+        syn = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        np.add.at(ring, (syn_ring[syn], (step + delay[syn]) % n_slots, post[syn]), w[syn])
+        counters[C_EVENTS] += syn.size
+
+        # reset
+        pop_of = np.searchsorted(pop_stop, fired, side="right")
+        kinds = pop_kind[pop_of]
+        izh, lif = fired[kinds == 0], fired[kinds == 1]
+        state[0, izh] = params[2, izh]
+        state[1, izh] = state[1, izh] + params[3, izh]
+        state[0, lif] = params[3, lif]
+        state[1, lif] = params[6, lif]
+
+        # monitors
+        rec = fired[rec_spike[fired]]
+        m = counters[C_SPIKES]
+        spk_step[m:m + rec.size] = step
+        spk_gid[m:m + rec.size] = rec
+        counters[C_SPIKES] = m + rec.size
+        due = (step % rec_every) == 0
+        cols = np.flatnonzero(due)
+        rec_buf[rec_count[cols], cols] = state[rec_var[cols], rec_gid[cols]]
+        rec_count[cols] += 1
+    return STATUS_DONE, step1

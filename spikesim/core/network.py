@@ -1,0 +1,296 @@
+"""`Network`: build a spiking network, run it on a backend, get a `Result`.
+
+Time is in ms with a fixed step ``dt``. **The schedule of one step n** (t = n * dt), the same on
+every backend:
+
+1. *inputs*: constant currents, time-array currents (row n), and the ring-buffer slot n of each
+   synapse target: jumps on ``v``, one-step current pulses ``I``, increments of the filtered
+   current ``I_syn``;
+2. *state update* of every neuron (its model's equations over [t, t + dt]); ``I_syn`` then
+   decays by exp(-dt / tau_syn);
+3. *threshold*: neurons with v >= threshold spike; spike sources emit their spikes of step n;
+4. *propagation*: each spike adds w to slot n + delay of its target's ring (delay >= 1 step);
+5. *reset* of the neurons that spiked;
+6. *monitors*: spikes stamped t = n * dt; state sampled after the reset, stamped n * dt.
+
+A spike of step n with delay d steps therefore acts at the inputs of step n + d, as in
+Izhikevich's net.m for d = 1. Runs can be continued: a second ``run`` starts where the first
+stopped (state, pending spikes in the rings, time).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from spikesim import backends as _backends
+from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, KIND_CODES, STATE_ROWS, STATUS_BUFFER_FULL,
+                                STATUS_NONFINITE, build_plan)
+from spikesim.core.projection import make_projection
+from spikesim.core.result import Result, make_meta, now_iso
+from spikesim.neurons.base import NeuronGroup
+
+
+class SimulationError(RuntimeError):
+    """A run stopped early (e.g. state blew up to NaN/inf). ``.result`` holds what was recorded."""
+
+    def __init__(self, message: str, result: Result):
+        super().__init__(message)
+        self.result = result
+
+
+class PopulationHandle:
+    """What ``Network.add`` returns: a named reference to a population."""
+
+    def __init__(self, name: str, obj: Any):
+        self.name = name
+        self.obj = obj
+
+    @property
+    def n(self) -> int:
+        return self.obj.n
+
+    def __repr__(self) -> str:
+        return f"<population {self.name!r}: {self.obj!r}>"
+
+
+class Network:
+    """A spiking network. ``backend`` is ``"reference"`` (NumPy), ``"numba"`` (CPU) or ``"cuda"``.
+
+    ``max_delay`` (ms) optionally fixes the ring-buffer length; by default it is the longest
+    delay of any projection.
+    """
+
+    def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None):
+        if not isinstance(dt, (int, float, np.floating)) or isinstance(dt, bool) or not math.isfinite(dt) or dt <= 0:
+            raise ValueError(f"dt must be a positive finite number of ms, got {dt!r}")
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.backend = _backends.check_name(backend)
+        if max_delay is not None and (not math.isfinite(max_delay) or max_delay < dt):
+            raise ValueError(f"max_delay must be at least one step (dt = {dt} ms), got {max_delay!r}")
+        self.dt = float(dt)
+        self.seed = int(seed)
+        self.max_delay_steps = None if max_delay is None else int(round(max_delay / dt))
+        self._pops: dict[str, Any] = {}
+        self._projections = []
+        self._injections: list[tuple[str, np.ndarray]] = []
+        self._records: dict[str, dict] = {}
+        self._plan = None
+        self._step = 0
+        self.last_run_stats: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- building
+    def _check_open(self, what: str) -> None:
+        if self._plan is not None:
+            raise RuntimeError(f"cannot {what} after the network has run; build a new Network")
+
+    def _name_of(self, pop) -> str:
+        name = pop.name if isinstance(pop, PopulationHandle) else pop
+        if name not in self._pops:
+            raise KeyError(f"unknown population {name!r}; populations: {list(self._pops)}")
+        return name
+
+    def add(self, population, name: str | None = None) -> PopulationHandle:
+        """Add a neuron group (``spikesim.neurons.*``) or an input (``spikesim.inputs.*``)."""
+        self._check_open("add populations")
+        if not isinstance(population, (NeuronGroup, SpikeSource, Poisson)) or population.kind not in KIND_CODES:
+            raise TypeError(f"cannot add {type(population).__name__}: expected a spikesim neuron group or input")
+        name = name or f"{population.kind}{len(self._pops)}"
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(f"population name must be a non-empty string without '/', got {name!r}")
+        if name in self._pops:
+            raise ValueError(f"population name {name!r} is already used")
+        self._pops[name] = population
+        return PopulationHandle(name, population)
+
+    def connect(self, pre, post, weights, delays=None, target: str = "v"):
+        """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
+        ``delays`` in ms (default: one step)."""
+        self._check_open("connect")
+        pre_n, post_n = self._name_of(pre), self._name_of(post)
+        if isinstance(self._pops[post_n], (SpikeSource, Poisson)):
+            raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
+        proj = make_projection(pre_n, self._pops[pre_n].n, post_n, self._pops[post_n].n, weights,
+                               self.dt if delays is None else delays, target, self.dt)
+        if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
+            raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
+                             f"max_delay = {self.max_delay_steps * self.dt} ms")
+        self._projections.append(proj)
+        return proj
+
+    def inject(self, pop, current) -> None:
+        """Inject a current: scalar, per-neuron (n,), or over time (n_steps, n) with row k at step k."""
+        self._check_open("inject")
+        name = self._name_of(pop)
+        n = self._pops[name].n
+        if isinstance(self._pops[name], (SpikeSource, Poisson)):
+            raise ValueError(f"population {name!r} is an input; inject currents into neurons")
+        cur = np.asarray(current, dtype=np.float64)
+        if cur.ndim == 0:
+            cur = np.full(n, float(cur))
+        if cur.ndim == 1 and cur.shape != (n,):
+            raise ValueError(f"current for {name!r} must be a scalar, shape ({n},) or (n_steps, {n}); got {cur.shape}")
+        if cur.ndim == 2 and cur.shape[1] != n:
+            raise ValueError(f"current for {name!r} over time must have shape (n_steps, {n}); got {cur.shape}")
+        if cur.ndim > 2:
+            raise ValueError(f"current for {name!r} has too many dimensions: {cur.shape}")
+        if not np.all(np.isfinite(cur)):
+            raise ValueError(f"current for {name!r} contains NaN or inf")
+        self._injections.append((name, cur))
+
+    def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1) -> None:
+        """Record spikes and/or state variables of ``pop`` (state every ``every`` steps)."""
+        self._check_open("add monitors")
+        name = self._name_of(pop)
+        obj = self._pops[name]
+        state = (state,) if isinstance(state, str) else tuple(state)
+        for var in state:
+            if var not in obj.state_vars:
+                raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
+                                 f"it has {obj.state_vars}")
+        if not isinstance(every, (int, np.integer)) or every < 1:
+            raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
+        self._records[name] = {"spikes": bool(spikes), "state": state, "every": int(every)}
+
+    @property
+    def populations(self) -> dict[str, Any]:
+        return dict(self._pops)
+
+    @property
+    def projections(self) -> list:
+        return list(self._projections)
+
+    @property
+    def injections(self) -> list:
+        return list(self._injections)
+
+    @property
+    def records(self) -> dict:
+        return dict(self._records)
+
+    @property
+    def t(self) -> float:
+        """Current simulated time in ms."""
+        return self._step * self.dt
+
+    # ---------------------------------------------------------------- running
+    def _build(self) -> None:
+        if not self._pops:
+            raise ValueError("the network has no populations")
+        self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections,
+                                self.max_delay_steps)
+        self._backend_mod = _backends.load(self.backend)
+        p = self._plan
+        start = dict(zip(p.names, p.pop_start))
+        self._rec_spike = np.zeros(p.n_total, dtype=np.bool_)
+        cols_var, cols_gid, cols_every, self._rec_cols = [], [], [], {}
+        for name, spec in self._records.items():
+            s, n = int(start[name]), self._pops[name].n
+            if spec["spikes"]:
+                self._rec_spike[s:s + n] = True
+            kind = KIND_CODES[self._pops[name].kind]
+            for var in spec["state"]:
+                self._rec_cols[(name, var)] = (len(cols_var), n, spec["every"])
+                cols_var += [STATE_ROWS[kind][var]] * n
+                cols_gid += list(range(s, s + n))
+                cols_every += [spec["every"]] * n
+        self._rec_var = np.array(cols_var, dtype=np.int64)
+        self._rec_gid = np.array(cols_gid, dtype=np.int64)
+        self._rec_every = np.array(cols_every, dtype=np.int64)
+        self._scratch_list = np.zeros(p.n_total, dtype=np.int64)
+        self._scratch_current = np.zeros(p.n_total)
+
+    def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None) -> Result:
+        """Simulate ``duration`` ms from the current time and return what was recorded.
+
+        Raises :class:`SimulationError` (with ``.result`` holding everything recorded up to the
+        failing step) when a state variable becomes NaN/inf.
+        """
+        if not isinstance(duration, (int, float, np.floating)) or not math.isfinite(duration) or duration < 0:
+            raise ValueError(f"duration must be a finite number of ms >= 0, got {duration!r}")
+        n_steps = int(round(duration / self.dt))
+        if abs(n_steps * self.dt - duration) > 1e-9 * max(1.0, duration):
+            raise ValueError(f"duration {duration} ms is not a whole number of steps of dt = {self.dt} ms")
+        started = now_iso()
+        t_build = time.perf_counter()
+        if self._plan is None:
+            self._build()
+        build_s = time.perf_counter() - t_build
+        p = self._plan
+        step0, step1 = self._step, self._step + n_steps
+        if p.I_time.shape[1] > 0 and step1 > p.I_time.shape[0]:
+            raise ValueError(f"the injected current arrays cover {p.I_time.shape[0]} steps "
+                             f"({p.I_time.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        # monitors for this run
+        n_rows = (n_steps // int(self._rec_every.min()) + 1) if self._rec_every.size else 0
+        rec_buf = np.zeros((n_rows, self._rec_var.size))
+        rec_count = np.zeros(self._rec_var.size, dtype=np.int64)
+        cap = max(4 * p.n_total, 1 << 16)
+        spk_step = np.zeros(cap, dtype=np.int64)
+        spk_gid = np.zeros(cap, dtype=np.int64)
+        p.counters[0] = 0
+        events0 = int(p.counters[C_EVENTS])
+        chunk = chunk_steps or (max(1, min(n_steps, 2000)) if progress else max(n_steps, 1))
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=n_steps, unit="step", delay=1.0, desc="simulating", leave=False)
+        t_run = time.perf_counter()
+        step, failure = step0, None
+        try:
+            while step < step1:
+                target = min(step1, step + chunk)
+                status, reached = self._backend_mod.run_steps(
+                    step, target, p.seed, p.pop_kind, p.pop_start, p.pop_stop, p.pop_flag, p.params, p.state,
+                    p.I_const, p.I_time, p.I_time_gid, p.src_step, p.src_gid, p.src_off, p.indptr, p.post, p.w,
+                    p.delay, p.syn_ring, p.ring, p.ring_target, self._rec_spike, spk_step, spk_gid, self._rec_var,
+                    self._rec_gid, self._rec_every, rec_buf, rec_count, p.counters, self._scratch_list,
+                    self._scratch_current, self.dt)
+                if bar is not None:
+                    bar.update(int(reached) - step)
+                step = int(reached)
+                if status == STATUS_BUFFER_FULL:
+                    spk_step = np.concatenate([spk_step, np.zeros_like(spk_step)])
+                    spk_gid = np.concatenate([spk_gid, np.zeros_like(spk_gid)])
+                elif status == STATUS_NONFINITE:
+                    failure = (p.names[int(p.counters[C_BAD_POP])], step)
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        run_s = time.perf_counter() - t_run
+        self._step = step if failure is None else step
+        self.last_run_stats = {"build_seconds": build_s, "run_seconds": run_s, "steps": step - step0,
+                               "synaptic_events": int(p.counters[C_EVENTS]) - events0}
+        result = self._collect(spk_step, spk_gid, rec_buf, rec_count, step0, started)
+        if failure is not None:
+            pop, bad = failure
+            raise SimulationError(f"state of population {pop!r} became NaN/inf at step {bad} (t = {bad * self.dt} ms); "
+                                  "the recording up to that step is in the exception's .result", result)
+        return result
+
+    def _collect(self, spk_step, spk_gid, rec_buf, rec_count, step0, started) -> Result:
+        p = self._plan
+        m = int(p.counters[C_SPIKES])
+        steps, gids = spk_step[:m], spk_gid[:m]
+        start = dict(zip(p.names, p.pop_start))
+        spikes, state, state_times = {}, {}, {}
+        for name, spec in self._records.items():
+            s, n = int(start[name]), self._pops[name].n
+            if spec["spikes"]:
+                sel = (gids >= s) & (gids < s + n)
+                spikes[name] = (steps[sel] * self.dt, gids[sel] - s)
+            for var in spec["state"]:
+                col, n_cols, every = self._rec_cols[(name, var)]
+                rows = int(rec_count[col]) if n_cols else 0
+                state.setdefault(name, {})[var] = rec_buf[:rows, col:col + n_cols].copy()
+                first = step0 + ((-step0) % every)
+                state_times[name] = (first + every * np.arange(rows)) * self.dt
+        meta = make_meta(seed=self.seed, backend=self.backend, dt=self.dt, t_start=step0 * self.dt,
+                         start_time=started, end_time=now_iso(), **self.last_run_stats)
+        return Result(spikes=spikes, state=state, state_times=state_times, meta=meta,
+                      config={"dt": self.dt, "seed": self.seed, "backend": self.backend})
