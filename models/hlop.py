@@ -1,0 +1,65 @@
+"""HLOP learner: Hebbian learning based orthogonal projection (Xiao et al., ICLR 2024).
+
+Per linear layer l (input dims [n_in, h, h]; the shared head is projected too, a per-task head is
+not) a :class:`spikesim.nn.hlop.HLOPSubspace` holds k_l subspace neurons. Per task t
+(the paper's ``spiking_train_pmnist.py`` protocol):
+
+* begin: add k_t(l) new neurons (orthonormal init), k from :func:`paper_k_schedule` scaled to
+  the layer sizes;
+* every mini-batch: gradient of W_l post-multiplied by (I - H_old^T H_old), i.e.
+  dW = -lr delta (x - H_old^T H_old x)^T  (t > 0 only), then ``hebb_iterations`` Oja updates
+  dH = eta y (x - H^T y)^T of the new rows on the batch's presynaptic activity
+  (weighted firing rate for DSR), with momentum 0.9 and clipping at 10;
+* end: merge, i.e. freeze all neurons as the old-task subspace.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from spikesim.models.continual_learner import ContinualLearner
+from spikesim.nn.hlop import HLOPSubspace, paper_k_schedule, scale_k
+from spikesim.plasticity.oja_subspace import OjaSubspaceRule
+
+
+class HLOPLearner(ContinualLearner):
+    method = "hlop"
+
+    def __init__(self, net, *, hebb_iterations: int = 5, hebb_lr: Sequence[float] = (0.001, 0.01, 0.01),
+                 k0: Sequence[int] = (80, 200, 100), k_inc: Sequence[int] = (70, 70, 70), k_dec: int = 20,
+                 dec_every: int = 3, k_scale: float = 1.0, **kw):
+        super().__init__(net, **kw)
+        layers = self.net.linears if not self.multi_head else self.net.linears[:-1]
+        self.layers = layers
+        if len(hebb_lr) != 3:
+            raise ValueError(f"hebb_lr needs one value per projected layer (3), got {list(hebb_lr)}")
+        if not k_scale > 0:
+            raise ValueError(f"k_scale must be positive, got {k_scale!r}")
+        self.dims = [lin.in_features for lin in self.net.linears]
+        self.subspaces = [HLOPSubspace(n, OjaSubspaceRule(lr=float(lr), iterations=int(hebb_iterations)))
+                          for n, lr in zip(self.dims[:len(layers)], hebb_lr)]
+        self.k_args = dict(k0=tuple(k0), k_inc=tuple(k_inc), k_dec=int(k_dec), dec_every=int(dec_every))
+        self.k_scale = float(k_scale)
+        self.k_history: list[list[int]] = []
+
+    def k_for_task(self, t: int) -> list[int]:
+        return scale_k(paper_k_schedule(t, **self.k_args), self.dims, factor=self.k_scale)[:len(self.subspaces)]
+
+    def begin_task(self, t: int) -> None:
+        ks = self.k_for_task(t)
+        for sub, k in zip(self.subspaces, ks):
+            sub.add_subspace(k, self.rng)
+        self.k_history.append([s.k for s in self.subspaces])
+
+    def transform_grads(self, t: int) -> None:
+        for lin, sub in zip(self.layers, self.subspaces):
+            sub.project_weight_grad(lin.weight)
+
+    def after_step(self, t: int, presyn: list[torch.Tensor]) -> None:
+        for sub, x in zip(self.subspaces, presyn):
+            sub.hebbian_update(x)
+
+    def end_task(self, t, x, y) -> None:
+        for sub in self.subspaces:
+            sub.merge()

@@ -1,0 +1,223 @@
+"""Multilayer perceptrons for continual learning: the spiking MLP of HLOP and a ReLU twin.
+
+Spiking MLP (Xiao et al., ICLR 2024, PMNIST network): n_in - h - h - heads, bias-free linear
+layers, LIF neurons after the two hidden layers, the normalised image fed as a constant current
+at every one of T time steps (direct coding). Two training methods:
+
+**DSR** (Meng et al., CVPR 2022, "Training high-performance low-latency SNNs by
+differentiation on spike representation"; the neuron of HLOP's ``modules/neuron_dsr.py``)::
+
+    beta = exp(-dt/tau);  u <- beta u + (1 - beta) I[t];  s = Vth * 1[u >= alpha Vth];
+    u <- u - s;  o[t] = s / dt                      (tau=1, dt=0.05, alpha=0.3, Vth=0.3 trainable)
+    backward: r = wfr(I), g = T wfr(dL/do)
+              dL/dI[t] = g / tau * 1[0 < r < Vth tau / dt] / T
+              dL/dVth  = dt * sum g * 1[r > Vth tau / dt]
+    wfr(z) = sum_t w_t z[t] / sum_t w_t,   w_t = exp(-(T dt - t dt) / tau),  t = 1..T
+    logits = W_out wfr(o2)
+
+**BPTT** with surrogate gradients on norse's box LIF neuron (``lif_box_feed_forward_step``,
+Euler step with dt * tau_mem_inv = 0.5, i.e. v <- v + 0.5 (-v + I), Vth = 1, reset to 0,
+SuperSpike surrogate); logits = mean_t W_out o2[t]. (The paper's BPTT neuron is SpikingJelly's
+LIF with tau = 2, soft reset and a sigmoid surrogate; norse's box LIF is the closest norse cell.)
+
+Every network returns ``(logits, presyn)`` where ``presyn[l]`` is the presynaptic activity of
+linear layer l that HLOP's Hebbian learning and GPM's memory see: the weighted firing rate for
+DSR (one row per sample), the spikes of every time step for BPTT (T*B rows), the activations
+for the ReLU MLP. Multi-head: one head of ``n_out`` classes per task, selected by ``task``
+(an int, or one task index per sample).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def wfr_weights(T: int, dt: float, tau: float, device=None, dtype=torch.float32) -> torch.Tensor:
+    t = torch.arange(1, T + 1, device=device, dtype=dtype)
+    w = torch.exp(-(T * dt - t * dt) / tau)
+    return w / w.sum()
+
+
+def weighted_rate(z: torch.Tensor, dt: float, tau: float) -> torch.Tensor:
+    """wfr over the leading time axis of ``z`` (T, ...)."""
+    w = wfr_weights(z.shape[0], dt, tau, z.device, z.dtype)
+    return torch.tensordot(w, z, dims=([0], [0]))
+
+
+class _DSRLIF(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, current, vth, tau, dt, alpha):
+        T = current.shape[0]
+        beta = math.exp(-dt / tau)
+        u = torch.zeros_like(current[0])
+        out = torch.empty_like(current)
+        for t in range(T):
+            u = beta * u + (1.0 - beta) * current[t]
+            s = (u >= alpha * vth).to(current.dtype) * vth
+            u = u - s
+            out[t] = s / dt
+        ctx.save_for_backward(current, vth)
+        ctx.consts = (tau, dt)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        current, vth = ctx.saved_tensors
+        tau, dt = ctx.consts
+        T = current.shape[0]
+        r = weighted_rate(current, dt, tau)
+        g = weighted_rate(grad_out, dt, tau) * T
+        upper = vth * tau / dt
+        mask = ((r > 0) & (r < upper)).to(g.dtype)
+        grad_i = (g / tau * mask / T).unsqueeze(0).expand_as(current).contiguous()
+        grad_vth = (dt * (g * (r > upper).to(g.dtype)).sum()).reshape(vth.shape)
+        return grad_i, grad_vth, None, None, None
+
+
+class DSRLIF(nn.Module):
+    """LIF neurons trained by DSR; input (T, B, n) currents, output o[t] = s[t] / dt."""
+
+    def __init__(self, vth: float = 0.3, tau: float = 1.0, dt: float = 0.05, alpha: float = 0.3,
+                 vth_bound: float = 5e-4):
+        super().__init__()
+        for name, v in (("vth", vth), ("tau", tau), ("dt", dt), ("alpha", alpha)):
+            if not (v > 0 and math.isfinite(v)):
+                raise ValueError(f"DSRLIF {name} must be positive, got {v!r}")
+        self.vth = nn.Parameter(torch.tensor(float(vth)))
+        self.tau, self.dt, self.alpha, self.vth_bound = float(tau), float(dt), float(alpha), float(vth_bound)
+
+    def forward(self, current: torch.Tensor) -> torch.Tensor:
+        return _DSRLIF.apply(current, self.vth, self.tau, self.dt, self.alpha)
+
+    def rate(self, o: torch.Tensor) -> torch.Tensor:
+        return weighted_rate(o, self.dt, self.tau)
+
+    @torch.no_grad()
+    def clamp_(self) -> None:
+        self.vth.clamp_(min=self.vth_bound)
+
+
+class NorseBoxLIF(nn.Module):
+    """BPTT LIF layer on norse's box LIF cell (time loop over the leading axis)."""
+
+    def __init__(self, v_th: float = 1.0, dt_tau: float = 0.5, surrogate_alpha: float = 4.0):
+        super().__init__()
+        from norse.torch.functional.lif_box import LIFBoxParameters
+
+        if not (0 < dt_tau <= 1):
+            raise ValueError(f"dt_tau must be in (0, 1], got {dt_tau!r}")
+        self.p = LIFBoxParameters(tau_mem_inv=torch.tensor(float(dt_tau)), v_leak=torch.tensor(0.0),
+                                  v_th=torch.tensor(float(v_th)), v_reset=torch.tensor(0.0),
+                                  method="super", alpha=torch.tensor(float(surrogate_alpha)))
+
+    def forward(self, current: torch.Tensor) -> torch.Tensor:
+        from norse.torch.functional.lif_box import LIFBoxFeedForwardState, lif_box_feed_forward_step
+
+        state = LIFBoxFeedForwardState(v=torch.zeros_like(current[0]))
+        out = []
+        for t in range(current.shape[0]):
+            z, state = lif_box_feed_forward_step(current[t], state, self.p, dt=1.0)
+            out.append(z)
+        return torch.stack(out)
+
+
+class _HeadMixin:
+    def _heads(self, h: torch.Tensor, task) -> torch.Tensor:
+        full = self.head(h)
+        if self.n_heads == 1:
+            return full
+        full = full.view(*full.shape[:-1], self.n_heads, self.n_out)
+        if task is None:
+            raise ValueError("a multi-head network needs the task index (task=...)")
+        if isinstance(task, int):
+            if not 0 <= task < self.n_heads:
+                raise ValueError(f"task must be in [0, {self.n_heads}), got {task}")
+            return full[..., task, :]
+        idx = task.view(-1, 1, 1).expand(-1, 1, self.n_out)
+        return full.gather(-2, idx).squeeze(-2)
+
+    @property
+    def linears(self) -> list[nn.Linear]:
+        return [self.fc1, self.fc2, self.head]
+
+
+def _check_sizes(n_in, hidden, n_out, n_heads):
+    for name, v in (("n_in", n_in), ("hidden", hidden), ("n_out", n_out), ("n_heads", n_heads)):
+        if int(v) != v or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+
+
+class SpikingMLP(_HeadMixin, nn.Module):
+    """n_in - hidden - hidden - (n_heads x n_out) spiking MLP (see module docstring)."""
+
+    def __init__(self, n_in: int, hidden: int = 800, n_out: int = 10, n_heads: int = 1, T: int = 6,
+                 training: str = "dsr", surrogate_alpha: float = 4.0):
+        super().__init__()
+        _check_sizes(n_in, hidden, n_out, n_heads)
+        if int(T) != T or T < 1:
+            raise ValueError(f"T must be a positive integer, got {T!r}")
+        if training not in ("dsr", "bptt"):
+            raise ValueError(f"training must be 'dsr' or 'bptt', got {training!r}")
+        self.n_in, self.hidden, self.n_out, self.n_heads, self.T = n_in, hidden, n_out, n_heads, int(T)
+        self.training_method = training
+        self.fc1 = nn.Linear(n_in, hidden, bias=False)
+        self.fc2 = nn.Linear(hidden, hidden, bias=False)
+        self.head = nn.Linear(hidden, n_out * n_heads, bias=False)
+        if training == "dsr":
+            self.lif1, self.lif2 = DSRLIF(), DSRLIF()
+        else:
+            self.lif1, self.lif2 = NorseBoxLIF(surrogate_alpha=surrogate_alpha), NorseBoxLIF(surrogate_alpha=surrogate_alpha)
+
+    def forward(self, x: torch.Tensor, task=None):
+        x = x.reshape(x.shape[0], -1)
+        if x.shape[1] != self.n_in:
+            raise ValueError(f"input has {x.shape[1]} features, the network expects {self.n_in}")
+        T = self.T
+        i1 = self.fc1(x).unsqueeze(0).expand(T, -1, -1)
+        o1 = self.lif1(i1)
+        o2 = self.lif2(self.fc2(o1))
+        if self.training_method == "dsr":
+            a1, a2 = self.lif1.rate(o1), self.lif2.rate(o2)
+            logits = self._heads(a2, task)
+            presyn = [x.detach(), a1.detach(), a2.detach()]
+        else:
+            logits = self._heads(o2.mean(0), task)
+            presyn = [x.detach(), o1.detach().reshape(-1, self.hidden), o2.detach().reshape(-1, self.hidden)]
+        return logits, presyn
+
+    def spiking_parameters(self) -> list[nn.Parameter]:
+        """Trainable thresholds (frozen after the first task, as in the paper's code)."""
+        return [p for m in (self.lif1, self.lif2) for n, p in m.named_parameters() if n == "vth"]
+
+    def clamp_(self) -> None:
+        for m in (self.lif1, self.lif2):
+            if isinstance(m, DSRLIF):
+                m.clamp_()
+
+
+class ReLUMLP(_HeadMixin, nn.Module):
+    """Non-spiking comparator of the same shape: n_in - hidden - hidden - heads, ReLU, no bias."""
+
+    def __init__(self, n_in: int, hidden: int = 800, n_out: int = 10, n_heads: int = 1):
+        super().__init__()
+        _check_sizes(n_in, hidden, n_out, n_heads)
+        self.n_in, self.hidden, self.n_out, self.n_heads = n_in, hidden, n_out, n_heads
+        self.fc1 = nn.Linear(n_in, hidden, bias=False)
+        self.fc2 = nn.Linear(hidden, hidden, bias=False)
+        self.head = nn.Linear(hidden, n_out * n_heads, bias=False)
+
+    def forward(self, x: torch.Tensor, task=None):
+        x = x.reshape(x.shape[0], -1)
+        if x.shape[1] != self.n_in:
+            raise ValueError(f"input has {x.shape[1]} features, the network expects {self.n_in}")
+        a1 = torch.relu(self.fc1(x))
+        a2 = torch.relu(self.fc2(a1))
+        return self._heads(a2, task), [x.detach(), a1.detach(), a2.detach()]
+
+    def spiking_parameters(self) -> list[nn.Parameter]:
+        return []
+
+    def clamp_(self) -> None:
+        pass
