@@ -1,0 +1,176 @@
+"""Synaptic-operation (SOP) counting and the energy model of Spikformer (Zhou et al., ICLR 2023,
+App. C.2, Eqs. 21-22; 45 nm figures of Horowitz 2014)::
+
+    SOPs(l)  = fr_l x T x MACs(l)           fr_l: fraction of non-zero entries of layer l's input
+    E_SNN    = E_MAC x MACs(conv1) x T  +  E_AC x ( sum_l SOPs(l) + sum_blocks SOPs(SSA) )
+    E_ANN    = E_MAC x MACs
+    E_MAC = 4.6 pJ,  E_AC = 0.9 pJ
+
+The first conv sees real-valued pixels (direct encoding) and is counted as MACs, T times as in
+the paper; every other Conv/Linear whose input is spikes counts fr x MACs accumulations.
+Spiking self-attention Q K^T V on binary Q, K, V is counted by the accumulations an event-driven
+kernel performs in the cheaper of the two association orders (see :func:`ssa_event_cost`).
+
+Notes: the residual stream entering each block holds small integers (0, 1, 2, ...), not just
+spikes; like the paper, a non-zero entry counts as one SOP per synapse. BatchNorm is folded into
+the weights/thresholds at inference and is not counted; nor are max-pooling, softmax or the
+activation functions of the ANN.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+E_MAC_PJ = 4.6
+E_AC_PJ = 0.9
+
+
+def energy_mj(macs: float, sops: float, e_mac_pj: float = E_MAC_PJ, e_ac_pj: float = E_AC_PJ) -> float:
+    """Energy in millijoules of ``macs`` multiply-accumulates and ``sops`` accumulates."""
+    if macs < 0 or sops < 0:
+        raise ValueError(f"macs and sops must be >= 0, got macs={macs}, sops={sops}")
+    return (macs * e_mac_pj + sops * e_ac_pj) * 1e-9
+
+
+def conv2d_macs(c_in: int, c_out: int, kernel: int | tuple[int, int], h_out: int, w_out: int, groups: int = 1) -> int:
+    """MACs of one Conv2d application to one image."""
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    return (c_in // groups) * kh * kw * c_out * h_out * w_out
+
+
+def linear_macs(d_in: int, d_out: int, rows: int = 1) -> int:
+    """MACs of a Linear layer applied to ``rows`` vectors (e.g. tokens)."""
+    return d_in * d_out * rows
+
+
+def ssa_event_cost(q, k, v) -> tuple[np.ndarray, np.ndarray]:
+    """Accumulations needed by an event-driven Q K^T V on binary ``q, k, v`` of shape ``[..., N, d]``.
+
+    Returns ``(cost_q_ktv, cost_qkt_v)`` per leading index:
+
+    * Q (K^T V): S = K^T V from spike pairs, sum_n |K_n| |V_n|; then each Q spike (m, i) adds
+      row S_i (d entries): |Q| d.
+    * (Q K^T) V: A = Q K^T from spike pairs per feature, sum_i |Q_:i| |K_:i|; then each V spike
+      (n, j) adds column A_:n (N entries): |V| N.
+
+    Works on NumPy arrays and torch tensors (returns NumPy float64).
+    """
+    def _np(a):
+        return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+    q, k, v = (_np(a).astype(np.float64) for a in (q, k, v))
+    if not (q.shape == k.shape == v.shape) or q.ndim < 2:
+        raise ValueError(f"q, k, v must share a shape [..., N, d]; got {q.shape}, {k.shape}, {v.shape}")
+    n, d = q.shape[-2:]
+    c1 = (k.sum(-1) * v.sum(-1)).sum(-1) + q.sum((-2, -1)) * d
+    c2 = (q.sum(-2) * k.sum(-2)).sum(-1) + v.sum((-2, -1)) * n
+    return c1, c2
+
+
+def ssa_event_sops(q, k, v) -> float:
+    """Total accumulations of event-driven SSA choosing the cheaper order per slice."""
+    c1, c2 = ssa_event_cost(q, k, v)
+    return float(np.minimum(c1, c2).sum())
+
+
+def ssa_expected_sops(T: int, heads: int, n: int, d: int, fr_q: float, fr_k: float, fr_v: float) -> dict[str, float]:
+    """Expected accumulations per image for independent Bernoulli spikes at the given rates."""
+    c1 = T * heads * (n * d * d * fr_k * fr_v + n * d * fr_q * d)
+    c2 = T * heads * (d * n * n * fr_q * fr_k + n * d * fr_v * n)
+    return {"q_ktv": c1, "qkt_v": c2, "min": min(c1, c2)}
+
+
+@dataclass
+class LayerOps:
+    macs: float = 0.0
+    sops: float = 0.0
+    nonzero: float = 0.0
+    elements: float = 0.0
+
+    @property
+    def input_rate(self) -> float:
+        return self.nonzero / self.elements if self.elements else float("nan")
+
+
+ExtraCounter = Callable[[Any, tuple, Any], tuple[float, float]]
+
+
+@dataclass
+class OpCounter:
+    """Counts MACs and SOPs of a torch model with forward hooks.
+
+    ``mac_modules``: names of the Conv2d/Linear modules counted as MACs (real-valued input);
+    every other Conv2d/Linear is counted as ``input non-zero fraction x MACs`` SOPs, unless
+    ``all_macs`` is True (an ANN). ``extra``: {module class: fn(module, inputs, output) -> (macs, sops)}
+    for operations that are not Conv/Linear layers (attention products). Use as a context
+    manager around the forward passes, then call :meth:`per_image`.
+    """
+
+    model: Any
+    mac_modules: Iterable[str] = ()
+    all_macs: bool = False
+    extra: Mapping[type, ExtraCounter] = field(default_factory=dict)
+    layers: dict[str, LayerOps] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.mac_modules = set(self.mac_modules)
+        self._handles = []
+
+    def _hook(self, name: str, kind: str):
+        import torch
+
+        def fn(module, inputs, output):
+            rec = self.layers.setdefault(name, LayerOps())
+            if kind == "extra":
+                macs, sops = self.extra[type(module)](module, inputs, output)
+                rec.macs += macs
+                rec.sops += sops
+                return
+            x = inputs[0]
+            if kind == "conv":
+                macs = output.numel() * (module.in_channels // module.groups) * int(np.prod(module.kernel_size))
+            else:
+                macs = output.numel() * module.in_features
+            if self.all_macs or name in self.mac_modules:
+                rec.macs += macs
+                return
+            with torch.no_grad():
+                nz = float((x != 0).sum())
+            rate = nz / x.numel()
+            rec.nonzero += nz
+            rec.elements += x.numel()
+            rec.sops += rate * macs
+        return fn
+
+    def __enter__(self):
+        import torch.nn as nn
+        for name, m in self.model.named_modules():
+            if isinstance(m, nn.Conv2d):
+                self._handles.append(m.register_forward_hook(self._hook(name, "conv")))
+            elif isinstance(m, nn.Linear):
+                self._handles.append(m.register_forward_hook(self._hook(name, "linear")))
+            elif type(m) in self.extra:
+                self._handles.append(m.register_forward_hook(self._hook(name, "extra")))
+        unknown = self.mac_modules - {n for n, _ in self.model.named_modules()}
+        if unknown:
+            raise ValueError(f"mac_modules names not in the model: {sorted(unknown)}")
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        return False
+
+    def per_image(self, n_images: int) -> dict[str, Any]:
+        """Totals per image: ``macs``, ``sops``, ``energy_mj``, and per-layer arrays."""
+        if n_images <= 0:
+            raise ValueError(f"n_images must be > 0, got {n_images}")
+        names = list(self.layers)
+        macs = np.array([self.layers[n].macs for n in names]) / n_images
+        sops = np.array([self.layers[n].sops for n in names]) / n_images
+        rates = np.array([self.layers[n].input_rate for n in names])
+        return {"macs": float(macs.sum()), "sops": float(sops.sum()),
+                "energy_mj": energy_mj(float(macs.sum()), float(sops.sum())),
+                "layer_names": names, "layer_macs": macs, "layer_sops": sops, "layer_input_rate": rates}
