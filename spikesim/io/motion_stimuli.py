@@ -315,18 +315,25 @@ class MotionWorld:
         movie = normalise_movie(movie, rng, self.noise)
         return make_events(movie, self.selectivity), labels, movie
 
-    def dataset(self, n_movies: int, first_seed: int = 0, constant: bool = False, progress=None):
+    def dataset(self, n_movies: int, first_seed: int = 0, constant: bool = False, with_movies: bool = False,
+                progress=None):
         """``n_movies`` movies with seeds ``first_seed ...``: events ``(N, 2, T, X, Y)`` uint8 and
-        labels ``(N, T)``. ``constant=True``: one label per movie (the test protocol)."""
+        labels ``(N, T)`` (and the luminance movies ``(N, T, X, Y)`` float16 if ``with_movies``).
+        ``constant=True``: one label per movie (the test protocol)."""
+        if n_movies < 1:
+            raise ValueError(f"n_movies must be >= 1; got {n_movies}")
         ev = np.empty((n_movies, 2, self.n_t, self.n_x, self.n_y), dtype=np.uint8)
         lab = np.empty((n_movies, self.n_t), dtype=np.int64)
+        mov = np.empty((n_movies, self.n_t, self.n_x, self.n_y), dtype=np.float16) if with_movies else None
         for i in range(n_movies):
             s = first_seed + i
             forced = int(np.random.default_rng([self.seed, 2, s]).integers(self.n_classes)) if constant else None
-            ev[i], lab[i], _ = self.draw(s, label=forced)
+            ev[i], lab[i], m = self.draw(s, label=forced)
+            if with_movies:
+                mov[i] = m
             if progress is not None:
                 progress(1)
-        return ev, lab
+        return (ev, lab, mov) if with_movies else (ev, lab)
 
 
 __all__ = ["motion_classes", "label_sequence", "whiten", "synthetic_image", "load_images", "trajectory",

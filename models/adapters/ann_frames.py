@@ -1,0 +1,71 @@
+"""ANN comparator for the motion paradigm: a frame-based, non-spiking causal 3-D CNN.
+
+Comparator for Grimaldi & Perrinet (2023) (HD-SNN). It sees the luminance frames ``I(t, x, y)``
+of the same movies (not the events) and computes, per voxel, with the same causal receptive
+field ``(K_T, K_X, K_Y)`` as the HD-SNN kernel::
+
+    h_k(t, x, y) = relu(b_k + sum_{d, i, j} V(k, d, i, j) I(t - (K_T - 1 - d), x + i - K_X//2, y + j - K_Y//2))
+    logit_c(t, x, y) = a_c + sum_k U(c, k) h_k(t, x, y)
+
+with ``n_hidden = 2 * n_classes`` filters by default, so the parameter count
+(``n_hidden (K_T K_X K_Y + C + 1) + C``) is close to the HD-SNN's ``2 C K_T K_X K_Y + C``. It is trained
+with the same per-voxel softmax cross-entropy and Adam, and scored with the same per-movie
+protocol (first frames dropped, top-15 % voxels, argmax).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from spikesim.nn.delay_layer import causal_conv3d
+from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+
+
+class FrameCNN(nn.Module):
+    """Causal 3-D conv (1 -> n_hidden) + ReLU + 1x1x1 conv (n_hidden -> C); input (B, T, X, Y)."""
+
+    def __init__(self, n_classes: int, kernel: tuple[int, int, int], n_hidden: int, seed: int = 0):
+        super().__init__()
+        if n_hidden < 1:
+            raise ValueError(f"n_hidden must be >= 1; got {n_hidden}")
+        torch.manual_seed(seed)
+        conv = nn.Conv3d(1, n_hidden, tuple(kernel))
+        self.weight, self.bias = conv.weight, conv.bias
+        self.readout = nn.Conv3d(n_hidden, n_classes, 1)
+
+    def forward(self, frames: torch.Tensor, state=None):
+        if frames.dim() != 4:
+            raise ValueError(f"frames must have shape (B, T, X, Y); got {tuple(frames.shape)}")
+        h = torch.relu(causal_conv3d(frames[:, None], self.weight, self.bias))
+        return self.readout(h), None
+
+
+class ANNFrames:
+    """Frame-based CNN classifier with the HD-SNN's ``fit`` / ``decide`` protocol."""
+
+    name = "ann-frames"
+
+    def __init__(self, n_classes: int = 36, kernel: tuple[int, int, int] = (21, 17, 17), n_hidden: int | None = None,
+                 lr: float = 1e-3, loss: str = "ce", seed: int = 0, device: str = "cpu"):
+        if loss not in ("ce", "bce"):
+            raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
+        self.loss, self.lr, self.seed, self.device = loss, lr, seed, device
+        self.net = FrameCNN(n_classes, kernel, n_hidden or 2 * n_classes, seed).to(device)
+        self.losses = np.empty(0)
+
+    @property
+    def n_weights(self) -> int:
+        return int(sum(p.numel() for p in self.net.parameters()))
+
+    def fit(self, frames: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None):
+        """Train on luminance ``frames`` (N, T, X, Y) and ``labels`` (N, T)."""
+        self.losses = train_voxel_classifier(self.net, frames, labels, n_steps, lr=self.lr, batch_size=batch_size,
+                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress)
+        return self
+
+    def decide(self, frames: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):
+        return batched_decisions(self.net, frames, drop_frames, top_fraction, batch_size, self.device)
+
+
+__all__ = ["ANNFrames", "FrameCNN"]

@@ -1,0 +1,141 @@
+"""HD-SNN: Grimaldi & Perrinet (2023), "Learning heterogeneous delays in a layer of spiking
+neurons for fast motion detection", Biol. Cybern. doi:10.1007/s00422-023-00975-8.
+
+A classifier (``fit`` / ``decide``) around :class:`spikesim.nn.delay_layer.HeterogeneousDelayLayer`.
+For each class ``c`` and position ``(x, y)``::
+
+    B(c, t, x, y) = beta_c + sum_{p, d, i, j} K(c, p, d, i, j) A(p, t - (K_T - 1 - d), x + i - K_X//2, y + j - K_Y//2)
+    logit = max(B[A], B[A with ON and OFF swapped])
+    Pr(c | t, x, y) = softmax_c(logit)          (authors' code; ``loss="bce"``: sigmoid, paper text)
+
+trained by Adam on the per-voxel cross-entropy against the current motion label, with the cone
+mask projection ``K <- clamp(K, -M max|K|, M max|K|)`` before every forward pass. Output spikes:
+``logit >= theta`` with ``theta`` giving ~1 spike per second per neuron.
+
+``pruned(kept_fraction)`` zeroes the weights below the ``1 - kept_fraction`` quantile of
+``|K|`` over the whole tensor; ``shortened(n_drop)`` zeroes the ``n_drop`` longest delays
+(kernel indices ``0 .. n_drop - 1``); ``lower()`` gives the event-driven form.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+
+from spikesim.nn.delay_layer import HeterogeneousDelayLayer, LoweredDelayLayer
+from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+
+
+class HDSNN:
+    """Heterogeneous-delay spiking layer as a motion classifier (see the module docstring)."""
+
+    name = "hd-snn"
+
+    def __init__(self, n_classes: int = 36, kernel: tuple[int, int, int] = (21, 17, 17), lr: float = 2e-4,
+                 loss: str = "ce", use_mask: bool = True, symmetric: bool = True, bias: bool = True,
+                 weight_init: float = 0.01, weight_init_center: float = 4.0, seed: int = 0, device: str = "cpu"):
+        if loss not in ("ce", "bce"):
+            raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
+        if not lr > 0:
+            raise ValueError(f"lr must be positive; got {lr}")
+        self.loss, self.lr, self.seed, self.device = loss, lr, seed, device
+        torch.manual_seed(seed)
+        self.layer = HeterogeneousDelayLayer(n_classes=n_classes, kernel=tuple(kernel), use_mask=use_mask,
+                                             symmetric=symmetric, bias=bias, weight_init=weight_init,
+                                             weight_init_center=weight_init_center, seed=seed).to(device)
+        self.losses = np.empty(0)
+
+    @property
+    def kernel(self):
+        return self.layer.kernel
+
+    @property
+    def n_weights(self) -> int:
+        return int(self.layer.weight.numel())
+
+    def fit(self, events: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None):
+        """Train on ``events`` (N, 2, T, X, Y) uint8 and ``labels`` (N, T)."""
+        self.losses = train_voxel_classifier(self.layer, events, labels, n_steps, lr=self.lr, batch_size=batch_size,
+                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress)
+        return self
+
+    def decide(self, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):
+        """Per-movie decisions (N,) by the code's test protocol."""
+        return batched_decisions(self.layer, events, drop_frames, top_fraction, batch_size, self.device)
+
+    @torch.no_grad()
+    def evidence(self, events: np.ndarray) -> np.ndarray:
+        """Logits ``(N, C, T, X, Y)`` (float32) of a few movies."""
+        self.layer.eval()
+        z, _ = self.layer(torch.as_tensor(np.asarray(events), dtype=torch.float32).to(self.device))
+        return z.cpu().numpy()
+
+    def _copy(self) -> "HDSNN":
+        new = copy.copy(self)
+        new.layer = copy.deepcopy(self.layer)
+        return new
+
+    def pruned(self, kept_fraction: float) -> "HDSNN":
+        """A copy keeping the ``kept_fraction`` largest-magnitude weights (ties at the threshold kept)."""
+        if not 0 < kept_fraction <= 1:
+            raise ValueError(f"kept_fraction must be in (0, 1]; got {kept_fraction}")
+        new = self._copy()
+        with torch.no_grad():
+            new.layer.project_()
+            w = new.layer.weight
+            mag = w.detach().abs().flatten().cpu().numpy()
+            thr = np.quantile(mag, 1.0 - kept_fraction)
+            w.mul_((w.abs() >= float(thr)).to(w.dtype))
+        return new
+
+    def shortened(self, n_drop: int) -> "HDSNN":
+        """A copy with the ``n_drop`` longest delays removed (kept fraction ``1 - n_drop / K_T``)."""
+        kt = self.kernel[0]
+        if not 0 <= n_drop < kt:
+            raise ValueError(f"n_drop must be in [0, {kt}); got {n_drop}")
+        new = self._copy()
+        with torch.no_grad():
+            new.layer.project_()
+            new.layer.weight[:, :, :n_drop] = 0.0
+        return new
+
+    def nonzero_fraction(self) -> float:
+        return float((self.layer.weight != 0).float().mean())
+
+    def lower(self) -> LoweredDelayLayer:
+        return self.layer.lower()
+
+    def kernels(self) -> np.ndarray:
+        """Weights ``(C, 2, K_T, K_X, K_Y)`` after the mask projection."""
+        self.layer.project_()
+        return self.layer.weight.detach().cpu().numpy().copy()
+
+
+class HDSNNEvent:
+    """The event-driven lowering of a trained :class:`HDSNN` (model name ``hd-snn-event``):
+    each input event scatters its non-zero weights into a delay ring buffer over (class, x, y)
+    (:mod:`spikesim.backends.numba_cpu.delay_scatter`). Same decisions as the dense layer."""
+
+    name = "hd-snn-event"
+
+    def __init__(self, model: HDSNN, backend: str = "numba"):
+        self.lowered = model.lower()
+        self.backend = backend
+        self.last_sops = np.empty(0, dtype=np.int64)
+
+    def decide(self, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15) -> np.ndarray:
+        from spikesim.analysis.motion import movie_decision
+
+        events = np.asarray(events)
+        n, _, t, x, y = events.shape
+        out = np.empty(n, dtype=np.int64)
+        sops = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            ev, sops[i] = self.lowered.run(events[i], t, x, y, backend=self.backend)
+            out[i] = movie_decision(ev, drop_frames, top_fraction)[0]
+        self.last_sops = sops
+        return out
+
+
+__all__ = ["HDSNN", "HDSNNEvent"]
