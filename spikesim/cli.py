@@ -34,8 +34,8 @@ def cmd_list(args) -> int:
     for name in paradigms.names():
         try:
             p = paradigms.get(name)
-        except paradigms.UnknownParadigmError as exc:
-            print(f"{name:<18} (unavailable: {exc})")
+        except Exception as exc:  # a paradigm whose optional parts fail to import stays listed
+            print(f"{name:<18} (unavailable: {type(exc).__name__}: {exc})")
             continue
         print(f"{name:<18} {p.description}")
         print(f"{'':<18} models: {', '.join(p.models)}   presets: {', '.join(p.presets)}")

@@ -49,8 +49,9 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
             if kind in (0, 1):
                 cur = current[sl] + state[2, sl]
                 if kind == 0:
-                    v, u = izhikevich_update(state[0, sl], state[1, sl], cur, params[0, sl], params[1, sl], dt,
-                                             int(pop_flag[p]))
+                    with np.errstate(over="ignore", invalid="ignore"):   # blow-ups are reported below
+                            v, u = izhikevich_update(state[0, sl], state[1, sl], cur, params[0, sl], params[1, sl], dt,
+                                                 int(pop_flag[p]))
                     ok = np.isfinite(v) & np.isfinite(u)
                 else:
                     ref = state[1, sl]

@@ -1,0 +1,33 @@
+"""The command line: list, run, errors."""
+import subprocess
+import sys
+
+import spikesim as ss
+from spikesim.cli import main
+
+
+def test_run_izhikevich_2003_writes_result_and_figure(tmp_path, capsys):
+    rc = main(["run", "izhikevich-2003", "--set", "duration=300", "--set", "n_exc=200", "--set", "n_inh=50",
+               "--out", str(tmp_path), "--quiet"])
+    assert rc == 0
+    res = ss.load(tmp_path / "result.h5")
+    assert res.config["duration"] == 300.0 and res.config["n_exc"] == 200
+    assert 0.5 < res.metrics["exc"]["rate_hz"] < 100
+    assert (tmp_path / "raster.png").stat().st_size > 10_000
+    out = capsys.readouterr().out
+    assert "exc/rate_hz" in out and "result:" in out
+
+
+def test_errors_exit_2(capsys):
+    assert main(["run", "no-such-paradigm"]) == 2
+    assert "unknown paradigm 'no-such-paradigm'" in capsys.readouterr().err
+    assert main(["run", "izhikevich-2003", "--set", "nope=1"]) == 2
+    assert "no config key 'nope'" in capsys.readouterr().err
+    assert main(["run", "izhikevich-2003", "--set", "duration=abc"]) == 2
+    assert main(["run", "izhikevich-2003", "--preset", "huge"]) == 2
+
+
+def test_list_runs_as_a_program():
+    out = subprocess.run([sys.executable, "-m", "spikesim.cli", "list"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0
+    assert "izhikevich-2003" in out.stdout
