@@ -1,0 +1,94 @@
+"""Spikformer image classifier (Zhou et al., "Spikformer: When Spiking Neural Network Meets
+Transformer", ICLR 2023): the classifier protocol around :class:`spikesim.nn.spikformer.Spikformer`.
+
+Model equations: see :mod:`spikesim.nn.spikformer` (SPS, SSA = SN_{0.5}(Q K^T V s), MLP,
+plain residuals, mean over tokens and time, linear head) and :mod:`spikesim.nn.spiking_lif`
+(H = V + (X - V)/2, fire on H >= V_th, hard detached reset to 0, sigmoid(4) surrogate).
+
+``measure`` counts, over the test images, the first conv's MACs (x T, real-valued pixels),
+the SOPs of every other layer (input non-zero fraction x MACs) and of the event-driven SSA
+(cheaper association order per head and time step), the energy (4.6 pJ/MAC, 0.9 pJ/SOP,
+paper Eqs. 21-22), the firing rate of every LIF layer, and the Q K^T attention maps of one image.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from spikesim.analysis.energy import OpCounter, ssa_event_sops
+from spikesim.nn.spikformer import SSA, Spikformer
+from spikesim.nn.train_images import TorchImageClassifier
+
+
+def _ssa_ops(module: SSA, inputs, output) -> tuple[float, float]:
+    q, k, v = module.last_qkv
+    return 0.0, ssa_event_sops(q, k, v)
+
+
+class SpikformerClassifier(TorchImageClassifier):
+    name = "spikformer"
+
+    def __init__(self, depth: int = 2, dim: int = 128, heads: int = 4, T: int = 4, *, in_channels: int = 1,
+                 num_classes: int = 10, mlp_ratio: float = 4.0, pools: Sequence[bool] = (True, True, True, False),
+                 scale: float = 0.125, learn_scale: bool = False, seed: int = 0, device: str = "auto",
+                 mean=None, std=None):
+        torch.manual_seed(seed)
+        module = Spikformer(depth, dim, heads, T, in_channels=in_channels, num_classes=num_classes,
+                            mlp_ratio=mlp_ratio, pools=pools, scale=scale, learn_scale=learn_scale)
+        super().__init__(module, device, mean, std)
+
+    def _set_record(self, on: bool) -> None:
+        for m in self.module.modules():
+            if hasattr(m, "record"):
+                m.record = on
+            if hasattr(m, "reset_counts") and on:
+                m.reset_counts()
+            if isinstance(m, SSA) and not on:
+                m.last_qkv = None
+
+    @torch.no_grad()
+    def attention_maps(self, image: np.ndarray) -> np.ndarray:
+        """Q K^T of every block for one image ``[C, H, W]``, averaged over time and heads: ``[depth, N, N]``."""
+        self.module.eval()
+        self._set_record(True)
+        try:
+            self.module(self.norm(torch.as_tensor(image[None]).to(self.device)))
+            maps = []
+            for ssa in self.module.ssa_layers().values():
+                q, k, _ = ssa.last_qkv
+                maps.append((q @ k.transpose(-2, -1)).mean((0, 1, 2)).cpu().numpy())
+        finally:
+            self._set_record(False)
+        return np.stack(maps)
+
+    @torch.no_grad()
+    def measure(self, x, y, batch: int = 128) -> dict[str, Any]:
+        """Accuracy, SOPs, MACs, energy per image and per-layer firing rates on ``(x, y)``."""
+        m = self.module
+        m.eval()
+        first_conv = "sps.stages.0.conv"
+        self._set_record(True)
+        correct = 0
+        try:
+            with OpCounter(m, mac_modules=(first_conv, "head"), extra={SSA: _ssa_ops}) as counter:
+                xt = torch.as_tensor(np.asarray(x, np.float32))
+                for i in range(0, len(xt), batch):
+                    xb = self.norm(xt[i:i + batch].to(self.device))
+                    pred = m(xb).argmax(1).cpu().numpy()
+                    correct += int((pred == np.asarray(y[i:i + batch])).sum())
+                    for ssa in m.ssa_layers().values():
+                        ssa.last_qkv = None
+            ops = counter.per_image(len(xt))
+            lifs = m.lif_layers()
+            names = list(lifs)
+            spikes = np.array([lifs[n].spike_count for n in names])
+            elems = np.array([lifs[n].element_count for n in names], dtype=np.float64)
+        finally:
+            self._set_record(False)
+        return {"accuracy": correct / len(x), "sops_per_image": ops["sops"], "macs_per_image": ops["macs"],
+                "energy_mj_per_image": ops["energy_mj"], "mean_firing_rate": float(spikes.sum() / elems.sum()),
+                "firing_rate_layers": names, "firing_rates": spikes / elems,
+                "op_layers": ops["layer_names"], "op_macs": ops["layer_macs"], "op_sops": ops["layer_sops"],
+                "op_input_rate": ops["layer_input_rate"]}

@@ -1,0 +1,248 @@
+"""Training loop shared by the image classifiers (Spikformer and its ViT comparator).
+
+The recipe follows the Spikformer CIFAR configuration (Zhou et al., ICLR 2023; authors'
+``cifar10.yml``): AdamW without weight decay on biases and 1-D parameters, linear warm-up from
+``warmup_lr`` then cosine decay to ``min_lr`` (per step), label smoothing, optional Mixup
+(turned off after ``mixup_off_epoch``), horizontal flips and random erasing. RandAugment's
+reduced op set of the authors is not implemented.
+
+The test split is evaluated after every epoch (the paper reports the best test epoch; both
+best and final are kept).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class TrainRecipe:
+    epochs: int = 3
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.06
+    warmup_epochs: float = 0.0
+    warmup_lr: float = 1e-5
+    min_lr: float = 1e-5
+    label_smoothing: float = 0.1
+    mixup_alpha: float = 0.0
+    mixup_off_epoch: int = 0          # Mixup is used in epochs < mixup_off_epoch (0: never)
+    hflip: bool = False
+    random_erasing: float = 0.0       # probability per image
+    max_steps: int = 0                # stop after this many optimiser steps (0: no limit)
+    amp: bool = False                 # float16 autocast + GradScaler, CUDA only
+    eval_batch: int = 256
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("epochs", "batch_size", "eval_batch"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("lr", "warmup_lr", "min_lr"):
+            v = getattr(self, name)
+            if not (v >= 0 and math.isfinite(v)):
+                raise ValueError(f"{name} must be finite and >= 0, got {v}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if not 0 <= self.random_erasing <= 1:
+            raise ValueError(f"random_erasing must be a probability, got {self.random_erasing}")
+        if self.weight_decay < 0 or self.label_smoothing < 0 or self.label_smoothing >= 1:
+            raise ValueError("weight_decay must be >= 0 and label_smoothing in [0, 1)")
+        if self.mixup_alpha < 0 or self.warmup_epochs < 0 or self.max_steps < 0:
+            raise ValueError("mixup_alpha, warmup_epochs and max_steps must be >= 0")
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} requested but CUDA is not available")
+    return torch.device(device)
+
+
+def lr_at(step: int, steps_per_epoch: int, r: TrainRecipe) -> float:
+    """Per-step learning rate: linear warm-up, then cosine from ``lr`` to ``min_lr``."""
+    warm = int(round(r.warmup_epochs * steps_per_epoch))
+    total = r.epochs * steps_per_epoch
+    if step < warm:
+        return r.warmup_lr + (r.lr - r.warmup_lr) * step / warm
+    frac = (step - warm) / max(1, total - warm)
+    return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def _random_erase(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Erase one random rectangle (area 2-33 %, aspect 0.3-3.3) to 0 in a fraction p of images."""
+    H, W = x.shape[-2:]
+    x = x.clone()
+    hit = torch.rand(x.shape[0], generator=gen) < p
+    for i in torch.nonzero(hit).flatten().tolist():
+        for _ in range(10):
+            area = H * W * float(torch.empty(1).uniform_(0.02, 1 / 3, generator=gen))
+            logr = float(torch.empty(1).uniform_(math.log(0.3), math.log(1 / 0.3), generator=gen))
+            h = int(round(math.sqrt(area * math.exp(logr))))
+            w = int(round(math.sqrt(area / math.exp(logr))))
+            if 0 < h < H and 0 < w < W:
+                top = int(torch.randint(0, H - h + 1, (1,), generator=gen))
+                left = int(torch.randint(0, W - w + 1, (1,), generator=gen))
+                x[i, ..., top:top + h, left:left + w] = 0
+                break
+    return x
+
+
+class Normalizer:
+    """Per-channel (x - mean) / std on [B, C, H, W] (or identity for None)."""
+
+    def __init__(self, mean=None, std=None):
+        self.mean = None if mean is None else torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1)
+        self.std = None if std is None else torch.as_tensor(np.asarray(std, np.float32)).view(1, -1, 1, 1)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.mean is None or x.dim() != 4:
+            return x
+        return (x - self.mean.to(x.device)) / self.std.to(x.device)
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: np.ndarray | torch.Tensor, device: torch.device, batch: int,
+                   norm: Normalizer) -> torch.Tensor:
+    model.eval()
+    out = []
+    xt = torch.as_tensor(x)
+    for i in range(0, len(xt), batch):
+        xb = norm(xt[i:i + batch].to(device, non_blocking=True))
+        out.append(model(xb).float().cpu())
+    return torch.cat(out) if out else torch.empty(0)
+
+
+def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe, device: torch.device,
+        norm: Normalizer | None = None, progress: bool = False, desc: str = "train") -> dict[str, np.ndarray]:
+    """Train ``model``; return per-epoch history arrays (``epoch``, ``train_loss``, ``train_accuracy``,
+    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``)."""
+    recipe.validate()
+    norm = norm or Normalizer()
+    gen = torch.Generator().manual_seed(recipe.seed)
+    xtr = torch.as_tensor(np.asarray(x_train, np.float32))
+    ytr = torch.as_tensor(np.asarray(y_train, np.int64))
+    if device.type == "cuda":
+        xtr, ytr = xtr.to(device), ytr.to(device)
+    n_classes = int(max(int(ytr.max()), int(np.max(y_test))) + 1)
+    n = len(xtr)
+    steps_per_epoch = max(1, n // recipe.batch_size)           # drop the last partial batch
+    opt = torch.optim.AdamW(param_groups(model, recipe.weight_decay), lr=recipe.lr)
+    use_amp = recipe.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    hist: dict[str, list] = {k: [] for k in ("epoch", "train_loss", "train_accuracy", "test_accuracy", "lr",
+                                              "seconds", "images_per_second", "steps")}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=recipe.epochs * steps_per_epoch if not recipe.max_steps
+                   else min(recipe.max_steps, recipe.epochs * steps_per_epoch), desc=desc, leave=False)
+    step = 0
+    for epoch in range(recipe.epochs):
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        t0 = time.perf_counter()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for b in range(steps_per_epoch):
+            if recipe.max_steps and step >= recipe.max_steps:
+                break
+            idx = perm[b * recipe.batch_size:(b + 1) * recipe.batch_size]
+            xb, yb = xtr[idx.to(xtr.device)], ytr[idx.to(ytr.device)]
+            if recipe.hflip:
+                flip = (torch.rand(len(xb), generator=gen) < 0.5).to(xb.device)
+                xb = torch.where(flip.view(-1, *[1] * (xb.dim() - 1)), xb.flip(-1), xb)
+            xb = norm(xb.to(device, non_blocking=True))
+            yb = yb.to(device, non_blocking=True)
+            if recipe.random_erasing > 0:
+                xb = _random_erase(xb.cpu(), recipe.random_erasing, gen).to(device)
+            target = F.one_hot(yb, n_classes).float()
+            target = target * (1 - recipe.label_smoothing) + recipe.label_smoothing / n_classes
+            if recipe.mixup_alpha > 0 and epoch < recipe.mixup_off_epoch:
+                lam = float(np.random.default_rng(recipe.seed * 100003 + step).beta(recipe.mixup_alpha,
+                                                                                    recipe.mixup_alpha))
+                rolled = xb.flip(0)
+                xb = lam * xb + (1 - lam) * rolled
+                target = lam * target + (1 - lam) * target.flip(0)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, steps_per_epoch, recipe)
+            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+                logits = model(xb)
+                loss = torch.sum(-target * F.log_softmax(logits.float(), dim=-1), dim=-1).mean()
+            opt.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                opt.step()
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"{desc}: training loss became {float(loss)} at step {step}")
+            loss_sum += float(loss) * len(yb)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(yb)
+            step += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_sum / seen:.3f}", epoch=epoch + 1)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        secs = time.perf_counter() - t0
+        if seen == 0:
+            break
+        acc = float((predict_logits(model, x_test, device, recipe.eval_batch, norm).argmax(1).numpy()
+                     == np.asarray(y_test)).mean())
+        for key, val in (("epoch", epoch + 1), ("train_loss", loss_sum / seen), ("train_accuracy", correct / seen),
+                         ("test_accuracy", acc), ("lr", opt.param_groups[0]["lr"]), ("seconds", secs),
+                         ("images_per_second", seen / secs), ("steps", step)):
+            hist[key].append(val)
+        if bar is not None:
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", test_acc=f"{acc:.3f}", epoch=epoch + 1)
+    if bar is not None:
+        bar.close()
+    return {k: np.asarray(v) for k, v in hist.items()}
+
+
+class TorchImageClassifier:
+    """The classifier protocol (``fit``, ``predict``, ``score``) around a torch image model.
+
+    Subclasses set ``self.module`` and implement ``measure`` (accuracy plus op counts)."""
+
+    name = "torch"
+
+    def __init__(self, module: nn.Module, device: str = "auto", mean=None, std=None):
+        self.device = resolve_device(device)
+        self.module = module.to(self.device)
+        self.norm = Normalizer(mean, std)
+        self.history: dict[str, np.ndarray] = {}
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.module.parameters())
+
+    def fit(self, x_train, y_train, x_test, y_test, recipe: TrainRecipe, progress: bool = False):
+        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe, self.device, self.norm,
+                           progress=progress, desc=self.name)
+        return self
+
+    def predict(self, x, batch: int = 256) -> np.ndarray:
+        return predict_logits(self.module, x, self.device, batch, self.norm).argmax(1).numpy()
+
+    def score(self, x, y, batch: int = 256) -> float:
+        return float((self.predict(x, batch) == np.asarray(y)).mean())
