@@ -25,11 +25,12 @@ from .base import NeuronGroup, per_neuron
 
 
 def lif_update(v, ref, current, v_rest, r_m, decay_m, v_reset):
-    """One step; ``decay_m`` = exp(-dt/tau_m). Returns the new (v, ref)."""
-    if ref > 0.0:
-        return v_reset, ref - 1.0
+    """One step; ``decay_m`` = exp(-dt/tau_m). Returns the new (v, ref). Written branch-free
+    (both outcomes computed, one selected) so compiled loops vectorise."""
     v_inf = v_rest + r_m * current
-    return v_inf + (v - v_inf) * decay_m, ref
+    free = v_inf + (v - v_inf) * decay_m
+    refractory = ref > 0.0
+    return (v_reset if refractory else free), (ref - 1.0 if refractory else ref)
 
 
 def lif_reset(v_reset, t_ref, dt):

@@ -70,19 +70,23 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
             e = pop_stop[p]
             if kind == 0:
                 method = pop_flag[p]
-                for i in range(s, e):
+                finite = True
+                for i in range(s, e):          # update pass (branch-free, vectorisable)
                     cur = current[i] + state[2, i]
                     v, u = _izh_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], dt, method)
                     state[0, i] = v
                     state[1, i] = u
                     state[2, i] *= params[5, i]
-                    if not (np.isfinite(v) and np.isfinite(u)):
-                        counters[C_BAD_POP] = p
-                        return STATUS_NONFINITE, step
-                    if v >= params[4, i]:
+                    finite &= np.isfinite(v) & np.isfinite(u)
+                if not finite:
+                    counters[C_BAD_POP] = p
+                    return STATUS_NONFINITE, step
+                for i in range(s, e):          # threshold pass
+                    if state[0, i] >= params[4, i]:
                         spike_list[n_spk] = i
                         n_spk += 1
             elif kind == 1:
+                finite = True
                 for i in range(s, e):
                     cur = current[i] + state[2, i]
                     v, ref = _lif_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], params[2, i],
@@ -90,10 +94,12 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
                     state[0, i] = v
                     state[1, i] = ref
                     state[2, i] *= params[5, i]
-                    if not np.isfinite(v):
-                        counters[C_BAD_POP] = p
-                        return STATUS_NONFINITE, step
-                    if v >= params[4, i]:
+                    finite &= np.isfinite(v)
+                if not finite:
+                    counters[C_BAD_POP] = p
+                    return STATUS_NONFINITE, step
+                for i in range(s, e):
+                    if state[0, i] >= params[4, i]:
                         spike_list[n_spk] = i
                         n_spk += 1
             elif kind == 2:
