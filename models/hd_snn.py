@@ -138,4 +138,41 @@ class HDSNNEvent:
         return out
 
 
-__all__ = ["HDSNN", "HDSNNEvent"]
+
+def shorten_decisions(model: HDSNN, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15) -> np.ndarray:
+    """Decisions ``(K_T, N)`` of the model shortened by ``n_drop = 0 .. K_T - 1`` longest delays,
+    from one pass: the evidence is linear in the per-delay contributions ``B_d`` before the ON/OFF
+    max, so ``B[n_drop] = beta + sum_{d >= n_drop} B_d`` (a reverse cumulative sum). Memory
+    ``T C K_T X Y`` per movie: meant for small movies (use dense passes at paper scale)."""
+    from spikesim.analysis.motion import movie_decision
+
+    layer = model.layer
+    layer.project_()
+    w = layer.weight.detach()
+    c, npol, kt, kx, ky = w.shape
+    w2 = w.permute(0, 2, 1, 3, 4).reshape(c * kt, npol, kx, ky)          # (C K_T, P, KX, KY)
+    bias = layer.bias.detach() if layer.bias is not None else torch.zeros(c, device=w.device)
+    out = np.empty((kt, len(events)), dtype=np.int64)
+    sets = [lambda a: a, lambda a: a.flip(0)] if layer.symmetric else [lambda a: a]
+    with torch.no_grad():
+        for i in range(len(events)):
+            a = torch.as_tensor(np.asarray(events[i]), dtype=w.dtype, device=w.device)  # (P, T, X, Y)
+            n_t = a.shape[1]
+            best = None
+            for f in sets:
+                frames = torch.nn.functional.pad(f(a).transpose(0, 1), (ky // 2, ky // 2, kx // 2, kx // 2))
+                per = torch.nn.functional.conv2d(frames, w2).reshape(n_t, c, kt, frames.shape[2] - kx + 1, -1)
+                # contribution of kernel index d at time t comes from frame t - (kt - 1 - d)
+                contrib = torch.zeros((kt, c, n_t) + per.shape[3:], dtype=w.dtype, device=w.device)
+                for d in range(kt):
+                    lag = kt - 1 - d
+                    contrib[d, :, lag:] = per[: n_t - lag, :, d].transpose(0, 1) if lag < n_t else 0
+                cum = torch.flip(torch.cumsum(torch.flip(contrib, [0]), 0), [0]) + bias[None, :, None, None, None]
+                best = cum if best is None else torch.maximum(best, cum)
+            z = best.cpu().numpy()
+            for n_drop in range(kt):
+                out[n_drop, i] = movie_decision(z[n_drop], drop_frames, top_fraction)[0]
+    return out
+
+
+__all__ = ["HDSNN", "HDSNNEvent", "shorten_decisions"]

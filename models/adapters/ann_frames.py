@@ -14,6 +14,8 @@ protocol (first frames dropped, top-15 % voxels, argmax).
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from torch import nn
@@ -66,6 +68,39 @@ class ANNFrames:
 
     def decide(self, frames: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):
         return batched_decisions(self.net, frames, drop_frames, top_fraction, batch_size, self.device)
+
+    def _copy(self) -> "ANNFrames":
+        new = copy.copy(self)
+        new.net = copy.deepcopy(self.net)
+        return new
+
+    def pruned(self, kept_fraction: float) -> "ANNFrames":
+        """A copy keeping the ``kept_fraction`` largest-magnitude weights of both convolutions
+        (global magnitude quantile, biases untouched)."""
+        if not 0 < kept_fraction <= 1:
+            raise ValueError(f"kept_fraction must be in (0, 1]; got {kept_fraction}")
+        new = self._copy()
+        ws = [new.net.weight, new.net.readout.weight]
+        with torch.no_grad():
+            mag = np.concatenate([w.detach().abs().flatten().cpu().numpy() for w in ws])
+            thr = float(np.quantile(mag, 1.0 - kept_fraction))
+            for w in ws:
+                w.mul_((w.abs() >= thr).to(w.dtype))
+        return new
+
+    def shortened(self, n_drop: int) -> "ANNFrames":
+        """A copy whose first convolution ignores the ``n_drop`` oldest frames."""
+        kt = self.net.weight.shape[2]
+        if not 0 <= n_drop < kt:
+            raise ValueError(f"n_drop must be in [0, {kt}); got {n_drop}")
+        new = self._copy()
+        with torch.no_grad():
+            new.net.weight[:, :, :n_drop] = 0.0
+        return new
+
+    def macs_per_movie(self, n_t: int, n_x: int, n_y: int) -> int:
+        """Dense multiply-accumulates of one movie (every weight at every voxel)."""
+        return int((self.net.weight.numel() + self.net.readout.weight.numel()) * n_t * n_x * n_y)
 
 
 __all__ = ["ANNFrames", "FrameCNN"]

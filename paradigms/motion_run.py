@@ -1,0 +1,274 @@
+"""Running the ``motion`` paradigm (see :mod:`spikesim.paradigms.motion` for the protocol):
+data, training, the code's evaluation, pruning / shortening curves, Motion Clouds scans,
+and the figures."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spikesim.paradigms.motion import MotionConfig, _scan_names, scan_values
+
+
+def _bar(progress: bool, total: int, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not progress, leave=False)
+
+
+def _acc_metrics(decisions, labels) -> dict:
+    from spikesim.analysis.motion import accuracy_band
+
+    acc, lo, hi = accuracy_band(np.asarray(decisions) == np.asarray(labels))
+    return {"accuracy": acc, "accuracy_band_low": lo, "accuracy_band_high": hi}
+
+
+def _fit(rows, chance) -> dict:
+    from spikesim.analysis.motion import fit_sigmoid
+
+    rows = np.asarray(rows)
+    return fit_sigmoid(rows[:, 0], rows[:, 1], chance, top=float(rows[np.argmax(rows[:, 0]), 1]))
+
+
+def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
+    import torch
+
+    from spikesim.analysis.motion import prune_levels
+    from spikesim.core.result import Result, make_meta
+    from spikesim.io.motion_stimuli import MotionWorld
+
+    torch.set_num_threads(cfg.threads)
+    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device={cfg.device!r} but CUDA is not available; use --set device=cpu")
+    t_start = time.time()
+    drop = cfg.kernel_t if cfg.drop_frames < 0 else cfg.drop_frames
+    kernel = (cfg.kernel_t, cfg.kernel_x, cfg.kernel_x)
+    common = dict(n_x=cfg.n_x, n_y=cfg.n_y, n_t=cfg.n_t, image_source=cfg.image_source,
+                  image_policy=cfg.image_policy, selectivity=cfg.selectivity)
+    train_world = MotionWorld(block_length=cfg.block_length, seed=cfg.seed, **common)
+    test_world = MotionWorld(block_length=float("inf"), seed=cfg.seed_test, **common)
+    n_classes = train_world.n_classes
+    chance = 1.0 / n_classes
+    want_ann = "ann-frames" in models
+    want_snn = "hd-snn" in models or "hd-snn-event" in models
+
+    bar = _bar(progress, cfg.n_train_movies + cfg.n_test, "motion: movies")
+    train = train_world.dataset(cfg.n_train_movies, 0, constant=False, with_movies=want_ann, progress=bar.update)
+    test = test_world.dataset(cfg.n_test, 0, constant=True, with_movies=want_ann, progress=bar.update)
+    bar.close()
+    ev_tr, lab_tr = train[0], train[1]
+    ev_te, lab_te = test[0], test[1]
+    y_te = lab_te[:, 0]
+    levels = prune_levels(cfg.n_prune_levels, cfg.prune_lowest)
+    metrics: dict = {"chance": chance, "input_event_density": float(ev_te.mean())}
+    curves: dict = {}
+    groups: dict = {"classes": {"phi": train_world.phi, "speed": train_world.speed},
+                    "example": {"events": ev_te[0], "label": int(y_te[0])}}
+    spikes: dict = {}
+    t_in, p_in, x_in, y_in = np.nonzero(ev_te[0].transpose(1, 0, 2, 3))
+    spikes["input"] = (t_in.astype(float), (p_in * cfg.n_x + x_in) * cfg.n_y + y_in)
+
+    if want_snn:
+        from spikesim.models.hd_snn import HDSNN, HDSNNEvent, shorten_decisions
+
+        model = HDSNN(n_classes=n_classes, kernel=kernel, lr=cfg.lr, loss=cfg.loss, use_mask=cfg.use_mask,
+                      symmetric=cfg.symmetric, weight_init=cfg.weight_init,
+                      weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
+        bar = _bar(progress, cfg.n_train_steps, "hd-snn: train")
+        t0 = time.time()
+        model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update)
+        bar.close()
+        train_s = time.time() - t0
+        t0 = time.time()
+        dense_dec = model.decide(ev_te, drop, cfg.top_fraction)
+        dense_s = (time.time() - t0) / cfg.n_test
+        m = _acc_metrics(dense_dec, y_te)
+        nnz = int((model.layer.weight != 0).sum())
+        n_events = ev_te.reshape(cfg.n_test, -1).sum(axis=1).mean()
+        n_sets = 2 if cfg.symmetric else 1
+        m.update(train_seconds=train_s, n_weights=model.n_weights, final_loss=float(np.mean(model.losses[-20:]))
+                 if len(model.losses) else float("nan"),
+                 sops_per_movie=float(n_events * nnz / 2 * n_sets),  # each event meets one polarity's weights, per set
+                 dense_macs_per_movie=float(n_sets * model.n_weights * cfg.n_t * cfg.n_x * cfg.n_y),
+                 wall_seconds_per_movie=dense_s)
+        groups["kernels"] = {"hd-snn": model.kernels().astype(np.float32)}
+        groups["losses"] = {"hd-snn": model.losses}
+
+        # output spikes: threshold so that the neurons fire rate_hz on average (paper 2.3)
+        z = torch.as_tensor(model.evidence(ev_te[: min(4, cfg.n_test)]))
+        theta = model.layer.spike_threshold(z, cfg.rate_hz, 1.0)
+        s = model.layer.spikes(z[0], theta).numpy()          # (C, T, X, Y)
+        c_s, t_s, x_s, y_s = np.nonzero(s)
+        order = np.argsort(t_s, kind="stable")
+        spikes["hd-snn"] = (t_s[order].astype(float), ((c_s * cfg.n_x + x_s) * cfg.n_y + y_s)[order])
+        m["spike_threshold"] = theta
+        m["output_rate_hz"] = float(model.layer.spikes(z, theta).float().mean() * 1000.0)
+
+        # pruning curve: event-driven engine (same decisions) unless dense_curves
+        bar = _bar(progress, len(levels), "hd-snn: pruning")
+        prune_rows, sops_rows, event_rows = [], [], []
+        wall_event = {}
+        for f in levels:
+            pm = model.pruned(float(f))
+            if cfg.dense_curves:
+                dec = pm.decide(ev_te, drop, cfg.top_fraction)
+                prune_rows.append((pm.nonzero_fraction(), float(np.mean(dec == y_te))))
+            if "hd-snn-event" in models or not cfg.dense_curves:
+                ev_model = HDSNNEvent(pm)
+                t0 = time.time()
+                dec_e = ev_model.decide(ev_te, drop, cfg.top_fraction)
+                wall_event[float(f)] = (time.time() - t0) / cfg.n_test
+                row = (pm.nonzero_fraction(), float(np.mean(dec_e == y_te)))
+                event_rows.append(row)
+                sops_rows.append((row[0], float(ev_model.last_sops.mean())))
+                if not cfg.dense_curves:
+                    prune_rows.append(row)
+                if f == levels[-1]:
+                    event_dense_dec = dec_e
+                    event_sops = float(ev_model.last_sops.mean())
+            bar.update(1)
+        bar.close()
+        # shortening curve
+        kt = cfg.kernel_t
+        if cfg.dense_curves:
+            short_dec = np.stack([model.shortened(i).decide(ev_te, drop, cfg.top_fraction) for i in range(kt)])
+        else:
+            short_dec = shorten_decisions(model, ev_te, drop, cfg.top_fraction)
+        shorten_rows = [(1 - i / kt, float(np.mean(short_dec[i] == y_te))) for i in range(kt)]
+        fit_p, fit_s = _fit(prune_rows, chance), _fit(shorten_rows, chance)
+        m.update(prune_half_saturation=fit_p["half_saturation"], prune_fit_width=fit_p["width"],
+                 shorten_half_saturation=fit_s["half_saturation"], shorten_fit_width=fit_s["width"],
+                 prune_curve_engine="dense" if cfg.dense_curves else "event")
+        if "hd-snn" in models:
+            metrics["hd-snn"] = m
+            curves["hd-snn"] = {"prune": np.asarray(prune_rows), "shorten": np.asarray(shorten_rows)}
+        if "hd-snn-event" in models:
+            me = _acc_metrics(event_dense_dec, y_te)
+            i1 = int(np.argmin(np.abs(np.log(levels / 0.01))))
+            fit_e = _fit(event_rows, chance)
+            me.update(agreement_with_dense=float(np.mean(event_dense_dec == dense_dec)), sops_per_movie=event_sops,
+                      prune_half_saturation=fit_e["half_saturation"], shorten_half_saturation=fit_s["half_saturation"],
+                      wall_seconds_per_movie=wall_event[float(levels[-1])],
+                      kept_fraction_near_1pct=float(levels[i1]),
+                      wall_seconds_per_movie_near_1pct=wall_event[float(levels[i1])],
+                      sops_per_movie_near_1pct=float(sops_rows[i1][1]),
+                      speedup_vs_dense_near_1pct=dense_s / max(wall_event[float(levels[i1])], 1e-12))
+            metrics["hd-snn-event"] = me
+            curves["hd-snn-event"] = {"prune": np.asarray(event_rows), "shorten": np.asarray(shorten_rows),
+                                      "sops": np.asarray(sops_rows)}
+        scans = _mc_scans(cfg, lambda ev: model.decide(ev, drop, cfg.top_fraction), progress)
+        if scans:
+            groups["mc_scans"] = {"hd-snn": scans}
+
+    if want_ann:
+        from spikesim.models.adapters.ann_frames import ANNFrames
+
+        mv_tr, mv_te = train[2], test[2]
+        ann = ANNFrames(n_classes=n_classes, kernel=kernel, n_hidden=cfg.ann_hidden or None, lr=cfg.ann_lr,
+                        loss=cfg.loss, seed=cfg.seed, device=cfg.device)
+        bar = _bar(progress, cfg.n_train_steps, "ann-frames: train")
+        t0 = time.time()
+        ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update)
+        bar.close()
+        train_s = time.time() - t0
+        t0 = time.time()
+        dec = ann.decide(mv_te, drop, cfg.top_fraction)
+        ma = _acc_metrics(dec, y_te)
+        ma.update(train_seconds=train_s, n_weights=ann.n_weights, wall_seconds_per_movie=(time.time() - t0) / cfg.n_test,
+                  final_loss=float(np.mean(ann.losses[-20:])) if len(ann.losses) else float("nan"),
+                  sops_per_movie=float(ann.macs_per_movie(cfg.n_t, cfg.n_x, cfg.n_y)), ops_kind="dense MACs")
+        groups.setdefault("losses", {})["ann-frames"] = ann.losses
+        if cfg.ann_curves:
+            bar = _bar(progress, len(levels) + cfg.kernel_t, "ann-frames: curves")
+            prune_rows = []
+            for f in levels:
+                prune_rows.append((float(f), float(np.mean(ann.pruned(float(f)).decide(mv_te, drop, cfg.top_fraction) == y_te))))
+                bar.update(1)
+            shorten_rows = []
+            for i in range(cfg.kernel_t):
+                shorten_rows.append((1 - i / cfg.kernel_t,
+                                     float(np.mean(ann.shortened(i).decide(mv_te, drop, cfg.top_fraction) == y_te))))
+                bar.update(1)
+            bar.close()
+            fp, fs = _fit(prune_rows, chance), _fit(shorten_rows, chance)
+            ma.update(prune_half_saturation=fp["half_saturation"], shorten_half_saturation=fs["half_saturation"])
+            curves["ann-frames"] = {"prune": np.asarray(prune_rows), "shorten": np.asarray(shorten_rows)}
+        metrics["ann-frames"] = ma
+
+    if curves:
+        groups["curves"] = curves
+    metrics["wall_seconds"] = time.time() - t_start
+    return Result(spikes=spikes, metrics=metrics, config=dataclasses.asdict(cfg),
+                  meta=make_meta(seed=cfg.seed, backend=f"torch-{cfg.device}+numba"), groups=groups)
+
+
+def _mc_scans(cfg: MotionConfig, decide, progress: bool) -> dict:
+    """Motion Clouds robustness scans (aperture / perpend) without retraining."""
+    from spikesim.io.motion_stimuli import make_events, motion_classes, motion_cloud_movie
+
+    names = _scan_names(cfg)
+    if not names:
+        return {}
+    phi, speed = motion_classes()
+    out: dict = {}
+    bar = _bar(progress, len(names) * cfg.mc_n_values * 2, "motion clouds")
+    for name in names:
+        values = scan_values(name, cfg.mc_n_values)
+        res = {"values": values}
+        for cond in ("aperture", "perpend"):
+            accs = []
+            for v in values:
+                rng = np.random.default_rng([cfg.seed_test, 7])
+                labels = np.arange(cfg.mc_n_test) % len(phi)
+                ev = np.empty((cfg.mc_n_test, 2, cfg.n_t, cfg.n_x, cfg.n_y), dtype=np.uint8)
+                for i, k in enumerate(labels):
+                    params = {"sf_0": 0.15, "B_sf": 0.15, "B_V": 0.05, "B_theta": np.pi / 12}
+                    params[name] = float(v)
+                    if name == "sf_0":
+                        params["B_sf"] = float(v)
+                    theta = float(phi[k]) if cond == "perpend" else float(rng.uniform(0, np.pi))
+                    movie = motion_cloud_movie(cfg.n_x, cfg.n_y, cfg.n_t, float(phi[k]), float(speed[k]),
+                                               theta=theta, seed=1973 if cfg.mc_fixed_seed else cfg.seed_test + i,
+                                               **params)
+                    ev[i] = make_events(movie, cfg.selectivity)
+                accs.append(float(np.mean(decide(ev) == labels)))
+                bar.update(1)
+            res[cond] = np.asarray(accs)
+        out[name] = res
+    bar.close()
+    return out
+
+
+def motion_figures(result, out_dir: Path) -> list[Path]:
+    from spikesim.plot.motion import plot_accuracy, plot_curve, plot_event_raster, plot_kernels, plot_scan
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chance = float(result.metrics.get("chance", 1 / 36))
+    paths = []
+    acc = {k: (v["accuracy"], v["accuracy_band_low"], v["accuracy_band_high"])
+           for k, v in result.metrics.items() if isinstance(v, dict) and "accuracy" in v}
+    if acc:
+        paths.append(plot_accuracy(acc, chance, out_dir / "motion_accuracy.png"))
+    curves = result.groups.get("curves", {})
+    for kind, title in (("prune", "pruning (magnitude)"), ("shorten", "shortening (longest delays first)")):
+        cs = {k: v[kind] for k, v in curves.items() if kind in v and k != "hd-snn-event"}
+        if cs:
+            from spikesim.analysis.motion import fit_sigmoid
+
+            fits = {k: fit_sigmoid(v[:, 0], v[:, 1], chance) for k, v in cs.items()}
+            paths.append(plot_curve(cs, fits, chance, out_dir / f"motion_{kind}.png", title))
+    if "kernels" in result.groups and "hd-snn" in result.groups["kernels"]:
+        cl = result.groups["classes"]
+        paths.append(plot_kernels(result.groups["kernels"]["hd-snn"], cl["phi"], cl["speed"],
+                                  out_dir / "motion_kernels.png"))
+    if "example" in result.groups:
+        paths.append(plot_event_raster(result.groups["example"]["events"], out_dir / "motion_events.png"))
+    for name, scan in result.groups.get("mc_scans", {}).get("hd-snn", {}).items():
+        paths.append(plot_scan(scan["values"], {c: scan[c] for c in ("aperture", "perpend") if c in scan}, chance,
+                               out_dir / f"motion_clouds_{name}.png", name))
+    return paths
+
+
+__all__ = ["run_motion", "motion_figures"]
