@@ -54,7 +54,7 @@ class ContinualConfig:
     k_dec: int = 20
     k_dec_every: int = 3
     k_scale: float = 1.0             # multiplies the paper's k (scaled to the layer sizes)
-    ewc_lambda: float = 1000.0
+    ewc_lambda: float = 100.0        # chosen by ACC on the quick config among 10, 100, 1000
     fisher_samples: int = 200
     gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])
     gpm_samples: int = 300

@@ -5,7 +5,9 @@
 F is the diagonal empirical Fisher, F_i = E[(d log p(y|x, theta) / d theta_i)^2], estimated from
 ``fisher_samples`` training samples of each finished task (one gradient per sample) and summed
 over tasks; theta* is the parameter vector at the end of the latest task (the common
-"accumulated Fisher, latest anchor" variant). Works on the spiking MLP (DSR or BPTT gradients)
+"accumulated Fisher, latest anchor" variant). Numerical guard: with plain SGD (step lr) the
+quadratic penalty overshoots its anchor and diverges where lr * lambda * F_i > 2, so the
+per-parameter stiffness lambda * F_i is capped at 1 / lr (a full step lands on the anchor). Works on the spiking MLP (DSR or BPTT gradients)
 and on the ReLU MLP. lambda is not given by the HLOP paper; it is a config value here.
 """
 from __future__ import annotations
@@ -33,8 +35,9 @@ class EWCLearner(ContinualLearner):
     def penalty(self, t: int):
         if self.anchor is None or self.ewc_lambda == 0:
             return 0.0
-        return 0.5 * self.ewc_lambda * sum((f * (p - a) ** 2).sum()
-                                           for f, p, a in zip(self.fisher, self.params, self.anchor))
+        cap = 1.0 / self.lr
+        return 0.5 * sum((torch.clamp(self.ewc_lambda * f, max=cap) * (p - a) ** 2).sum()
+                         for f, p, a in zip(self.fisher, self.params, self.anchor))
 
     def end_task(self, t, x, y) -> None:
         n = min(self.fisher_samples, len(x))
