@@ -183,7 +183,6 @@ class Network:
             raise ValueError("the network has no populations")
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections,
                                 self.max_delay_steps)
-        self._backend_mod = _backends.load(self.backend)
         p = self._plan
         start = dict(zip(p.names, p.pop_start))
         self._rec_spike = np.zeros(p.n_total, dtype=np.bool_)
@@ -201,8 +200,9 @@ class Network:
         self._rec_var = np.array(cols_var, dtype=np.int64)
         self._rec_gid = np.array(cols_gid, dtype=np.int64)
         self._rec_every = np.array(cols_every, dtype=np.int64)
-        self._scratch_list = np.zeros(p.n_total, dtype=np.int64)
-        self._scratch_current = np.zeros(p.n_total)
+        # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
+        self._runner = _backends.make_runner(self.backend, p, self._rec_spike, self._rec_var, self._rec_gid,
+                                             self._rec_every)
 
     def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None) -> Result:
         """Simulate ``duration`` ms from the current time and return what was recorded.
@@ -244,12 +244,7 @@ class Network:
         try:
             while step < step1:
                 target = min(step1, step + chunk)
-                status, reached = self._backend_mod.run_steps(
-                    step, target, p.seed, p.pop_kind, p.pop_start, p.pop_stop, p.pop_flag, p.params, p.state,
-                    p.I_const, p.I_time, p.I_time_gid, p.src_step, p.src_gid, p.src_off, p.indptr, p.post, p.w,
-                    p.delay, p.syn_ring, p.ring, p.ring_target, self._rec_spike, spk_step, spk_gid, self._rec_var,
-                    self._rec_gid, self._rec_every, rec_buf, rec_count, p.counters, self._scratch_list,
-                    self._scratch_current, self.dt)
+                status, reached = self._runner.run_steps(step, target, spk_step, spk_gid, rec_buf, rec_count)
                 if bar is not None:
                     bar.update(int(reached) - step)
                 step = int(reached)
@@ -262,6 +257,7 @@ class Network:
         finally:
             if bar is not None:
                 bar.close()
+        self._runner.sync_to_host()
         run_s = time.perf_counter() - t_run
         self._step = step if failure is None else step
         self.last_run_stats = {"build_seconds": build_s, "run_seconds": run_s, "steps": step - step0,

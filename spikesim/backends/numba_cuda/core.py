@@ -1,0 +1,252 @@
+"""CUDA backend of the event-driven core (numba-cuda): public driver of the kernels.
+
+Layers: :class:`spikesim.core.network.Network` (validates) -> :class:`CudaRunner` (packs the plan
+once, keeps every array on the device across chunks and runs, launches two kernels per step,
+copies the monitors back once per chunk) -> :mod:`.kernels` (the per-step kernels, which call
+the same scalar neuron / RNG maths as the CPU backend, compiled with ``cuda.jit(device=True)``).
+
+Exactness against the CPU backends. Per-neuron arithmetic is the same sequence of IEEE
+double-precision + and * (FMA contraction is switched off, see :mod:`.strict_fp`) and the
+Poisson draws come from the same counter-based stream, so a neuron that receives the same
+ring-buffer input computes bit-identical state. The one difference is the ring buffer: when
+several spikes of one step reach the same (target, delay slot, neuron) cell, the CPU adds them
+in spike order while the GPU's atomic adds land in any order, so that cell can differ in its
+last bits (about 1e-16 relative per add). Spike trains stay identical unless a membrane
+potential sits within that rounding of the threshold; chaotic networks run long enough will
+eventually diverge, as they do between any two compilers. Networks whose ring cells get at
+most one spike per step (and every run without synapses) are bit-identical.
+Recorded spikes are sorted by (step, neuron) on the host once per chunk, so their order is
+the CPU's.
+
+Module constants ``BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid of the delivery kernel)
+and ``CHECK_EVERY`` (steps between host checks of the stop flag) are read at each call, so
+tests can patch them small to exercise multi-block paths.
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
+                                STATUS_NONFINITE)
+
+BLOCK = 128
+MAX_BLOCKS = 4096
+CHECK_EVERY = 1024
+
+INSTALL_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda; add '
+                '`numba-cuda[cu12]` or `[cu13]` to match your driver), or, to test on a machine '
+                'without a GPU, set NUMBA_ENABLE_CUDASIM=1 before Python imports numba (the CUDA '
+                'simulator: correct but very slow, for tiny networks only)')
+
+
+def unavailable_reason() -> str | None:
+    """None when kernels can run (a CUDA GPU, or the simulator); otherwise why not."""
+    try:
+        from numba import config
+        from numba import cuda
+    except Exception as exc:  # pragma: no cover - depends on the install
+        return f"numba-cuda cannot be imported ({exc})"
+    if config.ENABLE_CUDASIM:
+        return None
+    try:
+        if cuda.is_available():
+            return None
+    except Exception as exc:  # pragma: no cover
+        return f"the CUDA driver failed to initialise ({exc})"
+    return "no CUDA GPU / driver was found"
+
+
+def simulated() -> bool:
+    from numba import config
+    return bool(config.ENABLE_CUDASIM)
+
+
+def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
+    """Pack a plan and its monitor tables into the flat ``i64`` / ``f64`` buffers of :mod:`.kernels`."""
+    from . import kernels as K
+    N = int(plan.pop_stop[-1])
+    n_pops = plan.pop_kind.size
+    n_rings, n_slots = plan.ring.shape[0], plan.ring.shape[1]
+    if N >= 2 ** 31:
+        raise ValueError(f"the cuda backend supports up to 2**31 - 1 neurons, got {N}")
+    if n_rings > 4:
+        raise ValueError("the cuda backend supports at most 4 synapse target rows")
+    head = np.zeros(K.N_LAYOUT, dtype=np.int64)
+    blocks, pos = [head], K.N_LAYOUT
+
+    def put(slot, arr):
+        nonlocal pos
+        arr = np.ascontiguousarray(arr, dtype=np.int64).ravel()
+        head[slot] = pos
+        blocks.append(arr)
+        pos += arr.size
+
+    sizes = plan.pop_stop - plan.pop_start
+    put(K.O_POPKIND, plan.pop_kind)
+    put(K.O_POPSTART, plan.pop_start)
+    put(K.O_POPFLAG, plan.pop_flag)
+    put(K.O_POPOF, np.repeat(np.arange(n_pops), sizes))
+    gid = np.asarray(plan.I_time_gid, dtype=np.int64)
+    put(K.O_ITPTR, np.concatenate([[0], np.cumsum(np.bincount(gid, minlength=N))]))
+    put(K.O_ITCOL, np.argsort(gid, kind="stable"))       # columns of each neuron, in column order
+    order = np.lexsort((plan.src_step, plan.src_gid))     # by neuron, then step
+    src_ptr = np.concatenate([[0], np.cumsum(np.bincount(plan.src_gid, minlength=N))])
+    put(K.O_SRCPTR, src_ptr)
+    put(K.O_SRCSTEP, plan.src_step[order])
+    put(K.O_SRCCUR, src_ptr[:-1])
+    put(K.O_INDPTR, plan.indptr)
+    delay = np.asarray(plan.delay, dtype=np.int64)
+    if delay.size and (delay.min() < 1 or delay.max() >= n_slots):
+        raise ValueError("synaptic delays must lie in [1, n_slots - 1] steps")
+    put(K.O_SYN, np.asarray(plan.post, dtype=np.int64) | ((delay * 4 + plan.syn_ring) << 32))
+    put(K.O_RINGTGT, plan.ring_target)
+    put(K.O_RECVAR, rec_var)
+    put(K.O_RECGID, rec_gid)
+    put(K.O_RECEVERY, rec_every)
+    put(K.O_RECCOUNT, np.zeros(len(rec_var), dtype=np.int64))
+    put(K.O_RECSPIKE, np.asarray(rec_spike, dtype=np.int64))
+    put(K.O_SPIKELIST, np.zeros(2 * N, dtype=np.int64))
+    head[K.L_N], head[K.L_NPOPS], head[K.L_NSLOTS], head[K.L_NRINGS] = N, n_pops, n_slots, n_rings
+    head[K.L_SEED], head[K.L_NREC], head[K.L_ITCOLS] = plan.seed, len(rec_var), gid.size
+
+    fblocks, fpos = [np.array([plan.dt])], 1
+    for slot, arr in ((K.F_PARAMS, plan.params), (K.F_STATE, plan.state), (K.F_ICONST, plan.I_const),
+                      (K.F_ITIME, plan.I_time), (K.F_W, plan.w), (K.F_RING, plan.ring)):
+        arr = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+        head[slot] = fpos
+        fblocks.append(arr)
+        fpos += arr.size
+    return np.concatenate(blocks), np.concatenate(fblocks)
+
+
+class CudaRunner:
+    """Device-resident state of one network; ``run_steps`` advances it, ``sync_to_host`` copies
+    the neuron state back into ``plan.state``. Same status / step semantics as the CPU
+    ``run_steps``; the host arrays passed to ``run_steps`` are filled before it returns."""
+
+    def __init__(self, plan, rec_spike, rec_var, rec_gid, rec_every):
+        from numba import cuda
+        from . import kernels as K
+        self._cuda, self._K = cuda, K
+        self.plan = plan
+        i64, f64 = pack(plan, rec_spike, rec_var, rec_gid, rec_every)
+        self.N = int(plan.pop_stop[-1])
+        self.n_rec = len(rec_var)
+        self._o_count = int(i64[K.O_RECCOUNT])
+        self._f_state = int(i64[K.F_STATE])
+        self.d_i64 = cuda.to_device(i64)
+        self.d_f64 = cuda.to_device(f64)
+        self._cap = -1
+        self._d_spk = None
+        self._rec_host = None
+        self._d_rec = None
+        self._compiled = False
+
+    def _header(self, cap):
+        K = self._K
+        c = self.plan.counters
+        h = np.zeros(K.N_HEADER, dtype=np.int64)
+        h[K.H_STOP] = h[K.H_BADPOP] = np.iinfo(np.int64).max
+        h[K.H_SPIKES], h[K.H_EVENTS], h[K.H_CAP] = c[C_SPIKES], c[C_EVENTS], cap
+        return h
+
+    def run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
+        """Advance from ``step0`` to ``step1``; returns (status, next_step) like the CPU driver."""
+        cuda, K = self._cuda, self._K
+        from .strict_fp import strict_fp
+        c = self.plan.counters
+        N, cap = self.N, int(spk_step.size)
+        if c[C_SPIKES] + N > cap:
+            return STATUS_BUFFER_FULL, step0
+        if step1 <= step0:
+            return STATUS_DONE, step1
+        if cap != self._cap:
+            self._d_spk, self._cap = cuda.device_array(2 * cap, dtype=np.int64), cap
+        if rec_buf is not self._rec_host:
+            self._rec_host = rec_buf
+            self._d_rec = cuda.to_device(rec_buf if rec_buf.size else np.zeros((1, 1)))
+        self.d_i64[:K.N_HEADER].copy_to_device(self._header(cap))
+        if self.n_rec:
+            self.d_i64[self._o_count:self._o_count + self.n_rec].copy_to_device(np.ascontiguousarray(rec_count))
+        block = int(BLOCK)
+        grid_a = max(1, math.ceil(N / block))
+        grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block)))
+        ka = K.neuron_kernel[grid_a, block]
+        kb = K.deliver_kernel[grid_b, block]
+        f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
+        step = step0
+        if not self._compiled:          # first launch compiles: keep the CPU's rounding (no FMA)
+            with strict_fp():
+                ka(step, f64, i64, spk)
+                kb(step, f64, i64, rec)
+            self._compiled = True
+            step += 1
+        status_view = i64[K.H_STATUS:K.H_STATUS + 1]
+        while step < step1:
+            stop = min(step1, step + int(CHECK_EVERY))
+            for s in range(step, stop):
+                ka(s, f64, i64, spk)
+                kb(s, f64, i64, rec)
+            step = stop
+            if step < step1 and status_view.copy_to_host()[0] != 0:
+                break
+        # ---- copy back: header, new spikes (sorted like the CPU's), new monitor rows -----------
+        h = i64[:K.N_HEADER].copy_to_host()
+        status = int(h[K.H_STATUS])
+        reached = int(h[K.H_STOP]) if status else int(step1)
+        m0, m1 = int(c[C_SPIKES]), int(h[K.H_SPIKES])
+        if m1 > m0:
+            steps = self._d_spk[m0:m1].copy_to_host()
+            gids = self._d_spk[cap + m0:cap + m1].copy_to_host()
+            order = np.lexsort((gids, steps))
+            spk_step[m0:m1] = steps[order]
+            spk_gid[m0:m1] = gids[order]
+        c[C_SPIKES], c[C_EVENTS] = m1, h[K.H_EVENTS]
+        if status == STATUS_NONFINITE:
+            c[C_BAD_POP] = h[K.H_BADPOP]
+        if self.n_rec:
+            r0 = int(rec_count.min())
+            new = i64[self._o_count:self._o_count + self.n_rec].copy_to_host()
+            r1 = int(new.max())
+            if r1 > r0:
+                rec_buf[r0:r1] = self._d_rec[r0:r1].copy_to_host()
+            rec_count[:] = new
+        return status, reached
+
+    def sync_to_host(self):
+        """Copy the neuron state (v, u/ref, I_syn) into ``plan.state``; the rings stay on the device."""
+        n = self.plan.state.size
+        self.plan.state[...] = self.d_f64[self._f_state:self._f_state + n].copy_to_host().reshape(self.plan.state.shape)
+
+
+def make_runner(plan, rec_spike, rec_var, rec_gid, rec_every):
+    """The runner protocol of :mod:`spikesim.backends`: a :class:`CudaRunner` for ``plan``."""
+    reason = unavailable_reason()
+    if reason is not None:
+        from spikesim.backends import BackendUnavailableError
+        raise BackendUnavailableError(f"backend 'cuda' is unavailable: {reason}; {INSTALL_HINT}")
+    return CudaRunner(plan, rec_spike, rec_var, rec_gid, rec_every)
+
+
+def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
+              I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
+              rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
+              spike_list, current, dt):
+    """The CPU backends' contract on host arrays (uploads, runs, copies state and rings back).
+
+    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks."""
+    plan = SimpleNamespace(seed=seed, dt=dt, pop_kind=pop_kind, pop_start=pop_start, pop_stop=pop_stop,
+                           pop_flag=pop_flag, params=params, state=state, I_const=I_const, I_time=I_time,
+                           I_time_gid=I_time_gid, src_step=src_step, src_gid=src_gid, indptr=indptr, post=post,
+                           w=w, delay=delay, syn_ring=syn_ring, ring=ring, ring_target=ring_target,
+                           counters=counters)
+    runner = make_runner(plan, rec_spike, rec_var, rec_gid, rec_every)
+    status, reached = runner.run_steps(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
+    runner.sync_to_host()
+    from . import kernels as K
+    f_ring = int(runner.d_i64[K.F_RING:K.F_RING + 1].copy_to_host()[0])
+    ring[...] = runner.d_f64[f_ring:f_ring + ring.size].copy_to_host().reshape(ring.shape)
+    return status, reached
