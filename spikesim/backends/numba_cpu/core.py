@@ -37,31 +37,46 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
     n_pops = pop_kind.size
     N = state.shape[1]
     n_slots = ring.shape[1]
-    n_rings = ring.shape[0]
+    ring_v = -1                      # ring row of each synapse target, -1 when unused
+    ring_i = -1
+    ring_s = -1
+    for r in range(ring.shape[0]):
+        if ring_target[r] == 0:
+            ring_v = r
+        elif ring_target[r] == 1:
+            ring_i = r
+        else:
+            ring_s = r
+    has_time = I_time.shape[1] > 0
+    cur_in = current if (has_time or ring_i >= 0) else I_const
     seed_u = np.uint64(seed)
     cap = spk_step.size
     for step in range(step0, step1):
         if counters[C_SPIKES] + N > cap:
             return STATUS_BUFFER_FULL, step
         slot = step % n_slots
-        # ---- inputs --------------------------------------------------------------------
-        for i in range(N):
-            current[i] = I_const[i]
-        if I_time.shape[1] > 0:
+        # ---- inputs: ring slot -> v / I_syn / current; time-array currents ---------------
+        if ring_v >= 0:
+            for i in range(N):
+                state[0, i] += ring[ring_v, slot, i]
+                ring[ring_v, slot, i] = 0.0
+        if ring_s >= 0:
+            for i in range(N):
+                state[2, i] += ring[ring_s, slot, i]
+                ring[ring_s, slot, i] = 0.0
+        if has_time:
+            for i in range(N):
+                current[i] = I_const[i]
             for c in range(I_time.shape[1]):
                 current[I_time_gid[c]] += I_time[step, c]
-        for r in range(n_rings):
-            tgt = ring_target[r]
+            if ring_i >= 0:
+                for i in range(N):
+                    current[i] += ring[ring_i, slot, i]
+                    ring[ring_i, slot, i] = 0.0
+        elif ring_i >= 0:
             for i in range(N):
-                x = ring[r, slot, i]
-                if x != 0.0:
-                    ring[r, slot, i] = 0.0
-                    if tgt == 0:
-                        state[0, i] += x
-                    elif tgt == 1:
-                        current[i] += x
-                    else:
-                        state[2, i] += x
+                current[i] = I_const[i] + ring[ring_i, slot, i]
+                ring[ring_i, slot, i] = 0.0
         # ---- state update and threshold, population by population ------------------------
         n_spk = 0
         for p in range(n_pops):
@@ -72,7 +87,7 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
                 method = pop_flag[p]
                 finite = True
                 for i in range(s, e):          # update pass (branch-free, vectorisable)
-                    cur = current[i] + state[2, i]
+                    cur = cur_in[i] + state[2, i]
                     v, u = _izh_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], dt, method)
                     state[0, i] = v
                     state[1, i] = u
@@ -81,14 +96,13 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
                 if not finite:
                     counters[C_BAD_POP] = p
                     return STATUS_NONFINITE, step
-                for i in range(s, e):          # threshold pass
-                    if state[0, i] >= params[4, i]:
-                        spike_list[n_spk] = i
-                        n_spk += 1
+                for i in range(s, e):          # threshold pass: branch-free compaction
+                    spike_list[n_spk] = i
+                    n_spk += state[0, i] >= params[4, i]
             elif kind == 1:
                 finite = True
                 for i in range(s, e):
-                    cur = current[i] + state[2, i]
+                    cur = cur_in[i] + state[2, i]
                     v, ref = _lif_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], params[2, i],
                                          params[3, i])
                     state[0, i] = v
@@ -99,9 +113,8 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
                     counters[C_BAD_POP] = p
                     return STATUS_NONFINITE, step
                 for i in range(s, e):
-                    if state[0, i] >= params[4, i]:
-                        spike_list[n_spk] = i
-                        n_spk += 1
+                    spike_list[n_spk] = i
+                    n_spk += state[0, i] >= params[4, i]
             elif kind == 2:
                 ptr = counters[C_SRC0 + p]
                 end = src_off[p + 1]

@@ -34,12 +34,12 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         for r in range(ring.shape[0]):
             x = ring[r, slot].copy()
             ring[r, slot] = 0.0
-            hit = x != 0.0
-            row = {0: 0, 1: None, 2: 2}[int(ring_target[r])]
-            if row is None:
-                current[hit] += x[hit]
+            if ring_target[r] == 0:
+                state[0] += x
+            elif ring_target[r] == 1:
+                current += x
             else:
-                state[row, hit] += x[hit]
+                state[2] += x
 
         # state update and threshold
         spikes = []
