@@ -82,7 +82,6 @@ class HDSNN:
             raise ValueError(f"kept_fraction must be in (0, 1]; got {kept_fraction}")
         new = self._copy()
         with torch.no_grad():
-            new.layer.project_()
             w = new.layer.weight
             mag = w.detach().abs().flatten().cpu().numpy()
             thr = np.quantile(mag, 1.0 - kept_fraction)
@@ -96,7 +95,6 @@ class HDSNN:
             raise ValueError(f"n_drop must be in [0, {kt}); got {n_drop}")
         new = self._copy()
         with torch.no_grad():
-            new.layer.project_()
             new.layer.weight[:, :, :n_drop] = 0.0
         return new
 
@@ -107,8 +105,7 @@ class HDSNN:
         return self.layer.lower()
 
     def kernels(self) -> np.ndarray:
-        """Weights ``(C, 2, K_T, K_X, K_Y)`` after the mask projection."""
-        self.layer.project_()
+        """Weights ``(C, 2, K_T, K_X, K_Y)`` (projected on the mask when training ended)."""
         return self.layer.weight.detach().cpu().numpy().copy()
 
 
@@ -147,7 +144,7 @@ def shorten_decisions(model: HDSNN, events: np.ndarray, drop_frames: int, top_fr
     from spikesim.analysis.motion import movie_decision
 
     layer = model.layer
-    layer.project_()
+    layer.eval()
     w = layer.weight.detach()
     c, npol, kt, kx, ky = w.shape
     w2 = w.permute(0, 2, 1, 3, 4).reshape(c * kt, npol, kx, ky)          # (C K_T, P, KX, KY)

@@ -57,9 +57,11 @@ def test_mask_projection_and_symmetry():
     inside = before.abs() <= bound
     torch.testing.assert_close(after[inside], before[inside])      # a projection: inside points untouched
     assert torch.all(after[~inside].abs() == bound.expand_as(before)[~inside])
+    layer.eval()                                                   # eval: weights stay as they are
+    z, _ = layer(a)
     zf, _ = layer(a.flip(1))
     torch.testing.assert_close(z, zf)                              # ON/OFF max is polarity-symmetric
-    asym = HeterogeneousDelayLayer(n_classes=4, kernel=(5, 5, 5), seed=0, symmetric=False)
+    asym = HeterogeneousDelayLayer(n_classes=4, kernel=(5, 5, 5), seed=0, symmetric=False).eval()
     with torch.no_grad():
         asym.weight.copy_(layer.weight)
     assert not torch.allclose(asym(a)[0], asym(a.flip(1))[0])

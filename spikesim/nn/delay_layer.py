@@ -20,7 +20,8 @@ Cone mask (code: ``create_mask``): with ``tau_d = d / (K_T - 1)``, ``x_i, y_j`` 
 
     M(d, i, j) = ((cos(pi r) + 1) / 2 * [r < 1]) ** (1 / exponent) * exp(-r^2 / (2 (v_max (1 - tau_d) + r_0)^2))
 
-and before every forward pass ``K <- clamp(K, -M max|K|, +M max|K|)`` (a projection, no grad).
+and before every training forward pass ``K <- clamp(K, -M max|K|, +M max|K|)`` (a projection,
+no grad; applied once more when the layer is switched to eval mode).
 
 Tensors: input ``(B, 2, T, X, Y)`` (channel 0 = OFF, 1 = ON), output logits ``(B, C, T, X, Y)``.
 ``forward(A, state)`` returns ``(logits, state)`` where ``state`` is the last ``K_T - 1`` input
@@ -112,11 +113,19 @@ class HeterogeneousDelayLayer(nn.Module):
             bound = self.mask * self.weight.abs().max()
             self.weight.copy_(torch.maximum(torch.minimum(self.weight, bound), -bound))
 
+    def train(self, mode: bool = True):
+        """Switching to eval applies the mask projection once; eval forwards leave weights alone
+        (the projection rescales with ``max|K|``, so repeating it is not idempotent)."""
+        if not mode and self.training:
+            self.project_()
+        return super().train(mode)
+
     def forward(self, a: torch.Tensor, state: torch.Tensor | None = None):
         """``a`` (B, n_pol, T, X, Y) binary events -> ``(logits (B, C, T, X, Y), state)``."""
         if a.dim() != 5 or a.shape[1] != self.n_pol:
             raise ValueError(f"input must have shape (B, {self.n_pol}, T, X, Y); got {tuple(a.shape)}")
-        self.project_()
+        if self.training:
+            self.project_()
         a = a.to(self.weight.dtype)
         z = causal_conv3d(a, self.weight, self.bias, state)
         if self.symmetric:
@@ -154,9 +163,6 @@ class HeterogeneousDelayLayer(nn.Module):
         """The event-driven form: non-zero synapses per input polarity (see
         :class:`LoweredDelayLayer`), with the ON/OFF max as a second, polarity-swapped set."""
         w = self.weight.detach().cpu().numpy().astype(np.float64)
-        if self.use_mask:
-            bound = self.mask.cpu().numpy() * np.abs(w).max()
-            w = np.clip(w, -bound, bound)
         sets = [w, w[:, ::-1]] if self.symmetric else [w]
         b = np.zeros(self.n_classes) if self.bias is None else self.bias.detach().cpu().numpy().astype(np.float64)
         return LoweredDelayLayer.from_dense(sets, b)
