@@ -183,13 +183,16 @@ def deliver_kernel(step, f64, i64, rec):
     o_syn = i64[O_SYN]
     f_w = i64[F_W]
     f_ring = i64[F_RING]
+    now = step % n_slots
     for k in range(cuda.blockIdx.x, n_spk, cuda.gridDim.x):
         g = i64[o_list + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
             code = i64[o_syn + syn]
             post = code & POST_MASK
             dr = code >> 32
-            slot = (step + (dr >> 2)) % n_slots
+            slot = now + (dr >> 2)          # 1 <= delay < n_slots: one wrap at most, no 64-bit modulo
+            if slot >= n_slots:
+                slot -= n_slots
             cuda.atomic.add(f64, f_ring + ((dr & 3) * n_slots + slot) * N + post, f64[f_w + syn])
     t = cuda.grid(1)
     n_threads = cuda.gridDim.x * bdim

@@ -1,0 +1,368 @@
+"""The cuda backend (numba-cuda) against the Numba CPU backend.
+
+Three kinds of test live here:
+
+* **simulator tests** (``sim``): the CUDA simulator must be switched on before numba is
+  imported, so :func:`test_simulator_session` reruns this file in a subprocess with
+  ``NUMBA_ENABLE_CUDASIM=1`` and the kernels' block size patched to 8 threads (grid of the
+  delivery kernel capped at 3 blocks), so every multi-block and grid-stride path runs. Tens of
+  neurons, tens of steps: the simulator runs one Python thread per CUDA thread.
+* **host tests**: the error without a GPU, and the kernels compiled for a real GPU (sm_90 PTX
+  through libNVVM, no device needed): they type-check outside the simulator and contain no
+  fused multiply-add.
+* **gpu tests** (``@pytest.mark.gpu``, run by ``benchmarks/gpu_check.sh`` on a machine with a
+  GPU): the same comparisons at larger sizes, without the simulator.
+
+What is compared. Spike trains must be identical. State samples must be identical where no
+ring-buffer cell receives two spikes in one step (networks without synapses, one-to-one
+chains); elsewhere the GPU's atomic adds sum a cell's inputs in another order than the CPU, so
+state may differ in the last bits: allowed |diff| <= 1e-12 * (1 + |x|) (see
+``spikesim.backends.numba_cuda.core``).
+"""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core_networks import NETWORKS, assert_same_results
+
+INNER = os.environ.get("SPIKESIM_CUDA_SIM_SESSION") == "1"
+ROOT = Path(__file__).resolve().parents[1]
+sim = pytest.mark.skipif(not INNER, reason="runs in the simulator session of test_simulator_session")
+
+SMALL = {"izhikevich_2003": dict(n_exc=40, n_inh=10, duration=60.0),
+         "lif_delays": dict(n=16, duration=20.0, dt=0.5),
+         "mixed": dict(duration=20.0)}
+
+
+def _real_gpu() -> bool:
+    if INNER or os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        return False
+    try:
+        from spikesim.backends.numba_cuda.core import unavailable_reason
+        return unavailable_reason() is None
+    except Exception:
+        return False
+
+
+gpu = [pytest.mark.gpu, pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")]
+
+
+def assert_close_results(a, b):
+    """Identical spikes; state equal to within the atomic-add reordering of ring cells."""
+    assert a.populations == b.populations
+    for pop in a.populations:
+        if pop in a._spikes:
+            np.testing.assert_array_equal(a.spikes(pop)[0], b.spikes(pop)[0], err_msg=f"spike times of {pop}")
+            np.testing.assert_array_equal(a.spikes(pop)[1], b.spikes(pop)[1], err_msg=f"spike ids of {pop}")
+        for var in a._state.get(pop, {}):
+            x, y = a.state(pop, var), b.state(pop, var)
+            assert x.shape == y.shape, f"{pop}.{var}"
+            assert np.all(np.abs(x - y) <= 1e-12 * (1.0 + np.abs(x))), f"{pop}.{var}: max diff {np.abs(x - y).max()}"
+            np.testing.assert_array_equal(a.state_times(pop), b.state_times(pop))
+
+
+def n_spikes(res):
+    return sum(len(res.spikes(p)[0]) for p in res.populations if p in res._spikes)
+
+
+# ============================================================ outer session (no simulator)
+def test_simulator_session():
+    """Run the ``sim`` tests of this file under the CUDA simulator in a fresh interpreter."""
+    if INNER:
+        pytest.skip("this is the simulator session itself")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", SPIKESIM_CUDA_SIM_SESSION="1")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
+           "ignore:overflow encountered:RuntimeWarning", str(Path(__file__).resolve())]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    out = proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, out
+    assert " passed" in proc.stdout and "skipped" in proc.stdout, out   # the outer-only tests skip there
+
+
+def test_cuda_without_gpu_says_how_to_install_or_simulate():
+    if INNER or _real_gpu() or os.environ.get("NUMBA_ENABLE_CUDASIM"):
+        pytest.skip("a GPU or the simulator is available here")
+    import spikesim as ss
+    from spikesim.backends import BackendUnavailableError
+    with pytest.raises(BackendUnavailableError) as err:
+        ss.Network(dt=0.1, backend="cuda")
+    msg = str(err.value)
+    assert 'pip install -e ".[cuda]"' in msg and "NUMBA_ENABLE_CUDASIM=1" in msg
+
+
+PTX_SCRIPT = textwrap.dedent("""
+    import types as _t, sys
+    from numba import cuda, types
+    from numba.cuda.cudadrv import nvvm
+    try:
+        nvvm.NVVM()
+    except Exception as exc:
+        print("NO-NVVM", exc); sys.exit(0)
+    import numba.cuda.dispatcher as _d
+    _d.get_current_device = lambda: _t.SimpleNamespace(compute_capability=(9, 0))  # no GPU needed
+    from spikesim.backends.numba_cuda import kernels as K
+    from spikesim.backends.numba_cuda.strict_fp import strict_fp
+    a1f, a1i = types.Array(types.float64, 1, "C"), types.Array(types.int64, 1, "C")
+    a2f = types.Array(types.float64, 2, "C")
+    sigs = {"neuron": (K.neuron_kernel, (types.int64, a1f, a1i, a1i)),
+            "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f))}
+    for name, (kern, sig) in sigs.items():
+        with strict_fp():
+            ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
+        plain, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
+        print(name, ptx.count("fma.rn.f64"), plain.count("fma.rn.f64"), ptx.count("atom.global.add.f64"))
+""")
+
+
+def test_kernels_compile_for_sm90_without_fma():
+    """Type-check the kernels for a real GPU (the simulator does not) and check no FMA is emitted."""
+    if INNER or os.environ.get("NUMBA_ENABLE_CUDASIM"):
+        pytest.skip("needs the real CUDA target")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    proc = subprocess.run([sys.executable, "-c", PTX_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    if proc.stdout.startswith("NO-NVVM"):
+        pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
+    counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
+    assert counts["neuron"][0] == 0 and counts["deliver"][0] == 0      # strict: no fused multiply-add
+    assert counts["neuron"][1] > 0       # the default would fuse the Izhikevich/LIF maths: the check can fail
+    assert counts["deliver"][2] > 0      # propagation is an atomic float64 add
+
+
+# ============================================================ simulator session
+@pytest.fixture(autouse=True)
+def _small_blocks(monkeypatch):
+    if INNER:
+        from spikesim.backends.numba_cuda import core
+        monkeypatch.setattr(core, "BLOCK", 8)
+        monkeypatch.setattr(core, "MAX_BLOCKS", 3)
+        monkeypatch.setattr(core, "CHECK_EVERY", 7)
+    yield
+
+
+@sim
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_sim_core_networks_match_numba(name):
+    kw = SMALL[name]
+    net_cpu, T = NETWORKS[name]("numba", **kw)
+    net_gpu, _ = NETWORKS[name]("cuda", **kw)
+    cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
+    assert n_spikes(cpu) > 10, "the test network should be active"
+    assert math.ceil(net_gpu._plan.n_total / 8) > 3, "several blocks, grid-stride delivery"
+    assert_close_results(cpu, gpu_res)
+    assert net_cpu.last_run_stats["synaptic_events"] == net_gpu.last_run_stats["synaptic_events"] > 0
+    np.testing.assert_allclose(net_gpu._plan.state, net_cpu._plan.state, rtol=1e-12, atol=1e-12)
+
+
+def _collision_free(backend):
+    """Poisson and spike-source inputs, one-to-one synapses with heterogeneous delays on all three
+    targets, a time-array current and constant currents: no ring cell ever gets two spikes in a
+    step, so the GPU must be bit-identical."""
+    import spikesim as ss
+    rng = np.random.default_rng(3)
+    n, dt, T = 12, 0.5, 15.0
+    net = ss.Network(dt=dt, seed=21, backend=backend)
+    bg = net.add(ss.inputs.Poisson(n, rate_hz=rng.uniform(100, 400, n)), name="bg")
+    src = net.add(ss.inputs.SpikeSource(n, times=rng.uniform(0, T, 40), ids=rng.integers(0, n, 40)), name="cue")
+    izh = net.add(ss.neurons.Izhikevich(n, a=0.02, b=0.2, c=rng.uniform(-65, -50, n), d=8.0), name="izh")
+    lif = net.add(ss.neurons.LIF(n, tau_m=rng.uniform(5, 20, n), t_ref=1.0, v0=rng.uniform(-65, -51, n)), name="lif")
+    eye = np.eye(n)
+    net.connect(bg, izh, 12.0 * eye, delays=rng.uniform(0.5, 3.0, (n, n)), target="I_syn")
+    net.connect(src, lif, 9.0 * eye, delays=rng.uniform(0.5, 4.0, (n, n)), target="v")
+    net.connect(izh, lif, 30.0 * eye[::-1], delays=1.5, target="I")
+    net.inject(izh, rng.normal(4.0, 2.0, (int(T / dt), n)))
+    net.inject(lif, rng.uniform(13.0, 17.0, n))
+    net.record(izh, state=("v", "u", "I_syn"), every=2)
+    net.record(lif, state=("v", "ref"))
+    net.record(bg)
+    net.record(src)
+    return net, T
+
+
+@sim
+def test_sim_collision_free_network_is_bit_identical_and_poisson_stream_matches():
+    a, T = _collision_free("numba")
+    b, _ = _collision_free("cuda")
+    ra, rb = a.run(T), b.run(T)
+    assert ra.spikes("bg")[0].size > 20 and ra.spikes("izh")[0].size > 0 and ra.spikes("lif")[0].size > 0
+    assert_same_results(ra, rb, exact=True)        # includes the Poisson spikes: same random stream
+    np.testing.assert_array_equal(a._plan.state, b._plan.state)
+
+
+@sim
+def test_sim_continuation_and_state_every_k():
+    full, T = NETWORKS["lif_delays"]("cuda", **SMALL["lif_delays"])
+    part, _ = NETWORKS["lif_delays"]("cuda", **SMALL["lif_delays"])
+    cpu, _ = NETWORKS["lif_delays"]("numba", **SMALL["lif_delays"])
+    rf = full.run(T)
+    r1 = part.run(T / 2)
+    r2 = part.run(T / 2)
+    rc = cpu.run(T)
+    for pop in ("exc", "inh", "bg", "cue"):
+        for k in (0, 1):
+            np.testing.assert_array_equal(rf.spikes(pop)[k], np.concatenate([r1.spikes(pop)[k], r2.spikes(pop)[k]]))
+    v = np.concatenate([r1.state("exc", "v"), r2.state("exc", "v")])
+    assert np.all(np.abs(v - rf.state("exc", "v")) <= 1e-12 * (1 + np.abs(v)))
+    times = np.concatenate([r1.state_times("exc"), r2.state_times("exc")])
+    np.testing.assert_array_equal(times, rc.state_times("exc"))
+    assert rf.state("exc", "v").shape[0] == len(range(0, int(round(T / 0.5)), 3))   # every 3 steps
+    assert_close_results(rc, rf)
+
+
+def _blow_up(backend):
+    import spikesim as ss
+    net = ss.Network(dt=0.5, seed=4, backend=backend)
+    lif = net.add(ss.neurons.LIF(6, r_m=1e300), name="lif")
+    izh = net.add(ss.neurons.Izhikevich(9), name="izh")
+    bg = net.add(ss.inputs.Poisson(10, 300.0), name="bg")
+    net.connect(bg, izh, np.full((10, 9), 4.0), delays=0.5, target="I_syn")
+    cur = np.zeros((30, 9))
+    cur[:, :] = 12.0
+    cur[17:, 4] = 1e300                      # izh neuron 4 overflows at step 17
+    net.inject(izh, cur)
+    cur_l = np.zeros((30, 6))
+    cur_l[17:, 5] = 1e10                     # so does LIF neuron 5 (r_m * I = inf): the first population wins
+    net.inject(lif, cur_l)
+    net.record(izh, state="v")
+    net.record(bg)
+    return net
+
+
+@sim
+def test_sim_nan_blow_up_raises_like_cpu():
+    from spikesim.core.network import SimulationError
+    errs = []
+    for backend in ("numba", "cuda"):
+        with pytest.raises(SimulationError) as err:
+            _blow_up(backend).run(15.0)
+        errs.append(err.value)
+    assert "'lif'" in str(errs[0]) and "step 17" in str(errs[0])
+    assert str(errs[0]) == str(errs[1])
+    assert errs[0].result.spikes("bg")[0].size > 0
+    assert_close_results(errs[0].result, errs[1].result)
+
+
+@sim
+def test_sim_spike_buffer_full_stops_and_resumes_like_cpu():
+    """Drive both runners with a tiny spike record: same stops, same spikes after growing it."""
+    from spikesim.core.plan import C_SPIKES, STATUS_BUFFER_FULL
+    kw = SMALL["mixed"]
+    runs = []
+    for backend in ("numba", "cuda"):
+        net, T = NETWORKS["mixed"](backend, **kw)
+        net._build()
+        p, N = net._plan, net._plan.n_total
+        spk_step, spk_gid = np.zeros(N + 6, np.int64), np.zeros(N + 6, np.int64)
+        rec_buf, rec_count = np.zeros((41, net._rec_var.size)), np.zeros(net._rec_var.size, np.int64)
+        p.counters[C_SPIKES] = 0
+        step, stops = 0, []
+        while step < 40:
+            status, step = net._runner.run_steps(step, 40, spk_step, spk_gid, rec_buf, rec_count)
+            if status == STATUS_BUFFER_FULL:
+                stops.append(step)
+                spk_step = np.concatenate([spk_step, np.zeros(N // 2, np.int64)])
+                spk_gid = np.concatenate([spk_gid, np.zeros(N // 2, np.int64)])
+        m = int(p.counters[C_SPIKES])
+        runs.append((stops, spk_step[:m], spk_gid[:m], rec_buf, rec_count))
+    (s0, t0, g0, b0, c0), (s1, t1, g1, b1, c1) = runs
+    assert len(s0) >= 2 and s0 == s1
+    np.testing.assert_array_equal(t0, t1)
+    np.testing.assert_array_equal(g0, g1)
+    np.testing.assert_array_equal(c0, c1)
+    assert np.all(np.abs(b0 - b1) <= 1e-12 * (1 + np.abs(b0)))
+
+
+@sim
+def test_sim_run_steps_contract_on_host_arrays():
+    """The module-level ``run_steps`` (CPU contract, host arrays in and out) matches the CPU's."""
+    from spikesim.backends import load
+    outs = []
+    for backend in ("numba", "cuda"):
+        net, T = NETWORKS["lif_delays"]("numba", **SMALL["lif_delays"])
+        net._build()
+        p, N = net._plan, net._plan.n_total
+        spk = [np.zeros(1 << 12, np.int64), np.zeros(1 << 12, np.int64)]
+        rec_buf, rec_count = np.zeros((41, net._rec_var.size)), np.zeros(net._rec_var.size, np.int64)
+        status, reached = load(backend).run_steps(
+            0, 40, p.seed, p.pop_kind, p.pop_start, p.pop_stop, p.pop_flag, p.params, p.state, p.I_const, p.I_time,
+            p.I_time_gid, p.src_step, p.src_gid, p.src_off, p.indptr, p.post, p.w, p.delay, p.syn_ring, p.ring,
+            p.ring_target, net._rec_spike, spk[0], spk[1], net._rec_var, net._rec_gid, net._rec_every, rec_buf,
+            rec_count, p.counters, np.zeros(N, np.int64), np.zeros(N), p.dt)
+        outs.append((status, reached, p.counters[:2].copy(), spk[0], spk[1], p.state.copy(), p.ring.copy()))
+    a, b = outs
+    assert a[:2] == b[:2] == (0, 40)
+    np.testing.assert_array_equal(a[2], b[2])
+    for x, y in zip(a[3:5], b[3:5]):
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(a[5:], b[5:]):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+
+
+# ============================================================ real GPU (benchmarks/gpu_check.sh)
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+@pytest.mark.gpu
+@pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")
+def test_gpu_core_networks_match_numba(name):
+    """Full-size core networks. Identical spikes expected; a chaotic network may drift after
+    atomic-order rounding differences, so if spikes differ the first difference must come late
+    and the spike count must agree within 2 %."""
+    net_cpu, T = NETWORKS[name]("numba")
+    net_gpu, _ = NETWORKS[name]("cuda")
+    cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
+    try:
+        assert_close_results(cpu, gpu_res)
+    except AssertionError:
+        for pop in cpu.populations:
+            if pop in cpu._spikes:
+                ta, tb = cpu.spikes(pop)[0], gpu_res.spikes(pop)[0]
+                k = next((j for j in range(min(ta.size, tb.size)) if ta[j] != tb[j]), min(ta.size, tb.size))
+                if k < min(ta.size, tb.size):
+                    assert ta[k] > 0.5 * T, f"{pop}: first difference at t = {ta[k]} ms"
+                assert abs(ta.size - tb.size) <= 0.02 * ta.size + 2
+    assert net_cpu.last_run_stats["synaptic_events"] > 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")
+def test_gpu_collision_free_bit_identical_and_large_poisson():
+    a, T = _collision_free("numba")
+    b, _ = _collision_free("cuda")
+    assert_same_results(a.run(T), b.run(T), exact=True)
+    import spikesim as ss
+    res = []
+    for backend in ("numba", "cuda"):
+        net = ss.Network(dt=0.1, seed=5, backend=backend)
+        bg = net.add(ss.inputs.Poisson(100_000, 20.0), name="bg")
+        net.record(bg)
+        res.append(net.run(50.0).spikes("bg"))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")
+def test_gpu_nan_and_spike_buffer_growth():
+    from spikesim.core.network import SimulationError
+    errs = []
+    for backend in ("numba", "cuda"):
+        with pytest.raises(SimulationError) as err:
+            _blow_up(backend).run(15.0)
+        errs.append(str(err.value))
+    assert errs[0] == errs[1]
+    import spikesim as ss
+    net = ss.Network(dt=0.1, seed=0, backend="cuda")
+    lif = net.add(ss.neurons.LIF(3000, t_ref=0.0), name="lif")
+    net.inject(lif, 400.0)
+    net.record(lif)
+    res = net.run(100.0)
+    counts = np.bincount(res.spikes("lif")[1], minlength=3000)
+    assert res.spikes("lif")[0].size > (1 << 16) and np.all(counts == counts[0])
