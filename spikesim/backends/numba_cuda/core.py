@@ -35,6 +35,7 @@ from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FUL
 BLOCK = 128
 MAX_BLOCKS = 4096
 CHECK_EVERY = 1024
+FAST_LAUNCH = True      # real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher)
 
 INSTALL_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda; add '
                 '`numba-cuda[cu12]` or `[cu13]` to match your driver), or, to test on a machine '
@@ -122,6 +123,58 @@ def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
     return np.concatenate(blocks), np.concatenate(fblocks)
 
 
+class _Launcher:
+    """Launch one compiled kernel whose only changing argument is the leading int64 ``step``.
+
+    The dispatcher's ordinary launch types and packs every argument again on every call (a few
+    microseconds per array argument); here the array arguments are packed once per chunk with
+    numba-cuda's own ``_prepare_args`` and each step only adds the step number. Relies on
+    numba-cuda internals (0.30): :func:`make_launcher` falls back to the ordinary launch if
+    they are missing."""
+
+    def __init__(self, dispatcher, grid, block, arrays):
+        import ctypes
+
+        from numba.cuda import dispatcher as nd
+        from numba.cuda._compat import CUDA_CORE_GE_1_0
+        from numba.cuda.cudadrv import driver
+
+        from .strict_fp import strict_fp
+        argtypes = tuple(dispatcher.typeof_pyval(a) for a in (np.int64(0),) + tuple(arrays))
+        with strict_fp():
+            kernel = dispatcher.compile(argtypes)
+        if kernel.debug or kernel.cooperative or kernel.extensions:
+            raise RuntimeError("unsupported kernel options for the fast launcher")
+        self.stream = driver._to_core_stream(0)
+        packed, retr = [], []
+        for ty, val in zip(kernel.argument_types[1:], arrays):
+            kernel._prepare_args(ty, val, self.stream, retr, packed)
+        if retr:
+            raise RuntimeError("host arrays need write-back; the fast launcher takes device arrays only")
+        self.rest = tuple(packed)
+        key = "is_cooperative" if CUDA_CORE_GE_1_0 else "cooperative_launch"
+        self.config = nd.LaunchConfig(grid=grid, block=block, shmem_size=0, **{key: False})
+        self.kfunc = kernel._codelibrary.get_cufunc().kernel
+        self.launch = nd.launch
+        self.c_int64 = ctypes.c_int64
+
+    def __call__(self, step):
+        self.launch(self.stream, self.config, self.kfunc, self.c_int64(step), *self.rest)
+
+
+def make_launcher(dispatcher, grid, block, arrays):
+    """A callable ``f(step)`` launching ``dispatcher[grid, block](step, *arrays)``."""
+    if FAST_LAUNCH and not simulated():
+        try:
+            return _Launcher(dispatcher, grid, block, arrays)
+        except Exception as exc:  # pragma: no cover - depends on numba-cuda internals
+            import warnings
+            warnings.warn(f"spikesim cuda: fast kernel launch unavailable ({exc}); using the ordinary launch",
+                          RuntimeWarning, stacklevel=2)
+    configured = dispatcher[grid, block]
+    return lambda step: configured(step, *arrays)
+
+
 class CudaRunner:
     """Device-resident state of one network; ``run_steps`` advances it, ``sync_to_host`` copies
     the neuron state back into ``plan.state``. Same status / step semantics as the CPU
@@ -174,22 +227,22 @@ class CudaRunner:
         block = int(BLOCK)
         grid_a = max(1, math.ceil(N / block))
         grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block)))
-        ka = K.neuron_kernel[grid_a, block]
-        kb = K.deliver_kernel[grid_b, block]
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
+        with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
+            ka = make_launcher(K.neuron_kernel, grid_a, block, (f64, i64, spk))
+            kb = make_launcher(K.deliver_kernel, grid_b, block, (f64, i64, rec))
+            if not self._compiled:      # the ordinary launch compiles on first use
+                ka(step0)
+                kb(step0)
+                self._compiled = True
+                step0 += 1
         step = step0
-        if not self._compiled:          # first launch compiles: keep the CPU's rounding (no FMA)
-            with strict_fp():
-                ka(step, f64, i64, spk)
-                kb(step, f64, i64, rec)
-            self._compiled = True
-            step += 1
         status_view = i64[K.H_STATUS:K.H_STATUS + 1]
         while step < step1:
             stop = min(step1, step + int(CHECK_EVERY))
             for s in range(step, stop):
-                ka(s, f64, i64, spk)
-                kb(s, f64, i64, rec)
+                ka(s)
+                kb(s)
             step = stop
             if step < step1 and status_view.copy_to_host()[0] != 0:
                 break
