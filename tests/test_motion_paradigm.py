@@ -1,0 +1,86 @@
+"""Paradigm `motion` end to end on a tiny configuration, the result layout, and the notebook."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spikesim as ss
+from spikesim.paradigms import ConfigError, get
+
+TINY = {"n_x": "16", "n_y": "16", "n_t": "24", "kernel_t": "7", "kernel_x": "5", "n_train_movies": "8",
+        "n_train_steps": "15", "n_test": "12", "mc_n_test": "6", "mc_n_values": "2", "n_prune_levels": "5",
+        "ann_curves": "true"}
+
+
+@pytest.fixture(scope="module")
+def tiny_result(tmp_path_factory):
+    paradigm = get("motion")
+    cfg = paradigm.make_config("quick", TINY)
+    res = paradigm.run(cfg, paradigm.resolve_models("all"), progress=False)
+    path = res.save(tmp_path_factory.mktemp("motion") / "result.h5")
+    return path
+
+
+def test_result_layout_and_metrics(tiny_result):
+    res = ss.load(tiny_result)
+    for model in ("hd-snn", "hd-snn-event", "ann-frames"):
+        m = res.metrics[model]
+        for key in ("accuracy", "accuracy_band_low", "accuracy_band_high", "prune_half_saturation",
+                    "shorten_half_saturation", "sops_per_movie"):
+            assert key in m, (model, key)
+        assert 0 <= m["accuracy_band_low"] <= m["accuracy"] <= m["accuracy_band_high"] <= 1
+        rows = res.groups["curves"][model]["prune"]
+        assert rows.shape == (5, 2) and np.all((rows[:, 0] > 0) & (rows[:, 0] <= 1))
+        assert res.groups["curves"][model]["shorten"].shape == (7, 2)
+    # the event-driven lowering makes the dense layer's decisions
+    assert res.metrics["hd-snn-event"]["agreement_with_dense"] == 1.0
+    assert res.metrics["hd-snn-event"]["accuracy"] == res.metrics["hd-snn"]["accuracy"]
+    # operations fall with the kept fraction
+    sops = res.groups["curves"]["hd-snn-event"]["sops"]
+    assert np.all(np.diff(sops[:, 1]) >= 0) and sops[0, 1] < 0.01 * sops[-1, 1]
+    assert res.groups["kernels"]["hd-snn"].shape == (36, 2, 7, 5, 5)
+    t, i = res.spikes("hd-snn")
+    assert len(t) > 0 and np.all(np.diff(t) >= 0)
+    assert set(res.groups["mc_scans"]["hd-snn"]["sf_0"]) == {"values", "aperture", "perpend"}
+    assert res.config["n_x"] == 16
+
+
+def test_figures(tiny_result, tmp_path):
+    paradigm = get("motion")
+    paths = paradigm.figures(ss.load(tiny_result), tmp_path)
+    names = {p.name for p in paths}
+    assert {"motion_accuracy.png", "motion_prune.png", "motion_shorten.png", "motion_kernels.png",
+            "motion_events.png"} <= names
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_notebook_executes(tiny_result, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb_path = Path(__file__).resolve().parents[1] / "notebooks" / "03_motion_delays.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    os.environ["SPIKESIM_MOTION_RESULT"] = str(tiny_result)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.pop("SPIKESIM_MOTION_RESULT", None)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "hd-snn/accuracy" in text
+
+
+def test_config_errors():
+    paradigm = get("motion")
+    with pytest.raises(ConfigError, match="kernel"):
+        paradigm.make_config("quick", {"kernel_x": "4"})
+    with pytest.raises(ConfigError, match="mc_scans"):
+        paradigm.make_config("quick", {"mc_scans": "sf_0,bogus"})
+    with pytest.raises(ConfigError, match="drop_frames"):
+        paradigm.make_config("quick", {"n_t": "10", "kernel_t": "11"})
+    with pytest.raises(ConfigError, match="loss"):
+        paradigm.make_config("quick", {"loss": "mse"})
+    with pytest.raises(ConfigError, match="model"):
+        paradigm.resolve_models("hd-snn,nope")
+    full = paradigm.make_config("full")
+    assert (full.n_x, full.n_t, full.kernel_t, full.kernel_x) == (128, 200, 21, 17)
