@@ -54,10 +54,12 @@ class HDSNN:
     def n_weights(self) -> int:
         return int(self.layer.weight.numel())
 
-    def fit(self, events: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None):
+    def fit(self, events: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None,
+            top_fraction: float = 1.0):
         """Train on ``events`` (N, 2, T, X, Y) uint8 and ``labels`` (N, T)."""
         self.losses = train_voxel_classifier(self.layer, events, labels, n_steps, lr=self.lr, batch_size=batch_size,
-                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress)
+                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress,
+                                             top_fraction=top_fraction)
         return self
 
     def decide(self, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):

@@ -52,6 +52,7 @@ class MotionConfig:
     ann_lr: float = 1e-3
     ann_hidden: int = 0                 # 0: 2 x n_classes filters (size comparable to the HD-SNN)
     loss: str = "ce"                    # "ce" (code) | "bce" (paper text)
+    train_top_fraction: float = 1.0     # code's p_B: one-hot targets only at the top voxels (1 = all)
     use_mask: bool = True
     symmetric: bool = True
     weight_init: float = 0.01
@@ -106,6 +107,8 @@ class MotionParadigm(Paradigm):
             raise ConfigError(f"n_train_steps must be >= 0; got {cfg.n_train_steps}")
         if cfg.loss not in ("ce", "bce"):
             raise ConfigError(f"loss must be 'ce' or 'bce'; got {cfg.loss!r}")
+        if not 0 < cfg.train_top_fraction <= 1:
+            raise ConfigError(f"train_top_fraction must be in (0, 1]; got {cfg.train_top_fraction}")
         if not 0 < cfg.top_fraction <= 1:
             raise ConfigError(f"top_fraction must be in (0, 1]; got {cfg.top_fraction}")
         if not (cfg.lr > 0 and cfg.ann_lr > 0):

@@ -78,7 +78,8 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
                       weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
         bar = _bar(progress, cfg.n_train_steps, "hd-snn: train")
         t0 = time.time()
-        model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update)
+        model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
+                  top_fraction=cfg.train_top_fraction)
         bar.close()
         train_s = time.time() - t0
         t0 = time.time()
@@ -170,7 +171,8 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
                         loss=cfg.loss, seed=cfg.seed, device=cfg.device)
         bar = _bar(progress, cfg.n_train_steps, "ann-frames: train")
         t0 = time.time()
-        ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update)
+        ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
+                top_fraction=cfg.train_top_fraction)
         bar.close()
         train_s = time.time() - t0
         t0 = time.time()

@@ -60,10 +60,12 @@ class ANNFrames:
     def n_weights(self) -> int:
         return int(sum(p.numel() for p in self.net.parameters()))
 
-    def fit(self, frames: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None):
+    def fit(self, frames: np.ndarray, labels: np.ndarray, n_steps: int, batch_size: int = 1, progress=None,
+            top_fraction: float = 1.0):
         """Train on luminance ``frames`` (N, T, X, Y) and ``labels`` (N, T)."""
         self.losses = train_voxel_classifier(self.net, frames, labels, n_steps, lr=self.lr, batch_size=batch_size,
-                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress)
+                                             loss=self.loss, seed=self.seed, device=self.device, progress=progress,
+                                             top_fraction=top_fraction)
         return self
 
     def decide(self, frames: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):

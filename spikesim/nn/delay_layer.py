@@ -168,20 +168,37 @@ class HeterogeneousDelayLayer(nn.Module):
         return LoweredDelayLayer.from_dense(sets, b)
 
 
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = "ce") -> torch.Tensor:
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = "ce",
+                        top_fraction: float = 1.0) -> torch.Tensor:
     """Per-voxel loss: ``labels`` (B, T) of the global motion, broadcast over (X, Y).
     ``"ce"``: softmax cross-entropy (the authors' code); ``"bce"``: sigmoid + binary CE against
-    one-hot targets (the paper's text)."""
+    one-hot targets (the paper's text). ``top_fraction < 1`` is the code's sparse-target mode
+    ``p_B``: the one-hot target is kept only at the voxels whose max-over-class logit is in the
+    top fraction of each movie; elsewhere the target is uniform (1/C)."""
     if labels.dim() != 2 or labels.shape != logits.shape[:1] + logits.shape[2:3]:
         raise ValueError(f"labels must have shape (B, T) = {tuple(logits.shape[:1] + logits.shape[2:3])}; "
                          f"got {tuple(labels.shape)}")
+    if loss not in ("ce", "bce"):
+        raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
+    if not 0 < top_fraction <= 1:
+        raise ValueError(f"top_fraction must be in (0, 1]; got {top_fraction}")
     target = labels[:, :, None, None].expand(-1, -1, logits.shape[3], logits.shape[4])
-    if loss == "ce":
-        return F.cross_entropy(logits, target)
-    if loss == "bce":
+    if top_fraction >= 1:
+        if loss == "ce":
+            return F.cross_entropy(logits, target)
         onehot = F.one_hot(target, logits.shape[1]).permute(0, 4, 1, 2, 3).to(logits.dtype)
         return F.binary_cross_entropy_with_logits(logits, onehot)
-    raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
+    n_cls = logits.shape[1]
+    with torch.no_grad():
+        m = logits.detach().amax(dim=1).flatten(1)                       # (B, T X Y)
+        k = max(1, int(round(top_fraction * m.shape[1])))
+        thr = torch.topk(m, k, dim=1).values[:, -1:]
+        keep = (m >= thr).reshape(logits.shape[:1] + logits.shape[2:])  # (B, T, X, Y)
+        soft = F.one_hot(target, n_cls).permute(0, 4, 1, 2, 3).to(logits.dtype)
+        soft = torch.where(keep[:, None], soft, torch.full_like(soft, 1.0 / n_cls))
+    if loss == "ce":
+        return -(soft * F.log_softmax(logits, dim=1)).sum(1).mean()
+    return F.binary_cross_entropy_with_logits(logits, soft)
 
 
 @dataclass

@@ -16,9 +16,10 @@ from spikesim.nn.delay_layer import classification_loss
 def train_voxel_classifier(module: torch.nn.Module, inputs: np.ndarray, labels: np.ndarray, n_steps: int,
                            lr: float = 1e-4, batch_size: int = 1, loss: str = "ce", seed: int = 0,
                            device: str = "cpu", to_tensor: Callable | None = None,
-                           progress: Callable[[int], None] | None = None) -> np.ndarray:
+                           progress: Callable[[int], None] | None = None, top_fraction: float = 1.0) -> np.ndarray:
     """Adam on ``classification_loss(module(x)[0], labels)``; minibatches drawn without replacement,
-    epoch after epoch, from ``inputs[i]`` (N, ...) with ``labels`` (N, T). Returns the loss per step."""
+    epoch after epoch, from ``inputs[i]`` (N, ...) with ``labels`` (N, T); ``top_fraction`` is the
+    sparse-target mode of :func:`classification_loss`. Returns the loss per step."""
     n = len(inputs)
     if n == 0 or len(labels) != n:
         raise ValueError(f"inputs and labels must be non-empty and of equal length; got {n}, {len(labels)}")
@@ -40,7 +41,7 @@ def train_voxel_classifier(module: torch.nn.Module, inputs: np.ndarray, labels: 
         y = torch.as_tensor(labels[idx], dtype=torch.long, device=device)
         opt.zero_grad(set_to_none=True)
         out, _ = module(x)
-        value = classification_loss(out, y, loss)
+        value = classification_loss(out, y, loss, top_fraction)
         value.backward()
         opt.step()
         losses[step] = float(value.detach())
