@@ -70,7 +70,9 @@ class HostRunner:
             step0, step1, p.seed, p.pop_kind, p.pop_start, p.pop_stop, p.pop_flag, p.params, p.state,
             p.I_const, p.I_time, p.I_time_gid, p.src_step, p.src_gid, p.src_off, p.indptr, p.post, p.w,
             p.delay, p.syn_ring, p.ring, p.ring_target, rec_spike, spk_step, spk_gid, rec_var,
-            rec_gid, rec_every, rec_buf, rec_count, p.counters, self.spike_list, self.current, p.dt)
+            rec_gid, rec_every, rec_buf, rec_count, p.counters, self.spike_list, self.current, p.dt,
+            p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post, p.elig, p.modulator, p.post_indptr, p.post_syn,
+            p.mod_syn)
 
     def sync_to_host(self):
         pass

@@ -32,6 +32,7 @@ from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, KIND_CODES, STATE
 from spikesim.core.projection import make_projection
 from spikesim.core.result import Result, make_meta, now_iso
 from spikesim.neurons.base import NeuronGroup
+from spikesim.plasticity.stdp import P_KIND, RULE_RSTDP
 
 
 class SimulationError(RuntimeError):
@@ -107,15 +108,17 @@ class Network:
         self._pops[name] = population
         return PopulationHandle(name, population)
 
-    def connect(self, pre, post, weights, delays=None, target: str = "v"):
+    def connect(self, pre, post, weights, delays=None, target: str = "v", plasticity=None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
-        ``delays`` in ms (default: one step)."""
+        ``delays`` in ms (default: one step). ``plasticity``: a rule from
+        :mod:`spikesim.plasticity.stdp` (``STDP``, ``RewardModulatedSTDP``) or None (static);
+        read the learned weights back with :meth:`weights`."""
         self._check_open("connect")
         pre_n, post_n = self._name_of(pre), self._name_of(post)
         if isinstance(self._pops[post_n], (SpikeSource, Poisson)):
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
         proj = make_projection(pre_n, self._pops[pre_n].n, post_n, self._pops[post_n].n, weights,
-                               self.dt if delays is None else delays, target, self.dt)
+                               self.dt if delays is None else delays, target, self.dt, plasticity)
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
@@ -156,6 +159,18 @@ class Network:
             raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
         self._records[name] = {"spikes": bool(spikes), "state": state, "every": int(every)}
 
+    def weights(self, projection) -> np.ndarray:
+        """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
+        order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity."""
+        try:
+            k = next(i for i, pr in enumerate(self._projections) if pr is projection)
+        except StopIteration:
+            raise KeyError("this projection does not belong to the network") from None
+        if self._plan is None:
+            return projection.weights.copy()
+        p = self._plan
+        return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
+
     @property
     def populations(self) -> dict[str, Any]:
         return dict(self._pops)
@@ -184,6 +199,10 @@ class Network:
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections,
                                 self.max_delay_steps)
         p = self._plan
+        if p.has_plasticity and self.backend == "cuda":
+            self._plan = None
+            raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet; "
+                                      "use backend='numba'")
         start = dict(zip(p.names, p.pop_start))
         self._rec_spike = np.zeros(p.n_total, dtype=np.bool_)
         cols_var, cols_gid, cols_every, self._rec_cols = [], [], [], {}
@@ -225,6 +244,9 @@ class Network:
         if p.I_time.shape[1] > 0 and step1 > p.I_time.shape[0]:
             raise ValueError(f"the injected current arrays cover {p.I_time.shape[0]} steps "
                              f"({p.I_time.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
+            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
+                             f"steps up to {step1}")
         # monitors for this run
         n_rows = (n_steps // int(self._rec_every.min()) + 1) if self._rec_every.size else 0
         rec_buf = np.zeros((n_rows, self._rec_var.size))

@@ -61,7 +61,26 @@ class Plan:
     ring: np.ndarray
     ring_target: np.ndarray
     out_degree: np.ndarray
+    # plasticity (spikesim.plasticity.stdp): rule of each CSR synapse (-1 = static), its global
+    # presynaptic index, the rule table, traces per rule and neuron, eligibilities, modulators,
+    # the incoming (by post, then synapse id) index of plastic synapses, the modulated synapses
+    syn_rule: np.ndarray = field(default=None)
+    syn_pre: np.ndarray = field(default=None)
+    rules: np.ndarray = field(default=None)
+    x_pre: np.ndarray = field(default=None)
+    x_post: np.ndarray = field(default=None)
+    elig: np.ndarray = field(default=None)
+    modulator: np.ndarray = field(default=None)
+    post_indptr: np.ndarray = field(default=None)
+    post_syn: np.ndarray = field(default=None)
+    mod_syn: np.ndarray = field(default=None)
+    csr_pos: np.ndarray = field(default=None)        # CSR position of the k-th synapse in connect order
+    proj_offset: np.ndarray = field(default=None)    # first synapse of each projection in connect order
     counters: np.ndarray = field(default=None)
+
+    @property
+    def has_plasticity(self) -> bool:
+        return self.rules is not None and self.rules.shape[0] > 0
 
     @property
     def n_total(self) -> int:
@@ -169,6 +188,45 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 I_time=I_time, I_time_gid=np.array(gids, dtype=np.int64), src_step=src_step, src_gid=src_gid,
                 src_off=src_off, indptr=indptr, post=post_all[order], w=w_all[order], delay=d_all[order],
                 syn_ring=r_all[order], ring=ring, ring_target=ring_target, out_degree=counts.astype(np.int64))
+    _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
+
+
+def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:
+    """Fill the plasticity fields of ``plan`` (empty tables when every projection is static)."""
+    from spikesim.plasticity.stdp import N_RULE_PARAMS, P_KIND, RULE_RSTDP
+
+    rules, rows, syn_rule_cat, mods = [], [], [], []
+    for pr in projections:
+        r = -1
+        if pr.plasticity is not None:
+            r = len(rules)
+            rules.append(pr.plasticity)
+            rows.append(pr.plasticity.table_row(dt))
+        syn_rule_cat.append(np.full(pr.n_synapses, r, dtype=np.int64))
+    syn_rule = np.concatenate(syn_rule_cat)[order] if syn_rule_cat else np.zeros(0, np.int64)
+    n_rules = len(rules)
+    plan.rules = np.array(rows).reshape(n_rules, N_RULE_PARAMS)
+    plan.syn_rule = syn_rule
+    plan.syn_pre = pre_csr.astype(np.int64)
+    plan.x_pre = np.zeros((n_rules, N))
+    plan.x_post = np.zeros((n_rules, N))
+    plan.elig = np.zeros(syn_rule.size)
+    mod_lengths = [r.modulator(0).size for r in rules if r.kind == RULE_RSTDP]
+    n_mod = min(mod_lengths) if mod_lengths else 0
+    plan.modulator = np.zeros((n_rules, n_mod))
+    for k, r in enumerate(rules):
+        if r.kind == RULE_RSTDP:
+            plan.modulator[k] = r.modulator(0)[:n_mod]
+    plastic = np.flatnonzero(syn_rule >= 0)
+    post_of = plan.post[plastic]
+    by_post = plastic[np.lexsort((plastic, post_of))]
+    plan.post_syn = by_post.astype(np.int64)
+    plan.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(post_of, minlength=N))]).astype(np.int64)
+    kinds = plan.rules[:, P_KIND].astype(np.int64) if n_rules else np.zeros(0, np.int64)
+    plan.mod_syn = plastic[kinds[syn_rule[plastic]] == RULE_RSTDP].astype(np.int64) if n_rules else np.zeros(0, np.int64)
+    plan.csr_pos = np.empty(order.size, dtype=np.int64)
+    plan.csr_pos[order] = np.arange(order.size)
+    plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)

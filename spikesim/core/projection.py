@@ -27,6 +27,7 @@ class Projection:
     weights: np.ndarray      # (n_syn,)
     delay_steps: np.ndarray  # (n_syn,) int
     target: str
+    plasticity: object = None  # a rule of spikesim.plasticity.stdp, or None (static)
 
     @property
     def n_synapses(self) -> int:
@@ -75,7 +76,7 @@ def _delays_for(delays, kind: str, weights, pre, post) -> np.ndarray:
 
 
 def make_projection(pre_name: str, n_pre: int, post_name: str, n_post: int, weights, delays, target: str,
-                    dt: float) -> Projection:
+                    dt: float, plasticity=None) -> Projection:
     """Validate and convert user connectivity into a :class:`Projection` (delays in steps)."""
     if target not in TARGETS:
         raise ValueError(f"unknown synapse target {target!r}; use one of {TARGETS}")
@@ -91,4 +92,12 @@ def make_projection(pre_name: str, n_pre: int, post_name: str, n_post: int, weig
         bad = int(np.argmin(steps))
         raise ValueError(f"delay {d_ms[bad]} ms of {pre_name}->{post_name} (synapse {pre[bad]}->{post[bad]}) is below "
                          f"one step (dt = {dt} ms); the minimum delay is dt")
-    return Projection(pre_name, post_name, pre, post, w, steps, target)
+    if plasticity is not None:
+        from spikesim.plasticity.stdp import STDP
+        if not isinstance(plasticity, STDP):
+            raise TypeError(f"plasticity of {pre_name}->{post_name} must be a spikesim.plasticity rule "
+                            f"(STDP, RewardModulatedSTDP), got {type(plasticity).__name__}")
+        if w.size and (w.min() < plasticity.w_min or w.max() > plasticity.w_max):
+            raise ValueError(f"initial weights of plastic projection {pre_name}->{post_name} lie outside the rule's "
+                             f"[w_min, w_max] = [{plasticity.w_min}, {plasticity.w_max}]")
+    return Projection(pre_name, post_name, pre, post, w, steps, target, plasticity)

@@ -12,13 +12,46 @@ import numpy as np
 from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                 STATUS_NONFINITE)
 from spikesim.neurons.izhikevich import izhikevich_update
+from spikesim.plasticity.stdp import (P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE, P_ETA, P_KIND,
+                                      P_W_MAX, P_W_MIN, RULE_RSTDP)
 from spikesim.rng.counter import uniform_array
+
+
+def plasticity_step(step, fired, out_syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
+                    post_indptr, post_syn, mod_syn):
+    """STDP / reward-modulated STDP phase; ``out_syn`` = the synapses of this step's spikes."""
+    x_pre *= rules[:, P_DECAY_PRE, None]
+    x_post *= rules[:, P_DECAY_POST, None]
+    elig[mod_syn] *= rules[syn_rule[mod_syn], P_DECAY_ELIG]
+
+    def apply(syn, dw):
+        r = syn_rule[syn]
+        modulated = rules[r, P_KIND] == RULE_RSTDP
+        elig[syn[modulated]] += dw[modulated]
+        s, rr = syn[~modulated], r[~modulated]
+        w[s] = np.clip(w[s] + dw[~modulated], rules[rr, P_W_MIN], rules[rr, P_W_MAX])
+
+    dep = out_syn[syn_rule[out_syn] >= 0]
+    r = syn_rule[dep]
+    apply(dep, -(rules[r, P_A_MINUS] * x_post[r, post[dep]]))
+    inc = [post_syn[post_indptr[g]:post_indptr[g + 1]] for g in fired]
+    pot = np.concatenate(inc) if inc else np.zeros(0, np.int64)
+    r = syn_rule[pot]
+    apply(pot, rules[r, P_A_PLUS] * x_pre[r, syn_pre[pot]])
+    x_pre[:, fired] += 1.0
+    x_post[:, fired] += 1.0
+    if mod_syn.size == 0:
+        return
+    r = syn_rule[mod_syn]
+    w[mod_syn] = np.clip(w[mod_syn] + rules[r, P_ETA] * modulator[r, step] * elig[mod_syn], rules[r, P_W_MIN],
+                         rules[r, P_W_MAX])
 
 
 def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
               I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
               rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
-              spike_list, current, dt):
+              spike_list, current, dt, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator, post_indptr,
+              post_syn, mod_syn):
     """Same contract as :func:`spikesim.backends.numba_cpu.core.run_steps`."""
     N = state.shape[1]
     n_slots = ring.shape[1]
@@ -92,6 +125,11 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         state[1, izh] = state[1, izh] + params[3, izh]
         state[0, lif] = params[3, lif]
         state[1, lif] = params[6, lif]
+
+        # plasticity
+        if rules.shape[0] > 0:
+            plasticity_step(step, fired, syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
+                            post_indptr, post_syn, mod_syn)
 
         # monitors
         rec = fired[rec_spike[fired]]
