@@ -25,6 +25,7 @@ tests can patch them small to exercise multi-block paths.
 from __future__ import annotations
 
 import math
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -35,7 +36,8 @@ from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FUL
 BLOCK = 128
 MAX_BLOCKS = 4096
 CHECK_EVERY = 1024
-FAST_LAUNCH = True      # real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher)
+# real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher); SPIKESIM_CUDA_FAST_LAUNCH=0 disables
+FAST_LAUNCH = os.environ.get("SPIKESIM_CUDA_FAST_LAUNCH", "1") != "0"
 
 INSTALL_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda; add '
                 '`numba-cuda[cu12]` or `[cu13]` to match your driver), or, to test on a machine '
@@ -102,7 +104,12 @@ def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
     delay = np.asarray(plan.delay, dtype=np.int64)
     if delay.size and (delay.min() < 1 or delay.max() >= n_slots):
         raise ValueError("synaptic delays must lie in [1, n_slots - 1] steps")
-    put(K.O_SYN, np.asarray(plan.post, dtype=np.int64) | ((delay * 4 + plan.syn_ring) << 32))
+    code = delay * 4                    # in place: one temporary even for 10^9 synapses
+    code += plan.syn_ring
+    code <<= 32
+    code |= plan.post
+    put(K.O_SYN, code)
+    del code
     put(K.O_RINGTGT, plan.ring_target)
     put(K.O_RECVAR, rec_var)
     put(K.O_RECGID, rec_gid)
