@@ -58,9 +58,10 @@ Izhikevich and LIF networks with heterogeneous delays). The compiled targets (``
 contract ``a*b + c`` into a fused multiply-add, which differs in the last bit, so they are
 statistically, not bitwise, equal; the benchmark uses them for speed.
 
-Not supported (``NotImplementedError``): Izhikevich populations with different integration
-methods *is* supported (one update code per population); populations of a kind this module does
-not know, and ``run`` on the GPU. NaN/inf blow-ups are not detected on the Brian2 side.
+Not supported (``NotImplementedError``): plastic projections (STDP rules) and populations of a
+kind this module does not know. Mixed models (Izhikevich and LIF populations, different
+Izhikevich integration methods) are fine: each population has its own update code. NaN/inf
+blow-ups are not detected on the Brian2 side.
 """
 from __future__ import annotations
 
@@ -261,6 +262,10 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
         if getattr(obj, "kind", None) not in ("izhikevich", "lif", "spike_source", "poisson"):
             raise NotImplementedError(f"population {name!r} of type {type(obj).__name__} has no Brian2 "
                                       "translation in spikesim.compare.brian2")
+    for pr in net.projections:
+        if getattr(pr, "plasticity", None) is not None:
+            raise NotImplementedError(f"projection {pr.pre}->{pr.post} is plastic ({type(pr.plasticity).__name__}); "
+                                      "spikesim.compare.brian2 translates static synapses only")
     record = net.records if record is None else record
     for name in record:
         if name not in pops:

@@ -1,0 +1,420 @@
+"""Speed of the spikesim event-driven core (numba CPU) against Brian2 (numpy, cython,
+cpp_standalone) and NEST, on the same networks, in the same run.
+
+    python benchmarks/core_vs_brian2.py [--quick] [--targets numpy,cython,standalone,nest]
+                                        [--out benchmarks/results/core_vs_brian2.json]
+
+Networks (benchmarks/_networks.py): Izhikevich 2003 (1000 neurons, dense, dt 1 ms), CUBA 4000
+(p = 0.02, dt 0.1 ms), Brunel 10k (10^7 synapses, 1.5 ms delay), a per-step floor (CUBA 4000
+without drive: no spikes), and a sweep N = 1k..64k at fixed in-degree K = 80 with the log-log
+slope of time against N. Brian2 runs the *same* network (same arrays, same schedule) through
+:mod:`spikesim.compare.brian2`; NEST runs the LIF networks (iaf_psc_delta / iaf_psc_exp, the
+Poisson pool as spike_generators with the same spike trains).
+
+Protocol (performance_anchors.md section 6.1): build once with seeded NumPy; steady-state
+simulation timed apart from preparation. spikesim: the kernel is loaded once before the
+timings (first-run latency is measured separately, in fresh subprocesses: cold = empty
+NUMBA_CACHE_DIR, cached = the same directory again). Brian2 runtime: ``run(0 ms)`` (code
+generation, compilation or cache loading) timed apart from ``run(T)``. cpp_standalone: code
+generation + compilation timed apart; simulation time = the binary's own ``_last_run_time``
+(wall) and the binary's CPU time (children rusage, which includes loading its arrays). Both
+CPU time (process_time) and wall time are reported: the machine is shared, so CPU time is the
+fairer clock and the ratios are taken from CPU time where both are measured.
+Synaptic events = sum of the out-degrees of the spiking neurons (including input sources).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+warnings.filterwarnings("ignore")
+
+import _networks as nets  # noqa: E402
+
+import spikesim as ss  # noqa: E402
+from spikesim.core.plan import build_plan  # noqa: E402
+
+STANDALONE_ROOT = Path(tempfile.gettempdir()) / "spikesim_bench_standalone"
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------ helpers
+def out_degrees(net) -> dict:
+    deg = {name: np.zeros(obj.n, dtype=np.int64) for name, obj in net.populations.items()}
+    for pr in net.projections:
+        deg[pr.pre] += np.bincount(pr.pre_idx, minlength=deg[pr.pre].size)
+    return deg
+
+
+def count_events(net, res) -> int:
+    deg = out_degrees(net)
+    return int(sum(deg[p][res.spikes(p)[1]].sum() for p in res.populations))
+
+
+def count_spikes(res) -> int:
+    return int(sum(res.spikes(p)[0].size for p in res.populations))
+
+
+def warm_up_kernel() -> None:
+    net = ss.Network(dt=0.1, seed=0, backend="numba")
+    a = net.add(ss.neurons.LIF(2), name="a")
+    net.connect(a, a, np.ones((2, 2)))
+    net.record(a)
+    net.run(1.0)
+
+
+def spikesim_run(factory, T: float) -> dict:
+    w0 = time.perf_counter()
+    net = factory()
+    construct = time.perf_counter() - w0
+    w0 = time.perf_counter()
+    net.run(0.0)                                    # builds the plan (CSR, rings)
+    plan_s = time.perf_counter() - w0
+    p = net._plan
+    syn_bytes = sum(a.nbytes for a in (p.indptr, p.post, p.w, p.delay, p.syn_ring))
+    c0, w0 = time.process_time(), time.perf_counter()
+    res = net.run(T)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    ev = int(net.last_run_stats["synaptic_events"])
+    n_syn = p.n_synapses
+    return {"sim_wall": wall, "sim_cpu": cpu, "steps": int(net.last_run_stats["steps"]), "events": ev,
+            "spikes": count_spikes(res), "build_s": construct + plan_s, "plan_s": plan_s, "n_synapses": n_syn,
+            "bytes_per_synapse": syn_bytes / max(n_syn, 1), "ring_bytes": int(p.ring.nbytes)}
+
+
+def brian2_bytes_per_synapse(model) -> float | None:
+    """Bytes of the per-synapse arrays of the Brian2 Synapses objects (runtime targets)."""
+    if model.target == "cpp_standalone":
+        return None
+    total = 0
+    for obj in model.net.objects:
+        if not obj.name.startswith("spikesim_syn_"):
+            continue
+        n = len(obj)
+        for var in obj.variables.values():
+            if getattr(var, "size", None) == n and hasattr(var, "get_value") and not getattr(var, "scalar", False):
+                try:
+                    total += np.asarray(var.get_value()).nbytes
+                except Exception:  # noqa: BLE001 - some variables have no value in this mode
+                    pass
+    return total / max(model.n_synapses, 1)
+
+
+def brian2_run(factory, T: float, target: str, tag: str) -> dict:
+    from spikesim.compare import brian2 as cb
+    net = factory()
+    directory = None
+    if target == "cpp_standalone":
+        directory = str(STANDALONE_ROOT / tag)
+        os.makedirs(directory, exist_ok=True)
+    w0 = time.perf_counter()
+    model = cb.build(net, T, target=target, directory=directory)
+    build_s = time.perf_counter() - w0
+    t = model.run()
+    res = model.result()
+    out = {"build_s": build_s, "steps": model.n_steps, "events": count_events(net, res), "spikes": count_spikes(res),
+           "n_synapses": model.n_synapses, "bytes_per_synapse": brian2_bytes_per_synapse(model)}
+    if target == "cpp_standalone":
+        out.update(sim_wall=t["sim_wall"], sim_cpu=None, binary_wall=t["binary_wall"], binary_cpu=t["binary_cpu"],
+                   prep_wall=t["prep_wall"], compile_wall=t["compile_wall"], compile_cpu=t["compile_cpu"],
+                   codegen_wall=t["codegen_wall"])
+    else:
+        out.update(sim_wall=t["sim_wall"], sim_cpu=t["sim_cpu"], prep_wall=t["prep_wall"], prep_cpu=t["prep_cpu"])
+    if target != "numpy":
+        import brian2 as b2
+        b2.set_device("runtime")
+    return out
+
+
+def nest_run(factory, T: float) -> dict:
+    """LIF networks in NEST 3: iaf_psc_delta (target "v") or iaf_psc_exp (target "I_syn"); Poisson
+    and SpikeSource populations as spike_generators with spikesim's spike trains."""
+    import nest
+    from spikesim.compare.brian2 import poisson_steps
+    net = factory()
+    dt = net.dt
+    n_steps = int(round(T / dt))
+    w0 = time.perf_counter()
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": dt, "local_num_threads": 1, "print_time": False})
+    plan = build_plan(dt, net.seed, net.populations, net.projections, net.injections, None)
+    nodes, recs = {}, {}
+    targets = {}
+    for pr in net.projections:
+        targets.setdefault(pr.post, set()).add(pr.target)
+    for k, (name, obj) in enumerate(net.populations.items()):
+        s, e = int(plan.pop_start[k]), int(plan.pop_stop[k])
+        if obj.kind == "lif":
+            tg = targets.get(name, {"v"})
+            if len(tg) != 1 or tg <= {"I"}:
+                raise NotImplementedError(f"NEST translation needs one synapse target per population, got {tg}")
+            model = "iaf_psc_delta" if tg == {"v"} else "iaf_psc_exp"
+            pr_ = obj.params
+            params = {"E_L": pr_["v_rest"], "V_th": pr_["v_th"], "V_reset": pr_["v_reset"], "tau_m": pr_["tau_m"],
+                      "C_m": pr_["tau_m"] / pr_["r_m"], "t_ref": pr_["t_ref"], "I_e": plan.I_const[s:e],
+                      "V_m": obj.initial["v"]}
+            if model == "iaf_psc_exp":
+                params.update(tau_syn_ex=pr_["tau_syn"], tau_syn_in=pr_["tau_syn"])
+            nc = nest.Create(model, obj.n)
+            nc.set({key: (list(map(float, val)) if np.ndim(val) else float(val)) for key, val in params.items()})
+        elif obj.kind in ("poisson", "spike_source"):
+            if obj.kind == "poisson":
+                st, li = poisson_steps(plan.seed, k, plan.params[0, s:e], 0, n_steps)
+            else:
+                lo, hi = plan.src_off[k], plan.src_off[k + 1]
+                st, li = plan.src_step[lo:hi], plan.src_gid[lo:hi] - s
+            nc = nest.Create("spike_generator", obj.n)
+            order = np.lexsort((st, li))
+            st, li = st[order], li[order]
+            bounds = np.searchsorted(li, np.arange(obj.n + 1))
+            nc.set([{"spike_times": ((st[bounds[j]:bounds[j + 1]] + 1) * dt).tolist()} for j in range(obj.n)])
+        else:
+            raise NotImplementedError(f"no NEST translation for {obj.kind} populations")
+        nodes[name] = nc
+        if name in net.records and net.records[name]["spikes"] and obj.kind == "lif":
+            recs[name] = nest.Create("spike_recorder")
+            nest.Connect(nc, recs[name])
+    for pr in net.projections:
+        ids_pre = np.asarray(nodes[pr.pre].tolist())[pr.pre_idx]
+        ids_post = np.asarray(nodes[pr.post].tolist())[pr.post_idx]
+        nest.Connect(ids_pre, ids_post, conn_spec="one_to_one",
+                     syn_spec={"weight": pr.weights, "delay": pr.delay_steps * dt})
+    build_s = time.perf_counter() - w0
+    c0, w0 = time.process_time(), time.perf_counter()
+    nest.Simulate(T)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    deg = out_degrees(net)
+    spikes = events = 0
+    for name, rec in recs.items():
+        ev = rec.get("events")
+        ids = np.asarray(ev["senders"]) - nodes[name][0].get("global_id")
+        spikes += ids.size
+        events += int(deg[name][ids].sum())
+    for name, obj in net.populations.items():     # input sources: same trains as spikesim's
+        if obj.kind in ("poisson", "spike_source"):
+            pass
+    return {"sim_wall": wall, "sim_cpu": cpu, "build_s": build_s, "steps": n_steps, "events_neurons": events,
+            "spikes_neurons": spikes, "n_synapses": int(sum(pr.n_synapses for pr in net.projections))}
+
+
+def first_run_latency(cache_dir: str, T: float = 100.0) -> dict:
+    """A fresh process: import spikesim, build CUBA 4000, run T ms (the first run() of the process)."""
+    code = (
+        "import time, json, sys; t0 = time.perf_counter()\n"
+        f"sys.path.insert(0, {str(HERE)!r})\n"
+        "import spikesim, _networks; t1 = time.perf_counter()\n"
+        "net = _networks.cuba(); t2 = time.perf_counter()\n"
+        f"net.run({T}); t3 = time.perf_counter()\n"
+        "print(json.dumps({'import_s': t1 - t0, 'build_s': t2 - t1, 'first_run_s': t3 - t2, "
+        "'total_s': t3 - t0, 'run_seconds_inside': net.last_run_stats['run_seconds']}))\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    if out.returncode != 0:
+        return {"error": out.stderr[-500:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def safe(fn, *a, **k):
+    try:
+        return fn(*a, **k)
+    except Exception as exc:  # noqa: BLE001 - a failing peer must not stop the benchmark
+        log(f"  failed: {type(exc).__name__}: {exc}")
+        return {"error": f"{type(exc).__name__}: {exc}"[:400]}
+
+
+# ------------------------------------------------------------------------------------ main
+def per_bio_s(r: dict, T: float, clock: str) -> float | None:
+    v = r.get(clock)
+    return None if v is None else v / (T * 1e-3)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short runs; numpy target only on the small networks")
+    ap.add_argument("--targets", default="numpy,cython,standalone,nest",
+                    help="comma list of numpy, cython, standalone, nest (spikesim numba always runs)")
+    ap.add_argument("--out", default=str(HERE / "results" / "core_vs_brian2.json"))
+    ap.add_argument("--skip-sweep-brian2", action="store_true", help="sweep on spikesim only")
+    args = ap.parse_args(argv)
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    tmap = {"numpy": "numpy", "cython": "cython", "standalone": "cpp_standalone"}
+    unknown = set(targets) - set(tmap) - {"nest"}
+    if unknown:
+        ap.error(f"unknown targets {sorted(unknown)}")
+    q = args.quick
+    T = {"izhikevich_1000": 300.0 if q else 2000.0, "cuba_4000": 200.0 if q else 1000.0,
+         "brunel_10k": 50.0 if q else 300.0, "floor_4000": 200.0 if q else 1000.0}
+    factories = {"izhikevich_1000": lambda: nets.izhikevich_2003(int(T["izhikevich_1000"])),
+                 "cuba_4000": lambda: nets.cuba(), "brunel_10k": lambda: nets.brunel(),
+                 "floor_4000": lambda: nets.cuba(silent=True)}
+    big = {"brunel_10k"}
+    t_start = time.time()
+    report = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "machine": {"platform": platform.platform(), "processor": _cpu_name(), "cpus": os.cpu_count(),
+                          "python": platform.python_version()},
+              "versions": _versions(), "quick": q, "targets": targets, "durations_ms": T, "networks": {}}
+
+    log("first-run latency (fresh processes) ...")
+    with tempfile.TemporaryDirectory(prefix="numba_cache_") as cache:
+        report["first_run"] = {"cold": first_run_latency(cache), "cached": first_run_latency(cache)}
+    log(" ", report["first_run"])
+    warm_up_kernel()
+
+    for name, fac in factories.items():
+        log(f"{name}: spikesim numba ...")
+        r = {"spikesim_numba": spikesim_run(fac, T[name])}
+        log("  ", {k: r["spikesim_numba"][k] for k in ("sim_cpu", "sim_wall", "events", "build_s")})
+        for tg in targets:
+            if tg == "nest":
+                if name == "izhikevich_1000":
+                    r["nest"] = {"error": "not run: NEST's izhikevich model has no one-step current-pulse synapse"}
+                    continue
+                log(f"{name}: NEST ...")
+                r["nest"] = safe(nest_run, fac, T[name])
+            else:
+                if q and tg == "numpy" and name in big:
+                    r[f"brian2_{tg}"] = {"error": "skipped in --quick"}
+                    continue
+                log(f"{name}: brian2 {tg} ...")
+                r[f"brian2_{tg}"] = safe(brian2_run, fac, T[name], tmap[tg], name)
+            log("  ", {k: v for k, v in r[f"brian2_{tg}" if tg != "nest" else "nest"].items()
+                       if k in ("sim_cpu", "sim_wall", "prep_wall", "build_s", "error")})
+        report["networks"][name] = r
+        _write(args.out, report)
+
+    # ---- fixed in-degree sweep ----------------------------------------------------------------
+    Ns = [1000, 2000, 4000, 8000, 16000, 32000, 64000]
+    Tsw = 100.0 if q else 500.0
+    sweep = {"K": 80, "T_ms": Tsw, "N": Ns, "spikesim_numba": [], "brian2_cpp_standalone": []}
+    for N in Ns:
+        log(f"sweep N={N}: spikesim ...")
+        sweep["spikesim_numba"].append(spikesim_run(lambda: nets.cuba(N=N, fixed_k=80), Tsw))
+        if "standalone" in targets and not q and not args.skip_sweep_brian2:
+            log(f"sweep N={N}: brian2 standalone ...")
+            sweep["brian2_cpp_standalone"].append(safe(brian2_run, lambda: nets.cuba(N=N, fixed_k=80), Tsw,
+                                                       "cpp_standalone", f"sweep_{N}"))
+    for key in ("spikesim_numba", "brian2_cpp_standalone"):
+        ys = [r.get("sim_cpu") if key == "spikesim_numba" else r.get("sim_wall") for r in sweep[key]]
+        if len(ys) == len(Ns) and all(y for y in ys):
+            sweep[f"{key}_loglog_slope"] = float(np.polyfit(np.log(Ns), np.log(ys), 1)[0])
+            sweep[f"{key}_loglog_slope_4k_64k"] = float(np.polyfit(np.log(Ns[2:]), np.log(ys[2:]), 1)[0])
+    report["sweep"] = sweep
+    report["total_benchmark_s"] = time.time() - t_start
+    _write(args.out, report)
+    print(markdown(report))
+    return 0
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _versions() -> dict:
+    import numba
+    v = {"spikesim": ss.__version__, "numpy": np.__version__, "numba": numba.__version__}
+    try:
+        import brian2
+        v["brian2"] = brian2.__version__
+    except ImportError:
+        v["brian2"] = None
+    try:
+        import importlib.metadata as md
+        v["nest"] = md.version("nest-simulator")
+    except Exception:  # noqa: BLE001
+        v["nest"] = None
+    return v
+
+
+def _write(path, report) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1, default=float))
+    os.replace(tmp, path)
+
+
+def _f(x, nd=3):
+    if x is None:
+        return "-"
+    if isinstance(x, str):
+        return x
+    return f"{x:.{nd}g}"
+
+
+def markdown(report) -> str:
+    lines = [f"Benchmark {report['date']} on {report['machine']['processor']} ({report['machine']['cpus']} CPUs), "
+             f"{'quick' if report['quick'] else 'full'} run; versions {report['versions']}", "",
+             "Steady-state simulation, seconds per simulated second (CPU time; standalone: the binary's "
+             "wall-clock loop time). Ratios = peer time / spikesim numba time.", "",
+             "| network | simulator | s/bio-s CPU | s/bio-s wall | events/s (CPU) | build s | prep/compile s | B/syn | ratio |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, r in report["networks"].items():
+        T = report["durations_ms"][name]
+        ours = r["spikesim_numba"]
+        ours_t = per_bio_s(ours, T, "sim_cpu")
+        for key, res in r.items():
+            if "error" in res:
+                lines.append(f"| {name} | {key} | {res['error'][:60]} | | | | | | |")
+                continue
+            cpu = per_bio_s(res, T, "sim_cpu")
+            wall = per_bio_s(res, T, "sim_wall")
+            ref = cpu if cpu is not None else wall
+            ev = res.get("events", res.get("events_neurons"))
+            evs = ev / res["sim_cpu"] if res.get("sim_cpu") else (ev / res["sim_wall"] if ev is not None else None)
+            ratio = ref / ours_t if key != "spikesim_numba" and ours_t else None
+            prep = res.get("prep_wall")
+            lines.append(f"| {name} | {key} | {_f(cpu)} | {_f(wall)} | {_f(evs)} | {_f(res.get('build_s'))} | "
+                         f"{_f(prep)} | {_f(res.get('bytes_per_synapse'))} | {_f(ratio)} |")
+        if name == "floor_4000":
+            steps = ours["steps"]
+            floor = {k: (v.get("sim_cpu") or v.get("sim_wall")) / v["steps"] * 1e6 for k, v in r.items()
+                     if "error" not in v and v.get("steps")}
+            lines.append("")
+            lines.append("Per-step floor at 4000 neurons, no spikes (us/step): "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in floor.items()) + f" ({steps} steps)")
+            lines.append("")
+    fr = report.get("first_run", {})
+    lines.append("")
+    lines.append("First run() in a fresh process (CUBA 4000, 100 ms): "
+                 + "; ".join(f"{k}: import {_f(v.get('import_s'))} s, build {_f(v.get('build_s'))} s, "
+                             f"first run {_f(v.get('first_run_s'))} s" for k, v in fr.items() if "error" not in v))
+    sw = report.get("sweep", {})
+    if sw:
+        lines.append("")
+        lines.append(f"Fixed in-degree sweep (K = {sw['K']}, {sw['T_ms']} ms): N = {sw['N']}")
+        ys = [(r.get('sim_cpu') or 0) / (sw['T_ms'] * 1e-3) for r in sw["spikesim_numba"]]
+        lines.append("spikesim numba s/bio-s CPU: " + ", ".join(_f(y) for y in ys)
+                     + f"; log-log slope {_f(sw.get('spikesim_numba_loglog_slope'))}"
+                     + f" (4k..64k: {_f(sw.get('spikesim_numba_loglog_slope_4k_64k'))})")
+        if sw["brian2_cpp_standalone"]:
+            ys = [(r.get('sim_wall') or float('nan')) / (sw['T_ms'] * 1e-3) for r in sw["brian2_cpp_standalone"]]
+            lines.append("Brian2 cpp_standalone s/bio-s (loop wall): " + ", ".join(_f(y) for y in ys)
+                         + f"; log-log slope {_f(sw.get('brian2_cpp_standalone_loglog_slope'))}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
