@@ -108,3 +108,16 @@ def test_bad_input():
     layer = HeterogeneousDelayLayer(n_classes=2, kernel=(3, 3, 3))
     with pytest.raises(ValueError, match="input"):
         layer(torch.zeros(1, 3, 4, 4, 4))
+
+
+def test_fft_convolution_equals_direct():
+    g = torch.Generator().manual_seed(5)
+    w = torch.randn(4, 2, 6, 5, 3, generator=g)
+    b = torch.randn(4, generator=g)
+    a = (torch.rand(2, 2, 9, 7, 6, generator=g) < 0.3).float()
+    hist = (torch.rand(2, 2, 5, 7, 6, generator=g) < 0.3).float()
+    for h in (None, hist):
+        torch.testing.assert_close(causal_conv3d(a, w, b, h, method="fft"), causal_conv3d(a, w, b, h, method="direct"),
+                                   rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="method"):
+        causal_conv3d(a, w, method="winograd")

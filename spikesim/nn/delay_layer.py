@@ -60,16 +60,38 @@ def _check_kernel(kernel):
 
 
 def causal_conv3d(a: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
-                  history: torch.Tensor | None = None) -> torch.Tensor:
+                  history: torch.Tensor | None = None, method: str = "auto") -> torch.Tensor:
     """Causal in time, 'same' in space: left-pad ``K_T - 1`` frames (zeros, or ``history``),
-    pad ``K//2`` in space, cross-correlate. ``a`` is ``(B, C_in, T, X, Y)``."""
+    pad ``K//2`` in space, cross-correlate. ``a`` is ``(B, C_in, T, X, Y)``.
+
+    ``method``: ``"direct"`` (``F.conv3d``), ``"fft"`` (the same cross-correlation through
+    real FFTs of the padded size, no wrap-around for the kept outputs; equal within float
+    rounding and far cheaper for large kernels), or ``"auto"`` (FFT for kernels of >= 2048 taps, e.g. the full 21x17x17).
+    """
     kt, kx, ky = weight.shape[2:]
     if history is None:
         a = F.pad(a, (ky // 2, ky // 2, kx // 2, kx // 2, kt - 1, 0))
     else:
         a = torch.cat([history.to(a.dtype), a], dim=2)
         a = F.pad(a, (ky // 2, ky // 2, kx // 2, kx // 2, 0, 0))
-    return F.conv3d(a, weight, bias)
+    if method == "auto":
+        method = "fft" if kt * kx * ky >= 2048 else "direct"
+    if method == "direct":
+        return F.conv3d(a, weight, bias)
+    if method != "fft":
+        raise ValueError(f"method must be 'auto', 'direct' or 'fft'; got {method!r}")
+    size = a.shape[2:]
+    out_shape = (size[0] - kt + 1, size[1] - kx + 1, size[2] - ky + 1)
+    fa = torch.fft.rfftn(a, s=size, dim=(2, 3, 4))                      # (B, P, ...)
+    fw = torch.fft.rfftn(weight, s=size, dim=(2, 3, 4))                 # (C, P, ...)
+    fw = fw.conj()
+    fz = fa[:, 0, None] * fw[None, :, 0]                                # sum over input channels,
+    for p in range(1, fa.shape[1]):                                     # elementwise (no batched matmul)
+        fz = fz + fa[:, p, None] * fw[None, :, p]
+    z = torch.fft.irfftn(fz, s=size, dim=(2, 3, 4))[:, :, :out_shape[0], :out_shape[1], :out_shape[2]]
+    if bias is not None:
+        z = z + bias[None, :, None, None, None]
+    return z.contiguous()
 
 
 class HeterogeneousDelayLayer(nn.Module):
