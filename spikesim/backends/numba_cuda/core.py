@@ -284,6 +284,9 @@ class CudaRunner:
 
 def make_runner(plan, rec_spike, rec_var, rec_gid, rec_every):
     """The runner protocol of :mod:`spikesim.backends`: a :class:`CudaRunner` for ``plan``."""
+    if getattr(plan, "rules", None) is not None and plan.rules.shape[0] > 0:
+        raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet; "
+                                  "use backend='numba'")
     reason = unavailable_reason()
     if reason is not None:
         from spikesim.backends import BackendUnavailableError
@@ -294,10 +297,14 @@ def make_runner(plan, rec_spike, rec_var, rec_gid, rec_every):
 def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
               I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
               rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
-              spike_list, current, dt):
+              spike_list, current, dt, syn_rule=None, syn_pre=None, rules=None, x_pre=None, x_post=None, elig=None,
+              modulator=None, post_indptr=None, post_syn=None, mod_syn=None):
     """The CPU backends' contract on host arrays (uploads, runs, copies state and rings back).
 
-    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks."""
+    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks.
+    Plasticity is not implemented on the GPU: a non-empty ``rules`` table raises."""
+    if rules is not None and rules.shape[0] > 0:
+        raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet")
     plan = SimpleNamespace(seed=seed, dt=dt, pop_kind=pop_kind, pop_start=pop_start, pop_stop=pop_stop,
                            pop_flag=pop_flag, params=params, state=state, I_const=I_const, I_time=I_time,
                            I_time_gid=I_time_gid, src_step=src_step, src_gid=src_gid, indptr=indptr, post=post,

@@ -14,7 +14,7 @@ A synapse is one int64 code ``post | (delay * 4 + ring_row) << 32`` plus its flo
 Per step n (schedule of :mod:`spikesim.core.network`):
 
 ``neuron_kernel`` (one thread per neuron): inputs (constant current, time-array columns in
-column order, ring slot n of each target row, cleared after reading) -> state update with the
+column order, ring slot n of each target row, added and cleared) -> state update with the
 shared scalar maths -> NaN/inf check -> threshold (or spike-source schedule / counter-based
 Poisson draw) -> reset. A spiking neuron appends itself to the step's spike list (an atomic
 counter; two lists alternate by step parity), adds its out-degree to the event counter and,
@@ -93,18 +93,17 @@ def neuron_kernel(step, f64, i64, spk):
                 cur += f64[base + i64[o_col + k]]
         n_slots = i64[L_NSLOTS]
         slot = step % n_slots
-        for r in range(i64[L_NRINGS]):
+        for r in range(i64[L_NRINGS]):      # added unconditionally, as on the CPU (x + 0.0 keeps -0.0 equal)
             idx = i64[F_RING] + (r * n_slots + slot) * N + i
             x = f64[idx]
-            if x != 0.0:
-                f64[idx] = 0.0
-                tgt = i64[i64[O_RINGTGT] + r]
-                if tgt == 0:
-                    f64[fs + i] += x
-                elif tgt == 1:
-                    cur += x
-                else:
-                    f64[fs + 2 * N + i] += x
+            f64[idx] = 0.0
+            tgt = i64[i64[O_RINGTGT] + r]
+            if tgt == 0:
+                f64[fs + i] += x
+            elif tgt == 1:
+                cur += x
+            else:
+                f64[fs + 2 * N + i] += x
         cur = cur + f64[fs + 2 * N + i]
         # -- state update, NaN check, threshold, reset ---------------------------------------------
         if kind == 0:
