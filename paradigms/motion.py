@@ -77,6 +77,7 @@ class MotionConfig:
     seed_test: int = 2423
     device: str = "cpu"
     threads: int = 1
+    workers: int = 1                    # processes that draw the movies
 
 
 FULL = dict(n_x=128, n_y=128, n_t=200, kernel_t=21, kernel_x=17, n_train_movies=400, n_train_steps=80000,

@@ -55,8 +55,10 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
     want_snn = "hd-snn" in models or "hd-snn-event" in models
 
     bar = _bar(progress, cfg.n_train_movies + cfg.n_test, "motion: movies")
-    train = train_world.dataset(cfg.n_train_movies, 0, constant=False, with_movies=want_ann, progress=bar.update)
-    test = test_world.dataset(cfg.n_test, 0, constant=True, with_movies=want_ann, progress=bar.update)
+    train = train_world.dataset(cfg.n_train_movies, 0, constant=False, with_movies=want_ann, progress=bar.update,
+                                 workers=cfg.workers)
+    test = test_world.dataset(cfg.n_test, 0, constant=True, with_movies=want_ann, progress=bar.update,
+                                 workers=cfg.workers)
     bar.close()
     ev_tr, lab_tr = train[0], train[1]
     ev_te, lab_te = test[0], test[1]

@@ -150,3 +150,11 @@ def test_event_bad_input(tmp_path):
         make_events(np.zeros((3, 2, 2)), selectivity=0)
     with pytest.raises(ValueError, match="whiten"):
         whiten(np.full((8, 8), np.nan))
+
+
+def test_parallel_dataset_equals_serial():
+    w = MotionWorld(n_x=16, n_y=16, n_t=10, seed=9)
+    serial = w.dataset(4, constant=True, with_movies=True)
+    parallel = w.dataset(4, constant=True, with_movies=True, workers=2)
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)

@@ -112,18 +112,23 @@ def synthetic_image(size: int, rng: np.random.Generator, kind: str = "leaves") -
     if kind == "leaves":
         img = np.zeros((size, size))
         covered = np.zeros((size, size), dtype=bool)
-        yy, xx = np.mgrid[:size, :size]
         r_min, r_max = 1.0, size / 4
-        while covered.mean() < 0.995:
+        n_left = size * size
+        while n_left > 0.005 * size * size:
             # radii with density ~ r^-3 on [r_min, r_max] (inverse-CDF sampling)
             u = rng.random()
             r = 1.0 / np.sqrt((1 - u) / r_min ** 2 + u / r_max ** 2)
             cx, cy = rng.random(2) * size
-            dx = np.minimum(np.abs(xx - cx), size - np.abs(xx - cx))  # periodic
-            dy = np.minimum(np.abs(yy - cy), size - np.abs(yy - cy))
-            disk = (dx ** 2 + dy ** 2 < r ** 2) & ~covered
-            img[disk] = rng.random()
-            covered |= disk
+            # only the disk's bounding box, wrapped periodically
+            ox = np.arange(int(np.floor(cx - r)), int(np.ceil(cx + r)) + 1)
+            oy = np.arange(int(np.floor(cy - r)), int(np.ceil(cy + r)) + 1)
+            inside = (ox[:, None] - cx) ** 2 + (oy[None, :] - cy) ** 2 < r ** 2
+            ix, iy = np.ix_(ox % size, oy % size)
+            new = inside & ~covered[ix, iy]
+            if new.any():
+                img[ix, iy] = np.where(new, rng.random(), img[ix, iy])
+                covered[ix, iy] |= new
+                n_left -= int(new.sum())
         return img
     raise ValueError(f"synthetic_image: unknown kind {kind!r}; use 'leaves', 'noise' or 'cloud'")
 
@@ -315,24 +320,41 @@ class MotionWorld:
         movie = normalise_movie(movie, rng, self.noise)
         return make_events(movie, self.selectivity), labels, movie
 
+    def _draw_one(self, s: int, constant: bool):
+        forced = int(np.random.default_rng([self.seed, 2, s]).integers(self.n_classes)) if constant else None
+        return self.draw(s, label=forced)
+
     def dataset(self, n_movies: int, first_seed: int = 0, constant: bool = False, with_movies: bool = False,
-                progress=None):
+                progress=None, workers: int = 1):
         """``n_movies`` movies with seeds ``first_seed ...``: events ``(N, 2, T, X, Y)`` uint8 and
         labels ``(N, T)`` (and the luminance movies ``(N, T, X, Y)`` float16 if ``with_movies``).
-        ``constant=True``: one label per movie (the test protocol)."""
+        ``constant=True``: one label per movie (the test protocol). ``workers > 1`` draws movies
+        in a process pool (same result: each movie depends only on its seed)."""
         if n_movies < 1:
             raise ValueError(f"n_movies must be >= 1; got {n_movies}")
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1; got {workers}")
         ev = np.empty((n_movies, 2, self.n_t, self.n_x, self.n_y), dtype=np.uint8)
         lab = np.empty((n_movies, self.n_t), dtype=np.int64)
         mov = np.empty((n_movies, self.n_t, self.n_x, self.n_y), dtype=np.float16) if with_movies else None
-        for i in range(n_movies):
-            s = first_seed + i
-            forced = int(np.random.default_rng([self.seed, 2, s]).integers(self.n_classes)) if constant else None
-            ev[i], lab[i], m = self.draw(s, label=forced)
-            if with_movies:
-                mov[i] = m
-            if progress is not None:
-                progress(1)
+        seeds = range(first_seed, first_seed + n_movies)
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(workers)
+            results = pool.map(self._draw_one, seeds, [constant] * n_movies, chunksize=4)
+        else:
+            pool, results = None, (self._draw_one(s, constant) for s in seeds)
+        try:
+            for i, (e, lb, m) in enumerate(results):
+                ev[i], lab[i] = e, lb
+                if with_movies:
+                    mov[i] = m
+                if progress is not None:
+                    progress(1)
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return (ev, lab, mov) if with_movies else (ev, lab)
 
 
