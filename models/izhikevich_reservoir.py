@@ -83,11 +83,11 @@ class ReservoirConfig:
     gate_halfwidth_ms: float = 100.0
     feedback: str = "closed"          # "closed" | "teacher" | "none"
     feedback_q: float = 2.0
-    eta_when: float = 0.05
-    alpha_what: float = 0.05
+    eta_when: float = 0.01            # per-step NLMS step; ~tau_d correlated steps add up per trial
+    alpha_what: float = 0.1           # what readout = EMA of outcomes with memory ~1/alpha trials
     eps: float = 1e-3
     rls_alpha: float = 1.0            # P(0) = I / rls_alpha
-    rls_every: int = 5
+    rls_every: int = 20               # Nicola & Clopath 2017 update every 20 steps
     rectify: bool = True
 
 

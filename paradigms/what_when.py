@@ -47,10 +47,10 @@ class WhatWhenConfig:
     pre_cue_ms: float = 100.0
     cue_ms: float = 50.0
     trial_ms: float = 600.0                     # total, incl. pre-cue
-    latency_a_ms: float = 200.0                 # after cue onset
-    latency_b_ms: float = 300.0
+    latency_a_ms: float = 150.0                 # after cue onset (<= ~250 ms: reservoir memory)
+    latency_b_ms: float = 250.0
     bump_sigma_ms: float = 30.0
-    what_window_ms: float = 150.0               # post-cue window of the what readout; < min latency
+    what_window_ms: float = 100.0               # post-cue window of the what readout; < min latency
     events_as_input: bool = False               # also deliver events A/B to the reservoir
     event_ms: float = 50.0
     amp_window_ms: float = 30.0                 # amplitude = mean y_k over t_k +- this
@@ -63,8 +63,8 @@ class WhatWhenConfig:
     # switch experiment
     trials_per_block: int = 100
     block_pa: tuple = (0.8, 0.2, 0.2, 0.8)
-    block_lat_a: tuple = (200.0, 200.0, 300.0, 200.0)
-    block_lat_b: tuple = (300.0, 300.0, 200.0, 300.0)
+    block_lat_a: tuple = (150.0, 150.0, 250.0, 150.0)
+    block_lat_b: tuple = (250.0, 250.0, 150.0, 250.0)
     switch_test_every: int = 2
     # reservoir / readouts (see models.izhikevich_reservoir.ReservoirConfig)
     n_neurons: int = 1000
@@ -78,9 +78,9 @@ class WhatWhenParadigm(Paradigm):
                    "reservoir with gated three-factor when and two-factor what readouts")
     Config = WhatWhenConfig
     presets = {
-        "quick": {"seeds": 1, "levels": 6, "grid_trials": 60,
-                  "grid_test_trials": (1, 5, 10, 20, 40, 60), "n_probes": 2,
-                  "trials_per_block": 60, "switch_test_every": 3, "n_neurons": 500,
+        "quick": {"seeds": 1, "levels": 6, "grid_trials": 100,
+                  "grid_test_trials": (1, 10, 20, 50, 100), "n_probes": 2,
+                  "trials_per_block": 50, "switch_test_every": 2, "n_neurons": 500,
                   "pca_levels": (0.2, 0.8)},
         "full": {"seeds": 5, "levels": 11, "grid_trials": 100, "n_probes": 5,
                  "trials_per_block": 100, "switch_test_every": 2, "n_neurons": 1000},

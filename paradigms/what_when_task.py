@@ -168,7 +168,7 @@ def run_what_when(cfg, models, progress=True) -> Result:
                 a_seed.append(ana.amplitudes(y, task.t_ms, cfg.pre_cue_ms + np.array([la, lb]), cfg.amp_window_ms))
                 e_seed.append(e)
                 pk_seed.append(ana.peak_time_errors(y, task.t_ms, cfg.pre_cue_ms + np.array([la, lb]),
-                                                    np.array([p_a, 1 - p_a])))
+                                                    np.array([p_a, 1 - p_a]), after_ms=cfg.pre_cue_ms))
                 y_seed.append(y)
                 pca_w.append(ana.flatten_weights(wts))
                 pca_p.append(p_a)
