@@ -33,7 +33,7 @@ def extend_basis(M: np.ndarray | None, R: np.ndarray, eps: float) -> np.ndarray:
     if M is None or M.shape[1] == 0:
         U, S, _ = np.linalg.svd(R, full_matrices=False)
         ratio = S ** 2 / total
-        r = int(np.sum(np.cumsum(ratio) < eps))
+        r = min(int(np.sum(np.cumsum(ratio) < eps)) + 1, len(S))
         return U[:, :r].copy()
     R_hat = R - M @ (M.T @ R)
     U, S, _ = np.linalg.svd(R_hat, full_matrices=False)

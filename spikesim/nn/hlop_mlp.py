@@ -15,10 +15,12 @@ differentiation on spike representation"; the neuron of HLOP's ``modules/neuron_
     wfr(z) = sum_t w_t z[t] / sum_t w_t,   w_t = exp(-(T dt - t dt) / tau),  t = 1..T
     logits = W_out wfr(o2)
 
-**BPTT** with surrogate gradients on norse's box LIF neuron (``lif_box_feed_forward_step``,
-Euler step with dt * tau_mem_inv = 0.5, i.e. v <- v + 0.5 (-v + I), Vth = 1, reset to 0,
-SuperSpike surrogate); logits = mean_t W_out o2[t]. (The paper's BPTT neuron is SpikingJelly's
-LIF with tau = 2, soft reset and a sigmoid surrogate; norse's box LIF is the closest norse cell.)
+**BPTT** with surrogate gradients on norse's box LIF neuron (``lif_box_feed_forward_step`` with
+dt * tau_mem_inv = 1/tau = 0.5, fed I * tau so that v <- (1 - 1/tau) v + I[t], the paper's
+SpikingJelly LIF with tau = 2 and decay_input = False; Vth = 1, soft reset v <- v - Vth
+(norse ``reset_subtract``; unlike the paper the reset is not detached), SuperSpike surrogate
+1 / (alpha |v - Vth| + 1)^2 with alpha = 4 in place of the paper's sigmoid);
+logits = mean_t W_out o2[t].
 
 Every network returns ``(logits, presyn)`` where ``presyn[l]`` is the presynaptic activity of
 linear layer l that HLOP's Hebbian learning and GPM's memory see: the weighted firing rate for
@@ -105,12 +107,15 @@ class NorseBoxLIF(nn.Module):
     def __init__(self, v_th: float = 1.0, dt_tau: float = 0.5, surrogate_alpha: float = 4.0):
         super().__init__()
         from norse.torch.functional.lif_box import LIFBoxParameters
+        from norse.torch.functional.reset import reset_subtract
 
         if not (0 < dt_tau <= 1):
             raise ValueError(f"dt_tau must be in (0, 1], got {dt_tau!r}")
+        self.dt_tau = float(dt_tau)
         self.p = LIFBoxParameters(tau_mem_inv=torch.tensor(float(dt_tau)), v_leak=torch.tensor(0.0),
                                   v_th=torch.tensor(float(v_th)), v_reset=torch.tensor(0.0),
-                                  method="super", alpha=torch.tensor(float(surrogate_alpha)))
+                                  method="super", alpha=torch.tensor(float(surrogate_alpha)),
+                                  reset_method=reset_subtract)
 
     def forward(self, current: torch.Tensor) -> torch.Tensor:
         from norse.torch.functional.lif_box import LIFBoxFeedForwardState, lif_box_feed_forward_step
@@ -118,7 +123,7 @@ class NorseBoxLIF(nn.Module):
         state = LIFBoxFeedForwardState(v=torch.zeros_like(current[0]))
         out = []
         for t in range(current.shape[0]):
-            z, state = lif_box_feed_forward_step(current[t], state, self.p, dt=1.0)
+            z, state = lif_box_feed_forward_step(current[t] / self.dt_tau, state, self.p, dt=1.0)
             out.append(z)
         return torch.stack(out)
 
