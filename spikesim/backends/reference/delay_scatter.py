@@ -4,7 +4,8 @@ Each input event ``(t, p, x, y)`` scatters the non-zero synapses of polarity ``p
 buffer ``buf[(t + delay) mod n_slots, channel, x - dx, y - dy] += w`` (NEST/GeNN-style dendritic
 delay buffer over (channel, x, y)). At every step ``t``, after the events of step ``t`` are
 scattered, slot ``t mod n_slots`` is read, the output is ``max over sets`` of the channels plus
-the class bias, and the slot is cleared. Synaptic operations = number of weight additions.
+the class bias, and the slot is cleared. Synaptic operations = events x non-zero synapses of
+their polarity (targets outside the frame included: the fast kernel performs them in a margin).
 
 Arguments are arrays and scalars only (see :class:`spikesim.nn.delay_layer.LoweredDelayLayer`).
 Returns ``(evidence (n_classes, n_t, n_x, n_y) float64, sops int)``.
@@ -34,7 +35,7 @@ def delay_scatter(et, ep, ex, ey, indptr, channel, delay, dx, dy, weight, bias, 
                 y = ey[e] - dy[k]
                 if 0 <= x < n_x and 0 <= y < n_y:
                     buf[(t + delay[k]) % n_slots, channel[k], x, y] += weight[k]
-                    sops += 1
+                sops += 1           # every synapse of the event is one operation (see the numba kernel)
             e += 1
         slot = buf[t % n_slots].reshape(n_sets, n_classes, n_x, n_y)
         out[:, t] = slot.max(axis=0) + bias[:, None, None]
