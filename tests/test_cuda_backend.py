@@ -308,6 +308,40 @@ def test_sim_run_steps_contract_on_host_arrays():
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
 
 
+@sim
+def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
+    """STDP and reward-modulated STDP (tests/test_core_plasticity.py's network): same spikes and
+    bit-identical learned weights."""
+    from test_core_plasticity import plastic_network
+    nets = {b: plastic_network(b, duration=25.0) for b in ("numba", "cuda")}
+    res = {b: n[0].run(n[3]) for b, n in nets.items()}
+    assert res["numba"].spikes("exc")[0].size + res["numba"].spikes("izh")[0].size > 10
+    assert_close_results(res["numba"], res["cuda"])
+    for k in (1, 2):
+        w_cpu, w_gpu = nets["numba"][0].weights(nets["numba"][k]), nets["cuda"][0].weights(nets["cuda"][k])
+        assert not np.array_equal(w_cpu, nets["numba"][k].weights), "weights should have changed"
+        np.testing.assert_array_equal(w_cpu, w_gpu)
+
+
+@sim
+def test_sim_stdp_pair_and_reward_gating_on_cuda():
+    """Single synapse: the exponential STDP window and the reward-gated eligibility on the GPU."""
+    from test_core_plasticity import _pair
+
+    from spikesim.plasticity import STDP, RewardModulatedSTDP
+    rule = STDP(tau_pre=10.0, tau_post=20.0, a_plus=0.1, a_minus=0.05, w_min=0.0, w_max=1.0)
+    np.testing.assert_allclose(_pair("cuda", 10.0, 15.0, rule, duration=20.0), 0.5 + 0.1 * np.exp(-0.5), rtol=1e-12)
+    np.testing.assert_allclose(_pair("cuda", 15.0, 10.0, rule, duration=20.0), 0.5 - 0.05 * np.exp(-0.25), rtol=1e-12)
+    reward = np.zeros(300)
+    reward[200:] = 1.0
+    rule = RewardModulatedSTDP(reward, tau_elig=50.0, eta=1.0, tau_pre=10.0, a_plus=0.1, a_minus=0.0, w_max=10.0)
+    w = _pair("cuda", 10.0, 15.0, rule, duration=30.0)
+    c15 = 0.1 * np.exp(-0.5)
+    k = np.arange(200, 300) - 150
+    np.testing.assert_allclose(w, 0.5 + 0.1 * np.sum(c15 * np.exp(-k * 0.1 / 50.0)), rtol=1e-9)
+    assert w == _pair("numba", 10.0, 15.0, rule, duration=30.0)
+
+
 # ============================================================ real GPU (benchmarks/gpu_check.sh)
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 @pytest.mark.gpu

@@ -199,10 +199,6 @@ class Network:
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections,
                                 self.max_delay_steps)
         p = self._plan
-        if p.has_plasticity and self.backend == "cuda":
-            self._plan = None
-            raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet; "
-                                      "use backend='numba'")
         start = dict(zip(p.names, p.pop_start))
         self._rec_spike = np.zeros(p.n_total, dtype=np.bool_)
         cols_var, cols_gid, cols_every, self._rec_cols = [], [], [], {}

@@ -117,12 +117,25 @@ def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
     put(K.O_RECCOUNT, np.zeros(len(rec_var), dtype=np.int64))
     put(K.O_RECSPIKE, np.asarray(rec_spike, dtype=np.int64))
     put(K.O_SPIKELIST, np.zeros(2 * N, dtype=np.int64))
+    rules = getattr(plan, "rules", None)
+    n_rules = 0 if rules is None else int(rules.shape[0])
+    empty = np.zeros(0)
+    if n_rules:
+        put(K.O_SYNRULE, plan.syn_rule)
+        put(K.O_SYNPRE, plan.syn_pre)
+        put(K.O_POSTPTR, plan.post_indptr)
+        put(K.O_POSTSYN, plan.post_syn)
+        put(K.O_MODSYN, plan.mod_syn)
+        head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
     head[K.L_N], head[K.L_NPOPS], head[K.L_NSLOTS], head[K.L_NRINGS] = N, n_pops, n_slots, n_rings
     head[K.L_SEED], head[K.L_NREC], head[K.L_ITCOLS] = plan.seed, len(rec_var), gid.size
 
     fblocks, fpos = [np.array([plan.dt])], 1
     for slot, arr in ((K.F_PARAMS, plan.params), (K.F_STATE, plan.state), (K.F_ICONST, plan.I_const),
-                      (K.F_ITIME, plan.I_time), (K.F_W, plan.w), (K.F_RING, plan.ring)):
+                      (K.F_ITIME, plan.I_time), (K.F_W, plan.w), (K.F_RING, plan.ring),
+                      (K.F_RULES, plan.rules if n_rules else empty), (K.F_XPRE, plan.x_pre if n_rules else empty),
+                      (K.F_XPOST, plan.x_post if n_rules else empty), (K.F_ELIG, plan.elig if n_rules else empty),
+                      (K.F_MOD, plan.modulator if n_rules else empty)):
         arr = np.ascontiguousarray(arr, dtype=np.float64).ravel()
         head[slot] = fpos
         fblocks.append(arr)
@@ -197,6 +210,9 @@ class CudaRunner:
         self.n_rec = len(rec_var)
         self._o_count = int(i64[K.O_RECCOUNT])
         self._f_state = int(i64[K.F_STATE])
+        self.plastic = int(i64[K.L_NRULES]) > 0
+        self._f_back = {name: int(i64[slot]) for name, slot in (("w", K.F_W), ("elig", K.F_ELIG), ("x_pre", K.F_XPRE),
+                                                                ("x_post", K.F_XPOST))}
         self.d_i64 = cuda.to_device(i64)
         self.d_f64 = cuda.to_device(f64)
         self._cap = -1
@@ -236,20 +252,34 @@ class CudaRunner:
         grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block)))
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
-            ka = make_launcher(K.neuron_kernel, grid_a, block, (f64, i64, spk))
-            kb = make_launcher(K.deliver_kernel, grid_b, block, (f64, i64, rec))
+            launchers = [make_launcher(K.neuron_kernel, grid_a, block, (f64, i64, spk)),
+                         make_launcher(K.deliver_kernel, grid_b, block, (f64, i64, rec))]
+            if self.plastic:
+                launchers += [make_launcher(K.potentiate_kernel, grid_b, block, (f64, i64)),
+                              make_launcher(K.plastic_tail_kernel, grid_b, block, (f64, i64))]
             if not self._compiled:      # the ordinary launch compiles on first use
-                ka(step0)
-                kb(step0)
+                for launch in launchers:
+                    launch(step0)
                 self._compiled = True
                 step0 += 1
         step = step0
         status_view = i64[K.H_STATUS:K.H_STATUS + 1]
+        if self.plastic:
+            ka, kb, kc, kd = launchers
+        else:
+            ka, kb = launchers
         while step < step1:
             stop = min(step1, step + int(CHECK_EVERY))
-            for s in range(step, stop):
-                ka(s)
-                kb(s)
+            if self.plastic:
+                for s in range(step, stop):
+                    ka(s)
+                    kb(s)
+                    kc(s)
+                    kd(s)
+            else:
+                for s in range(step, stop):
+                    ka(s)
+                    kb(s)
             step = stop
             if step < step1 and status_view.copy_to_host()[0] != 0:
                 break
@@ -277,16 +307,18 @@ class CudaRunner:
         return status, reached
 
     def sync_to_host(self):
-        """Copy the neuron state (v, u/ref, I_syn) into ``plan.state``; the rings stay on the device."""
+        """Copy the neuron state (v, u/ref, I_syn) into ``plan.state`` and, for plastic networks, the
+        weights, eligibilities and traces into the plan; the rings stay on the device."""
         n = self.plan.state.size
         self.plan.state[...] = self.d_f64[self._f_state:self._f_state + n].copy_to_host().reshape(self.plan.state.shape)
+        if self.plastic:
+            for name, off in self._f_back.items():
+                arr = getattr(self.plan, name)
+                arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
 
 
 def make_runner(plan, rec_spike, rec_var, rec_gid, rec_every):
     """The runner protocol of :mod:`spikesim.backends`: a :class:`CudaRunner` for ``plan``."""
-    if getattr(plan, "rules", None) is not None and plan.rules.shape[0] > 0:
-        raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet; "
-                                  "use backend='numba'")
     reason = unavailable_reason()
     if reason is not None:
         from spikesim.backends import BackendUnavailableError
@@ -301,15 +333,14 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
               modulator=None, post_indptr=None, post_syn=None, mod_syn=None):
     """The CPU backends' contract on host arrays (uploads, runs, copies state and rings back).
 
-    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks.
-    Plasticity is not implemented on the GPU: a non-empty ``rules`` table raises."""
-    if rules is not None and rules.shape[0] > 0:
-        raise NotImplementedError("plastic projections (STDP) are not implemented on the cuda backend yet")
+    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks."""
     plan = SimpleNamespace(seed=seed, dt=dt, pop_kind=pop_kind, pop_start=pop_start, pop_stop=pop_stop,
                            pop_flag=pop_flag, params=params, state=state, I_const=I_const, I_time=I_time,
                            I_time_gid=I_time_gid, src_step=src_step, src_gid=src_gid, indptr=indptr, post=post,
                            w=w, delay=delay, syn_ring=syn_ring, ring=ring, ring_target=ring_target,
-                           counters=counters)
+                           counters=counters, syn_rule=syn_rule, syn_pre=syn_pre, rules=rules, x_pre=x_pre,
+                           x_post=x_post, elig=elig, modulator=modulator, post_indptr=post_indptr, post_syn=post_syn,
+                           mod_syn=mod_syn)
     runner = make_runner(plan, rec_spike, rec_var, rec_gid, rec_every)
     status, reached = runner.run_steps(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
     runner.sync_to_host()

@@ -23,7 +23,12 @@ when monitored, writes (step, id) to the spike record.
 ``deliver_kernel`` (blocks loop over the step's spikes, threads over the spike's synapses):
 ``cuda.atomic.add(w)`` into slot (n + delay) of the target's ring; then one thread per state
 monitor column samples the state (after the reset) when n is a multiple of its ``every``; then
-thread 0 stops the run before step n + 1 when the spike record might overflow in it.
+thread 0 stops the run before step n + 1 when the spike record might overflow in it. With
+plastic synapses the same thread then applies STDP depression to the synapse it just delivered.
+
+Plastic networks add two launches per step (``potentiate_kernel``, ``plastic_tail_kernel``); the
+trace and eligibility decays run in ``neuron_kernel``. Every synapse and trace sees the CPU's
+sequence of operations (spikesim.plasticity.stdp), so weights stay bit-identical while spikes are.
 
 A run stops early (``H_STATUS`` != 0, ``H_STOP`` = first step not done) on NaN/inf (the step
 is abandoned before propagation, as on the CPU) or when the spike record is nearly full; every
@@ -40,6 +45,8 @@ from numba import cuda
 from spikesim.backends.scalar import compile_scalar
 from spikesim.neurons.izhikevich import izhikevich_reset, izhikevich_update
 from spikesim.neurons.lif import lif_update
+from spikesim.plasticity.stdp import (N_RULE_PARAMS, P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE,
+                                      P_ETA, P_KIND, P_W_MAX, P_W_MIN, RULE_RSTDP, clip_weight)
 from spikesim.rng.counter import counter_uniform, splitmix64
 
 STATUS_BUFFER_FULL = 1      # same codes as spikesim.core.plan (a kernel never imports the core)
@@ -52,8 +59,11 @@ N_HEADER = 8
 (L_N, L_NPOPS, L_NSLOTS, L_NRINGS, L_SEED, L_NREC, L_ITCOLS,
  O_POPKIND, O_POPSTART, O_POPFLAG, O_POPOF, O_ITPTR, O_ITCOL, O_SRCPTR, O_SRCSTEP, O_SRCCUR, O_INDPTR,
  O_SYN, O_RINGTGT, O_RECVAR, O_RECGID, O_RECEVERY, O_RECCOUNT, O_RECSPIKE, O_SPIKELIST,
- F_PARAMS, F_STATE, F_ICONST, F_ITIME, F_W, F_RING) = range(N_HEADER, N_HEADER + 31)
-N_LAYOUT = N_HEADER + 31
+ F_PARAMS, F_STATE, F_ICONST, F_ITIME, F_W, F_RING,
+ # plasticity (spikesim.plasticity.stdp); packed only when the network has plastic synapses
+ L_NRULES, L_NMOD, L_MODLEN, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_MODSYN,
+ F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD) = range(N_HEADER, N_HEADER + 44)
+N_LAYOUT = N_HEADER + 44
 F_DT = 0                    # f64[0] = dt
 POST_MASK = 0xFFFFFFFF
 
@@ -63,6 +73,37 @@ _uniform = compile_scalar(counter_uniform, _dev, splitmix64=_splitmix64)
 _izh_update = compile_scalar(izhikevich_update, _dev)
 _izh_reset = compile_scalar(izhikevich_reset, _dev)
 _lif_update = compile_scalar(lif_update, _dev)
+_clip = compile_scalar(clip_weight, _dev)
+
+
+@cuda.jit(device=True)
+def _plastic_change(f64, i64, syn, r, dw):
+    """STDP increment ``dw`` of synapse ``syn`` (rule r): into its eligibility for reward-modulated
+    rules, into its clipped weight otherwise (the CPU's order of operations)."""
+    base = i64[F_RULES] + r * N_RULE_PARAMS
+    if f64[base + P_KIND] == RULE_RSTDP:
+        f64[i64[F_ELIG] + syn] += dw
+    else:
+        o = i64[F_W] + syn
+        f64[o] = _clip(f64[o] + dw, f64[base + P_W_MIN], f64[base + P_W_MAX])
+
+
+@cuda.jit(device=True)
+def _plastic_decay(t, f64, i64, n_rules):
+    """Plasticity, first part of step n (in the neuron kernel): traces of neuron t and, grid-stride,
+    the eligibilities of the reward-modulated synapses decay."""
+    N = i64[L_N]
+    fr = i64[F_RULES]
+    if t < N:
+        for r in range(n_rules):
+            f64[i64[F_XPRE] + r * N + t] *= f64[fr + r * N_RULE_PARAMS + P_DECAY_PRE]
+            f64[i64[F_XPOST] + r * N + t] *= f64[fr + r * N_RULE_PARAMS + P_DECAY_POST]
+    o_mod = i64[O_MODSYN]
+    o_rule = i64[O_SYNRULE]
+    f_elig = i64[F_ELIG]
+    for k in range(t, i64[L_NMOD], cuda.gridDim.x * cuda.blockDim.x):
+        syn = i64[o_mod + k]
+        f64[f_elig + syn] *= f64[fr + i64[o_rule + syn] * N_RULE_PARAMS + P_DECAY_ELIG]
 
 
 @cuda.jit
@@ -74,6 +115,9 @@ def neuron_kernel(step, f64, i64, spk):
         i64[H_CNT0 + 1 - par] = 0           # the list of step + 1; step - 1's kernels are done
     if i64[H_STATUS] != 0 and step >= i64[H_STOP]:
         return
+    n_rules = i64[L_NRULES]
+    if n_rules > 0:
+        _plastic_decay(i, f64, i64, n_rules)
     N = i64[L_N]
     if i >= N:
         return
@@ -183,6 +227,7 @@ def deliver_kernel(step, f64, i64, rec):
     f_w = i64[F_W]
     f_ring = i64[F_RING]
     now = step % n_slots
+    n_rules = i64[L_NRULES]
     for k in range(cuda.blockIdx.x, n_spk, cuda.gridDim.x):
         g = i64[o_list + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
@@ -193,6 +238,11 @@ def deliver_kernel(step, f64, i64, rec):
             if slot >= n_slots:
                 slot -= n_slots
             cuda.atomic.add(f64, f_ring + ((dr & 3) * n_slots + slot) * N + post, f64[f_w + syn])
+            if n_rules > 0:                 # depression, after the old weight went out (same thread)
+                r = i64[i64[O_SYNRULE] + syn]
+                if r >= 0:
+                    x = f64[i64[F_XPOST] + r * N + post]
+                    _plastic_change(f64, i64, syn, r, -(f64[i64[F_RULES] + r * N_RULE_PARAMS + P_A_MINUS] * x))
     t = cuda.grid(1)
     n_threads = cuda.gridDim.x * bdim
     fs = i64[F_STATE]
@@ -205,3 +255,58 @@ def deliver_kernel(step, f64, i64, rec):
     if t == 0 and i64[H_SPIKES] + N > i64[H_CAP]:
         i64[H_STOP] = step + 1
         i64[H_STATUS] = STATUS_BUFFER_FULL
+
+
+@cuda.jit
+def potentiate_kernel(step, f64, i64):
+    """Plasticity of step n, after every depression: potentiation of the plastic synapses onto each
+    neuron that spiked (blocks loop over the spikes, threads over the incoming synapses)."""
+    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:
+        return
+    N = i64[L_N]
+    par = step % 2
+    o_list = i64[O_SPIKELIST] + par * N
+    o_ptr = i64[O_POSTPTR]
+    o_psyn = i64[O_POSTSYN]
+    o_rule = i64[O_SYNRULE]
+    o_pre = i64[O_SYNPRE]
+    fr = i64[F_RULES]
+    f_xpre = i64[F_XPRE]
+    for k in range(cuda.blockIdx.x, i64[H_CNT0 + par], cuda.gridDim.x):
+        g = i64[o_list + k]
+        for j in range(i64[o_ptr + g] + cuda.threadIdx.x, i64[o_ptr + g + 1], cuda.blockDim.x):
+            syn = i64[o_psyn + j]
+            r = i64[o_rule + syn]
+            _plastic_change(f64, i64, syn, r, f64[fr + r * N_RULE_PARAMS + P_A_PLUS] * f64[f_xpre + r * N + i64[o_pre + syn]])
+
+
+@cuda.jit
+def plastic_tail_kernel(step, f64, i64):
+    """Plasticity of step n, last part: traces of the neurons that spiked += 1 (every rule), then
+    the modulated weight change w <- clip(w + eta M(n) c) of the reward-modulated synapses."""
+    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:
+        return
+    N = i64[L_N]
+    par = step % 2
+    t = cuda.grid(1)
+    n_threads = cuda.gridDim.x * cuda.blockDim.x
+    n_rules = i64[L_NRULES]
+    o_list = i64[O_SPIKELIST] + par * N
+    for k in range(t, i64[H_CNT0 + par], n_threads):
+        g = i64[o_list + k]
+        for r in range(n_rules):
+            f64[i64[F_XPRE] + r * N + g] += 1.0
+            f64[i64[F_XPOST] + r * N + g] += 1.0
+    o_mod = i64[O_MODSYN]
+    o_rule = i64[O_SYNRULE]
+    fr = i64[F_RULES]
+    f_mod = i64[F_MOD]
+    n_len = i64[L_MODLEN]
+    f_w = i64[F_W]
+    f_elig = i64[F_ELIG]
+    for k in range(t, i64[L_NMOD], n_threads):
+        syn = i64[o_mod + k]
+        r = i64[o_rule + syn]
+        base = fr + r * N_RULE_PARAMS
+        dw = f64[base + P_ETA] * f64[f_mod + r * n_len + step] * f64[f_elig + syn]
+        f64[f_w + syn] = _clip(f64[f_w + syn] + dw, f64[base + P_W_MIN], f64[base + P_W_MAX])
