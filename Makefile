@@ -19,8 +19,14 @@ $(STAMP): $(BIN)/python pyproject.toml setup.py
 
 install: $(STAMP)
 
+PARADIGMS ?= izhikevich-2003 what-when motion continual images
+
 demo: $(STAMP)
-	$(BIN)/spikesim run izhikevich-2003 --out $(OUT)/izhikevich-2003
+	@for p in $(PARADIGMS); do \
+		echo "=== spikesim run $$p --preset quick --model all ==="; \
+		$(BIN)/spikesim run $$p --preset quick --model all --out $(OUT)/$$p || exit 1; \
+	done
+	@echo "results and figures: $(OUT)/<paradigm>/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
