@@ -113,7 +113,9 @@ PTX_SCRIPT = textwrap.dedent("""
     a1f, a1i = types.Array(types.float64, 1, "C"), types.Array(types.int64, 1, "C")
     a2f = types.Array(types.float64, 2, "C")
     sigs = {"neuron": (K.neuron_kernel, (types.int64, a1f, a1i, a1i)),
-            "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f))}
+            "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f)),
+            "potentiate": (K.potentiate_kernel, (types.int64, a1f, a1i)),
+            "plastic_tail": (K.plastic_tail_kernel, (types.int64, a1f, a1i))}
     for name, (kern, sig) in sigs.items():
         with strict_fp():
             ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
@@ -133,7 +135,7 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert counts["neuron"][0] == 0 and counts["deliver"][0] == 0      # strict: no fused multiply-add
+    assert all(c[0] == 0 for c in counts.values()) and len(counts) == 4   # strict: no fused multiply-add
     assert counts["neuron"][1] > 0       # the default would fuse the Izhikevich/LIF maths: the check can fail
     assert counts["deliver"][2] > 0      # propagation is an atomic float64 add
 
@@ -353,17 +355,27 @@ def test_gpu_core_networks_match_numba(name):
     net_cpu, T = NETWORKS[name]("numba")
     net_gpu, _ = NETWORKS[name]("cuda")
     cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
-    try:
+    if not _same_or_late_divergence(cpu, gpu_res, T):
         assert_close_results(cpu, gpu_res)
-    except AssertionError:
-        for pop in cpu.populations:
-            if pop in cpu._spikes:
-                ta, tb = cpu.spikes(pop)[0], gpu_res.spikes(pop)[0]
-                k = next((j for j in range(min(ta.size, tb.size)) if ta[j] != tb[j]), min(ta.size, tb.size))
-                if k < min(ta.size, tb.size):
-                    assert ta[k] > 0.5 * T, f"{pop}: first difference at t = {ta[k]} ms"
-                assert abs(ta.size - tb.size) <= 0.02 * ta.size + 2
     assert net_cpu.last_run_stats["synaptic_events"] > 0
+
+
+def _same_or_late_divergence(a, b, T):
+    """False when the spike trains are identical; True when they differ only after T/2 with spike
+    counts within 2 % (atomic-order rounding in a chaotic network); fails otherwise."""
+    same = True
+    for pop in a.populations:
+        if pop in a._spikes:
+            (ta, ia), (tb, ib) = a.spikes(pop), b.spikes(pop)
+            if np.array_equal(ta, tb) and np.array_equal(ia, ib):
+                continue
+            same = False
+            n = min(ta.size, tb.size)
+            k = next((j for j in range(n) if ta[j] != tb[j] or ia[j] != ib[j]), n)
+            t_first = min(ta[k] if k < ta.size else np.inf, tb[k] if k < tb.size else np.inf)
+            assert t_first > 0.5 * T, f"{pop}: spikes differ from t = {t_first} ms"
+            assert abs(ta.size - tb.size) <= 0.02 * ta.size + 2, f"{pop}: {ta.size} vs {tb.size} spikes"
+    return not same
 
 
 @pytest.mark.gpu
@@ -381,6 +393,19 @@ def test_gpu_collision_free_bit_identical_and_large_poisson():
         res.append(net.run(50.0).spikes("bg"))
     np.testing.assert_array_equal(res[0][0], res[1][0])
     np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")
+def test_gpu_plasticity_matches_numba():
+    from test_core_plasticity import plastic_network
+    nets = {b: plastic_network(b) for b in ("numba", "cuda")}
+    res = {b: n[0].run(n[3]) for b, n in nets.items()}
+    if _same_or_late_divergence(res["numba"], res["cuda"], nets["numba"][3]):
+        pytest.xfail("spikes diverged late (atomic summation order), so the weights differ; see the docstring")
+    assert_close_results(res["numba"], res["cuda"])
+    for k in (1, 2):
+        np.testing.assert_array_equal(nets["numba"][0].weights(nets["numba"][k]), nets["cuda"][0].weights(nets["cuda"][k]))
 
 
 @pytest.mark.gpu
