@@ -8,8 +8,9 @@ App. C.2, Eqs. 21-22; 45 nm figures of Horowitz 2014)::
 
 The first conv sees real-valued pixels (direct encoding) and is counted as MACs, T times as in
 the paper; every other Conv/Linear whose input is spikes counts fr x MACs accumulations.
-Spiking self-attention Q K^T V on binary Q, K, V is counted by the accumulations an event-driven
-kernel performs in the cheaper of the two association orders (see :func:`ssa_event_cost`).
+Spiking self-attention Q K^T V on binary Q, K, V is counted by the accumulations the event-driven
+kernel performs (sparse intermediate, association order chosen per head and time step; see
+:func:`ssa_event_cost` and :func:`ssa_auto_order`).
 
 Notes: the residual stream entering each block holds small integers (0, 1, 2, ...), not just
 spikes; like the paper, a non-zero entry counts as one SOP per synapse. BatchNorm is folded into
@@ -45,40 +46,62 @@ def linear_macs(d_in: int, d_out: int, rows: int = 1) -> int:
     return d_in * d_out * rows
 
 
+def _as_f64(a) -> np.ndarray:
+    return (a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)).astype(np.float64)
+
+
 def ssa_event_cost(q, k, v) -> tuple[np.ndarray, np.ndarray]:
-    """Accumulations needed by an event-driven Q K^T V on binary ``q, k, v`` of shape ``[..., N, d]``.
+    """Accumulations of the event-driven Q K^T V on binary ``q, k, v`` ``[..., N, d]`` in each
+    association order, per leading index (see :mod:`spikesim.backends.reference.ssa`):
 
-    Returns ``(cost_q_ktv, cost_qkt_v)`` per leading index:
+    * Q (K^T V): S = K^T V from spike pairs (sum_n |K_n||V_n|), then each Q spike (m, i) adds the
+      non-zeros of row S_i: sum_i |Q_:i| nnz(S_i).
+    * (Q K^T) V: A = Q K^T from spike pairs (sum_i |Q_:i||K_:i|), then each V spike (n, j) adds
+      the non-zeros of column A_:n: sum_n |V_n| nnz(A_:n).
 
-    * Q (K^T V): S = K^T V from spike pairs, sum_n |K_n| |V_n|; then each Q spike (m, i) adds
-      row S_i (d entries): |Q| d.
-    * (Q K^T) V: A = Q K^T from spike pairs per feature, sum_i |Q_:i| |K_:i|; then each V spike
-      (n, j) adds column A_:n (N entries): |V| N.
-
-    Works on NumPy arrays and torch tensors (returns NumPy float64).
+    Returns NumPy float64 arrays ``(cost_q_ktv, cost_qkt_v)``.
     """
-    def _np(a):
-        return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
-    q, k, v = (_np(a).astype(np.float64) for a in (q, k, v))
+    q, k, v = (_as_f64(a) for a in (q, k, v))
     if not (q.shape == k.shape == v.shape) or q.ndim < 2:
         raise ValueError(f"q, k, v must share a shape [..., N, d]; got {q.shape}, {k.shape}, {v.shape}")
+    kt = np.swapaxes(k, -2, -1)
+    S = kt @ v                                   # [..., d, d]
+    A = q @ kt                                   # [..., N, N]
+    c0 = (k.sum(-1) * v.sum(-1)).sum(-1) + (q.sum(-2) * (S > 0).sum(-1)).sum(-1)
+    c1 = (q.sum(-2) * k.sum(-2)).sum(-1) + (v.sum(-1) * (A > 0).sum(-2)).sum(-1)
+    return c0, c1
+
+
+def ssa_auto_order(q, k, v) -> np.ndarray:
+    """The order (0: Q (K^T V), 1: (Q K^T) V) the event-driven kernels choose per slice: the smaller
+    estimate ``P + |Q| d (1 - exp(-P0/d^2))`` resp. ``P1 + |V| N (1 - exp(-P1/N^2))`` with the exact
+    stage-1 pair counts P0, P1."""
+    q, k, v = (_as_f64(a) for a in (q, k, v))
     n, d = q.shape[-2:]
-    c1 = (k.sum(-1) * v.sum(-1)).sum(-1) + q.sum((-2, -1)) * d
-    c2 = (q.sum(-2) * k.sum(-2)).sum(-1) + v.sum((-2, -1)) * n
-    return c1, c2
+    p0 = (k.sum(-1) * v.sum(-1)).sum(-1)
+    p1 = (q.sum(-2) * k.sum(-2)).sum(-1)
+    e0 = p0 + q.sum((-2, -1)) * d * (1 - np.exp(-p0 / (d * d)))
+    e1 = p1 + v.sum((-2, -1)) * n * (1 - np.exp(-p1 / (n * n)))
+    return np.where(e0 <= e1, 0, 1).astype(np.int8)
 
 
 def ssa_event_sops(q, k, v) -> float:
-    """Total accumulations of event-driven SSA choosing the cheaper order per slice."""
-    c1, c2 = ssa_event_cost(q, k, v)
-    return float(np.minimum(c1, c2).sum())
+    """Total accumulations of event-driven SSA in the order the kernels choose per slice."""
+    c0, c1 = ssa_event_cost(q, k, v)
+    return float(np.where(ssa_auto_order(q, k, v) == 0, c0, c1).sum())
 
 
 def ssa_expected_sops(T: int, heads: int, n: int, d: int, fr_q: float, fr_k: float, fr_v: float) -> dict[str, float]:
-    """Expected accumulations per image for independent Bernoulli spikes at the given rates."""
-    c1 = T * heads * (n * d * d * fr_k * fr_v + n * d * fr_q * d)
-    c2 = T * heads * (d * n * n * fr_q * fr_k + n * d * fr_v * n)
-    return {"q_ktv": c1, "qkt_v": c2, "min": min(c1, c2)}
+    """Expected accumulations per image for independent Bernoulli spikes at the given rates:
+    an entry of K^T V is non-zero with probability 1 - (1 - fr_k fr_v)^N, one of Q K^T with
+    1 - (1 - fr_q fr_k)^d. Also the dense-intermediate upper bounds (``*_dense``)."""
+    ps = 1 - (1 - fr_k * fr_v) ** n
+    pa = 1 - (1 - fr_q * fr_k) ** d
+    c0 = T * heads * (n * d * d * fr_k * fr_v + n * d * fr_q * d * ps)
+    c1 = T * heads * (d * n * n * fr_q * fr_k + n * d * fr_v * n * pa)
+    c0_dense = T * heads * (n * d * d * fr_k * fr_v + n * d * fr_q * d)
+    c1_dense = T * heads * (d * n * n * fr_q * fr_k + n * d * fr_v * n)
+    return {"q_ktv": c0, "qkt_v": c1, "min": min(c0, c1), "q_ktv_dense": c0_dense, "qkt_v_dense": c1_dense}
 
 
 @dataclass

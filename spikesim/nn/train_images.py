@@ -130,9 +130,11 @@ def predict_logits(model: nn.Module, x: np.ndarray | torch.Tensor, device: torch
 
 
 def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe, device: torch.device,
-        norm: Normalizer | None = None, progress: bool = False, desc: str = "train") -> dict[str, np.ndarray]:
+        norm: Normalizer | None = None, progress: bool = False, desc: str = "train",
+        max_seconds: float | None = None) -> dict[str, np.ndarray]:
     """Train ``model``; return per-epoch history arrays (``epoch``, ``train_loss``, ``train_accuracy``,
-    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``)."""
+    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``). ``max_seconds``
+    stops training (after the current step, then evaluates) once that much wall time has passed."""
     recipe.validate()
     norm = norm or Normalizer()
     gen = torch.Generator().manual_seed(recipe.seed)
@@ -154,13 +156,20 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
         bar = tqdm(total=recipe.epochs * steps_per_epoch if not recipe.max_steps
                    else min(recipe.max_steps, recipe.epochs * steps_per_epoch), desc=desc, leave=False)
     step = 0
+    t_start = time.perf_counter()
+    out_of_time = False
     for epoch in range(recipe.epochs):
+        if out_of_time:
+            break
         model.train()
         perm = torch.randperm(n, generator=gen)
         t0 = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0
         for b in range(steps_per_epoch):
             if recipe.max_steps and step >= recipe.max_steps:
+                break
+            if max_seconds is not None and time.perf_counter() - t_start > max_seconds:
+                out_of_time = True
                 break
             idx = perm[b * recipe.batch_size:(b + 1) * recipe.batch_size]
             xb, yb = xtr[idx.to(xtr.device)], ytr[idx.to(ytr.device)]

@@ -2,77 +2,155 @@
 :mod:`spikesim.backends.reference.ssa` (see there for the equations and the cost of each order).
 
 Layers: :func:`ssa_event` (public: validates, builds the spike lists) -> :func:`ssa_event_lists`
-(driver, takes spike lists only) -> ``_ssa_kernel`` (parallel over slices, additions only).
+(driver, takes spike lists only) -> ``_ssa_kernel`` (parallel over chunks of slices) -> ``_slice``
+(one head and time step, additions only; sparse intermediate). :func:`dense_to_lists` turns a dense binary array into
+the spike lists. Accumulators are float32 holding small integers, so the sums are exact.
 """
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
 
-from spikesim.backends.reference.ssa import ORDERS, check_qkv, spikes_to_lists
+from spikesim.backends.reference.ssa import ORDERS
+
+
+@numba.njit(cache=True, inline="always")
+def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill, ktok, M, cnt, lst):
+    """One slice. Scratch: M [max(n,d), max(n,d)] float32 (all zero on entry and exit), cnt
+    [max(n,d)] (zero on entry and exit), lst [max(n,d), max(n,d)] int32 (lists of non-zeros)."""
+    base = g * n
+    for m in range(n):
+        for j in range(d):
+            out[g, m, j] = 0.0
+    # exact stage-1 pair counts of both orders; K's per-feature counts (for order 1 lists)
+    p0 = 0
+    for t in range(n):
+        p0 += (kp[base + t + 1] - kp[base + t]) * (vp[base + t + 1] - vp[base + t])
+    colk[:] = 0
+    for a in range(kp[base], kp[base + n]):
+        colk[ki[a] + 1] += 1
+    p1 = 0
+    for a in range(qp[base], qp[base + n]):
+        p1 += colk[qi[a] + 1]
+    use = mode
+    if mode < 0:
+        nq = qp[base + n] - qp[base]
+        nv = vp[base + n] - vp[base]
+        e0 = p0 + nq * d * (1.0 - math.exp(-p0 / (d * d)))
+        e1 = p1 + nv * n * (1.0 - math.exp(-p1 / (n * n)))
+        use = 0 if e0 <= e1 else 1
+    orders[g] = use
+    ops = 0
+    if use == 0:
+        # M[i, j] = (K^T V)[i, j] from pairs of spikes of the same token; lst[i] = its non-zero j
+        for t in range(n):
+            for a in range(kp[base + t], kp[base + t + 1]):
+                i = ki[a]
+                for b in range(vp[base + t], vp[base + t + 1]):
+                    j = vi[b]
+                    if M[i, j] == 0.0:
+                        lst[i, cnt[i]] = j
+                        cnt[i] += 1
+                    M[i, j] += 1.0
+        ops += p0
+        # every Q spike (m, i) adds the non-zeros of row i
+        for m in range(n):
+            for a in range(qp[base + m], qp[base + m + 1]):
+                i = qi[a]
+                c = cnt[i]
+                for r in range(c):
+                    j = lst[i, r]
+                    out[g, m, j] += M[i, j]
+                ops += c
+        for i in range(d):
+            for r in range(cnt[i]):
+                M[i, lst[i, r]] = 0.0
+            cnt[i] = 0
+    else:
+        # K as feature-major lists (counting sort)
+        for i in range(d):
+            colk[i + 1] += colk[i]
+        for i in range(d):
+            fill[i] = colk[i]
+        for t in range(n):
+            for a in range(kp[base + t], kp[base + t + 1]):
+                i = ki[a]
+                ktok[fill[i]] = t
+                fill[i] += 1
+        # M[t, m] = (Q K^T)[m, t] from pairs of spikes of the same feature; lst[t] = its non-zero m
+        for m in range(n):
+            for a in range(qp[base + m], qp[base + m + 1]):
+                i = qi[a]
+                for b in range(colk[i], colk[i + 1]):
+                    t = ktok[b]
+                    if M[t, m] == 0.0:
+                        lst[t, cnt[t]] = m
+                        cnt[t] += 1
+                    M[t, m] += 1.0
+        ops += p1
+        # every V spike (t, j) adds the non-zeros of column t of A
+        for t in range(n):
+            c = cnt[t]
+            for b in range(vp[base + t], vp[base + t + 1]):
+                j = vi[b]
+                for r in range(c):
+                    m = lst[t, r]
+                    out[g, m, j] += M[t, m]
+                ops += c
+        for t in range(n):
+            for r in range(cnt[t]):
+                M[t, lst[t, r]] = 0.0
+            cnt[t] = 0
+    costs[g] = ops
 
 
 @numba.njit(cache=True, parallel=True)
 def _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
-    for g in numba.prange(G):
-        base = g * n
-        # cost of order 0: sum_n |K_n||V_n| + |Q| d
-        c0 = 0
-        for t in range(n):
-            c0 += (kp[base + t + 1] - kp[base + t]) * (vp[base + t + 1] - vp[base + t])
-        c0 += (qp[base + n] - qp[base]) * d
-        # cost of order 1: sum_i |Q_:i||K_:i| + |V| N (needs per-feature counts of K)
+    n_chunks = min(G, 4 * numba.get_num_threads())
+    w = max(n, d)
+    for c in numba.prange(n_chunks):
+        # scratch allocated once per chunk of slices (kept zero between slices)
         colk = np.zeros(d + 1, dtype=np.int64)
-        for a in range(kp[base], kp[base + n]):
-            colk[ki[a] + 1] += 1
-        c1 = 0
-        for a in range(qp[base], qp[base + n]):
-            c1 += colk[qi[a] + 1]
-        c1 += (vp[base + n] - vp[base]) * n
-        use = mode
-        if mode < 0:
-            use = 0 if c0 <= c1 else 1
-        orders[g] = use
-        acc = np.zeros((n, d), dtype=np.int32)
-        if use == 0:
-            S = np.zeros((d, d), dtype=np.int32)
-            for t in range(n):
-                for a in range(kp[base + t], kp[base + t + 1]):
-                    i = ki[a]
-                    for b in range(vp[base + t], vp[base + t + 1]):
-                        S[i, vi[b]] += 1
-            for m in range(n):
-                for a in range(qp[base + m], qp[base + m + 1]):
-                    i = qi[a]
-                    for j in range(d):
-                        acc[m, j] += S[i, j]
-            costs[g] = c0
-        else:
-            # feature-major lists of K (tokens per feature), by counting sort
-            for i in range(d):
-                colk[i + 1] += colk[i]
-            fill = colk[:d].copy()
-            ktok = np.empty(kp[base + n] - kp[base], dtype=np.int32)
-            for t in range(n):
-                for a in range(kp[base + t], kp[base + t + 1]):
-                    i = ki[a]
-                    ktok[fill[i]] = t
-                    fill[i] += 1
-            A = np.zeros((n, n), dtype=np.int32)
-            for m in range(n):
-                for a in range(qp[base + m], qp[base + m + 1]):
-                    i = qi[a]
-                    for b in range(colk[i], colk[i + 1]):
-                        A[m, ktok[b]] += 1
-            for t in range(n):
-                for b in range(vp[base + t], vp[base + t + 1]):
-                    j = vi[b]
-                    for m in range(n):
-                        acc[m, j] += A[m, t]
-            costs[g] = c1
-        for m in range(n):
+        fill = np.zeros(d, dtype=np.int64)
+        ktok = np.zeros(n * d, dtype=np.int32)
+        M = np.zeros((w, w), dtype=np.float32)
+        cnt = np.zeros(w, dtype=np.int64)
+        lst = np.zeros((w, w), dtype=np.int32)
+        for g in range(c * G // n_chunks, (c + 1) * G // n_chunks):
+            _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill, ktok, M, cnt, lst)
+
+
+@numba.njit(cache=True, parallel=True)
+def dense_to_lists(x):
+    """Token-major spike lists ``(indptr [G*N+1], features int32)`` of a binary array [G, N, d];
+    raises ValueError for a value other than 0 or 1."""
+    G, n, d = x.shape
+    counts = np.zeros(G * n + 1, dtype=np.int64)
+    bad = np.zeros(G, dtype=np.bool_)
+    for g in numba.prange(G):
+        for t in range(n):
+            c = 0
             for j in range(d):
-                out[g, m, j] = acc[m, j]
+                v = x[g, t, j]
+                if v != 0:
+                    c += 1
+                    if v != 1:
+                        bad[g] = True
+            counts[g * n + t + 1] = c
+    if bad.any():
+        raise ValueError("spike arrays must be binary (0/1)")
+    indptr = np.cumsum(counts)
+    idx = np.empty(indptr[-1], dtype=np.int32)
+    for g in numba.prange(G):
+        for t in range(n):
+            p = indptr[g * n + t]
+            for j in range(d):
+                if x[g, t, j] != 0:
+                    idx[p] = j
+                    p += 1
+    return indptr, idx
 
 
 def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: float = 0.125, order: str = "auto"):
@@ -83,6 +161,8 @@ def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: fl
     for name, (p, _) in (("q", q_lists), ("k", k_lists), ("v", v_lists)):
         if len(p) != G * n + 1:
             raise ValueError(f"{name} indptr has length {len(p)}, expected G*n+1 = {G * n + 1}")
+    if G < 1:
+        raise ValueError(f"G must be >= 1, got {G}")
     out = np.empty((G, n, d), dtype=np.float32)
     orders = np.empty(G, dtype=np.int8)
     costs = np.empty(G, dtype=np.int64)
@@ -95,8 +175,24 @@ def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: fl
 def ssa_event(q, k, v, scale: float = 0.125, order: str = "auto"):
     """Event-driven SSA from dense binary ``q, k, v`` ``[..., N, d]`` (numpy or torch).
     Returns ``(out [..., N, d] float32, sops, orders [...] int8)``."""
-    (q, k, v), lead = check_qkv(q, k, v, order)
-    G, n, d = q.shape
-    out, sops, orders = ssa_event_lists(G, n, d, spikes_to_lists(q), spikes_to_lists(k), spikes_to_lists(v),
-                                        scale, order)
+    arrs = []
+    for name, a in (("q", q), ("k", k), ("v", v)):
+        a = a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+        if a.ndim < 2:
+            raise ValueError(f"{name} must have shape [..., N, d], got {a.shape}")
+        arrs.append(a)
+    if not (arrs[0].shape == arrs[1].shape == arrs[2].shape):
+        raise ValueError(f"q, k, v shapes differ: {arrs[0].shape}, {arrs[1].shape}, {arrs[2].shape}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {list(ORDERS)}, got {order!r}")
+    lead = arrs[0].shape[:-2]
+    n, d = arrs[0].shape[-2:]
+    G = int(np.prod(lead)) if lead else 1
+    lists = []
+    for name, a in zip("qkv", arrs):
+        try:
+            lists.append(dense_to_lists(np.ascontiguousarray(a.reshape(G, n, d))))
+        except ValueError:
+            raise ValueError(f"{name} must be binary (spikes 0/1)") from None
+    out, sops, orders = ssa_event_lists(G, n, d, *lists, scale, order)
     return out.reshape(*lead, n, d), sops, orders.reshape(lead)
