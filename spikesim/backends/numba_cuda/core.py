@@ -16,7 +16,10 @@ potential sits within that rounding of the threshold; chaotic networks run long 
 eventually diverge, as they do between any two compilers. Networks whose ring cells get at
 most one spike per step (and every run without synapses) are bit-identical.
 Recorded spikes are sorted by (step, neuron) on the host once per chunk, so their order is
-the CPU's.
+the CPU's. Plastic synapses (STDP, reward-modulated STDP) follow the CPU's per-synapse sequence
+of operations, so learned weights are bit-identical as long as the spikes are.
+
+Launches per step: two (neurons; delivery + monitors), four with plastic synapses.
 
 Module constants ``BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid of the delivery kernel)
 and ``CHECK_EVERY`` (steps between host checks of the stop flag) are read at each call, so
