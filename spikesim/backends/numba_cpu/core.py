@@ -31,6 +31,49 @@ _lif_update = compile_scalar(lif_update, _inline)
 _clip = compile_scalar(clip_weight, _inline)
 
 
+@njit(inline="always", cache=True)
+def _deliver(target, slot_row):
+    """Add one ring-buffer slot to its target and clear the slot (1-D loops from 0 vectorise)."""
+    for i in range(target.size):
+        target[i] += slot_row[i]
+        slot_row[i] = 0.0
+
+
+@njit(inline="always", cache=True)
+def _update_izhikevich(v, u, isyn, cur, a, b, decay_syn, dt, method):
+    """State update of one Izhikevich population (views); False if any value became NaN/inf."""
+    finite = True
+    for i in range(v.size):
+        vi, ui = _izh_update(v[i], u[i], cur[i] + isyn[i], a[i], b[i], dt, method)
+        v[i] = vi
+        u[i] = ui
+        isyn[i] *= decay_syn[i]
+        finite &= np.isfinite(vi) & np.isfinite(ui)
+    return finite
+
+
+@njit(inline="always", cache=True)
+def _update_lif(v, ref, isyn, cur, v_rest, r_m, decay_m, v_reset, decay_syn):
+    """State update of one LIF population (views); False if any value became NaN/inf."""
+    finite = True
+    for i in range(v.size):
+        vi, ri = _lif_update(v[i], ref[i], cur[i] + isyn[i], v_rest[i], r_m[i], decay_m[i], v_reset[i])
+        v[i] = vi
+        ref[i] = ri
+        isyn[i] *= decay_syn[i]
+        finite &= np.isfinite(vi)
+    return finite
+
+
+@njit(inline="always", cache=True)
+def _threshold(v, v_th, offset, spike_list, n_spk):
+    """Append offset + i for every v[i] >= v_th[i] (branch-free compaction); new count."""
+    for i in range(v.size):
+        spike_list[n_spk] = offset + i
+        n_spk += v[i] >= v_th[i]
+    return n_spk
+
+
 @njit(cache=True, nogil=True)
 def plasticity_step(step, spike_list, n_spk, indptr, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig,
                     modulator, post_indptr, post_syn, mod_syn):
@@ -108,26 +151,20 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         slot = step % n_slots
         # ---- inputs: ring slot -> v / I_syn / current; time-array currents ---------------
         if ring_v >= 0:
-            for i in range(N):
-                state[0, i] += ring[ring_v, slot, i]
-                ring[ring_v, slot, i] = 0.0
+            _deliver(state[0], ring[ring_v, slot])
         if ring_s >= 0:
-            for i in range(N):
-                state[2, i] += ring[ring_s, slot, i]
-                ring[ring_s, slot, i] = 0.0
+            _deliver(state[2], ring[ring_s, slot])
         if has_time:
             for i in range(N):
                 current[i] = I_const[i]
             for c in range(I_time.shape[1]):
                 current[I_time_gid[c]] += I_time[step, c]
             if ring_i >= 0:
-                for i in range(N):
-                    current[i] += ring[ring_i, slot, i]
-                    ring[ring_i, slot, i] = 0.0
+                _deliver(current, ring[ring_i, slot])
         elif ring_i >= 0:
             for i in range(N):
-                current[i] = I_const[i] + ring[ring_i, slot, i]
-                ring[ring_i, slot, i] = 0.0
+                current[i] = I_const[i]
+            _deliver(current, ring[ring_i, slot])
         # ---- state update and threshold, population by population ------------------------
         n_spk = 0
         for p in range(n_pops):
@@ -135,37 +172,17 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
             s = pop_start[p]
             e = pop_stop[p]
             if kind == 0:
-                method = pop_flag[p]
-                finite = True
-                for i in range(s, e):          # update pass (branch-free, vectorisable)
-                    cur = cur_in[i] + state[2, i]
-                    v, u = _izh_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], dt, method)
-                    state[0, i] = v
-                    state[1, i] = u
-                    state[2, i] *= params[5, i]
-                    finite &= np.isfinite(v) & np.isfinite(u)
-                if not finite:
+                if not _update_izhikevich(state[0, s:e], state[1, s:e], state[2, s:e], cur_in[s:e], params[0, s:e],
+                                          params[1, s:e], params[5, s:e], dt, pop_flag[p]):
                     counters[C_BAD_POP] = p
                     return STATUS_NONFINITE, step
-                for i in range(s, e):          # threshold pass: branch-free compaction
-                    spike_list[n_spk] = i
-                    n_spk += state[0, i] >= params[4, i]
+                n_spk = _threshold(state[0, s:e], params[4, s:e], s, spike_list, n_spk)
             elif kind == 1:
-                finite = True
-                for i in range(s, e):
-                    cur = cur_in[i] + state[2, i]
-                    v, ref = _lif_update(state[0, i], state[1, i], cur, params[0, i], params[1, i], params[2, i],
-                                         params[3, i])
-                    state[0, i] = v
-                    state[1, i] = ref
-                    state[2, i] *= params[5, i]
-                    finite &= np.isfinite(v)
-                if not finite:
+                if not _update_lif(state[0, s:e], state[1, s:e], state[2, s:e], cur_in[s:e], params[0, s:e],
+                                   params[1, s:e], params[2, s:e], params[3, s:e], params[5, s:e]):
                     counters[C_BAD_POP] = p
                     return STATUS_NONFINITE, step
-                for i in range(s, e):
-                    spike_list[n_spk] = i
-                    n_spk += state[0, i] >= params[4, i]
+                n_spk = _threshold(state[0, s:e], params[4, s:e], s, spike_list, n_spk)
             elif kind == 2:
                 ptr = counters[C_SRC0 + p]
                 end = src_off[p + 1]
