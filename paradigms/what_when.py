@@ -55,19 +55,19 @@ class WhatWhenConfig:
     event_ms: float = 50.0
     amp_window_ms: float = 30.0                 # amplitude = mean y_k over t_k +- this
     # grid experiment
-    levels: int = 11
+    levels: int = 6                             # p(A) = linspace(0, 1, levels); full: 11
     grid_trials: int = 100
-    grid_test_trials: tuple = (1, 2, 5, 10, 20, 30, 50, 75, 100)
-    n_probes: int = 3
-    pca_levels: tuple = (0.2, 0.5, 0.8)         # p(A) values also run at swapped latencies
+    grid_test_trials: tuple = (1, 10, 20, 50, 100)
+    n_probes: int = 2                           # cue-only probes averaged per test
+    pca_levels: tuple = (0.2, 0.8)              # p(A) values also run at swapped latencies
     # switch experiment
-    trials_per_block: int = 100
-    block_pa: tuple = (0.8, 0.2, 0.2, 0.8)
+    trials_per_block: int = 50                  # full: 100 (the paper's blocks)
+    block_pa: tuple = (0.8, 0.2, 0.2, 0.8)      # probability switch, timing switch, both
     block_lat_a: tuple = (150.0, 150.0, 250.0, 150.0)
     block_lat_b: tuple = (250.0, 250.0, 150.0, 250.0)
     switch_test_every: int = 2
     # reservoir / readouts (see models.izhikevich_reservoir.ReservoirConfig)
-    n_neurons: int = 1000
+    n_neurons: int = 500                        # full: 1000 (the paper's reservoir)
     reservoir: str = ""                          # JSON dict of further ReservoirConfig overrides
     record_raster_trials: int = 3               # consecutive training trials in the raster
 
@@ -78,12 +78,11 @@ class WhatWhenParadigm(Paradigm):
                    "reservoir with gated three-factor when and two-factor what readouts")
     Config = WhatWhenConfig
     presets = {
-        "quick": {"seeds": 1, "levels": 6, "grid_trials": 100,
-                  "grid_test_trials": (1, 10, 20, 50, 100), "n_probes": 2,
-                  "trials_per_block": 50, "switch_test_every": 2, "n_neurons": 500,
-                  "pca_levels": (0.2, 0.8)},
-        "full": {"seeds": 5, "levels": 11, "grid_trials": 100, "n_probes": 5,
-                 "trials_per_block": 100, "switch_test_every": 2, "n_neurons": 1000},
+        "quick": {},   # the Config defaults
+        "full": {"seeds": 5, "levels": 11, "grid_trials": 100,
+                 "grid_test_trials": (1, 2, 5, 10, 20, 30, 50, 75, 100), "n_probes": 5,
+                 "pca_levels": (0.2, 0.5, 0.8), "trials_per_block": 100, "switch_test_every": 2,
+                 "n_neurons": 1000},
     }
     models = MODEL_NAMES
     default_models = ("izhikevich-reservoir", "force", "force-reset", "rate-reservoir")
