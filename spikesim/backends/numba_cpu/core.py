@@ -205,7 +205,10 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         for k in range(n_spk):
             g = spike_list[k]
             for syn in range(indptr[g], indptr[g + 1]):
-                ring[syn_ring[syn], (step + delay[syn]) % n_slots, post[syn]] += w[syn]
+                t = slot + delay[syn]            # delay < n_slots: one subtraction replaces a modulo
+                if t >= n_slots:
+                    t -= n_slots
+                ring[syn_ring[syn], t, post[syn]] += w[syn]
             ev += indptr[g + 1] - indptr[g]
         counters[C_EVENTS] += ev
         # ---- reset ------------------------------------------------------------------------
