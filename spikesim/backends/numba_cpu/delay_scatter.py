@@ -2,12 +2,13 @@
 
 Same algorithm, arguments and results as :mod:`spikesim.backends.reference.delay_scatter` (the
 NumPy reference it is tested against): each event scatters its polarity's non-zero synapses
-into a ring buffer over (slot, channel, x, y); slot ``t mod n_slots`` is read (max over sets +
+into a ring buffer over (slot, x, y, channel); slot ``t mod n_slots`` is read (max over sets +
 bias) and cleared at step ``t``. The buffer carries a spatial margin of the kernel's half-width,
 so the inner loop is one add at ``base(event) + offset(synapse)`` with no bounds test; additions
 that land in the margin are counted as operations (they are performed) and never read.
 Cost: O(events x non-zero synapses) + O(T x channels x X x Y) for the read-out.
-Returns ``(evidence (n_classes, n_t, n_x, n_y) float64, sops int)``.
+Accumulates in float32, as the dense torch pass does.
+Returns ``(evidence (n_classes, n_t, n_x, n_y) float32, sops int)``.
 """
 from __future__ import annotations
 
@@ -16,33 +17,35 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter(et, ep, ex, ey, indptr, flat_off, delay, weight, bias, n_classes, n_sets, n_slots, n_t, n_x, n_y,
+def _scatter(et, ep, ex, ey, indptr, flat_off, slot_of, weight, bias, n_classes, n_sets, n_slots, n_t, n_x, n_y,
              hx, hy):
+    # buffer layout (slot, x, y, channel): an event's synapses, sorted by (delay, dx, dy, channel),
+    # touch contiguous runs of channels
     px = n_x + 2 * hx
     py = n_y + 2 * hy
     n_ch = n_sets * n_classes
-    slot_size = n_ch * px * py
-    buf = np.zeros(n_slots * slot_size)
-    out = np.empty((n_classes, n_t, n_x, n_y))
+    slot_size = px * py * n_ch
+    buf = np.zeros(n_slots * slot_size, dtype=np.float32)
+    out = np.empty((n_classes, n_t, n_x, n_y), dtype=np.float32)
     sops = 0
     e = 0
     n_ev = et.shape[0]
     for t in range(n_t):
         while e < n_ev and et[e] == t:
             p = ep[e]
-            base = (ex[e] + hx) * py + (ey[e] + hy)
+            base = ((ex[e] + hx) * py + (ey[e] + hy)) * n_ch
             for k in range(indptr[p], indptr[p + 1]):
-                buf[((t + delay[k]) % n_slots) * slot_size + base + flat_off[k]] += weight[k]
+                buf[((t + slot_of[k]) % n_slots) * slot_size + base + flat_off[k]] += weight[k]
             sops += indptr[p + 1] - indptr[p]
             e += 1
         s0 = (t % n_slots) * slot_size
-        for c in range(n_classes):
-            for x in range(n_x):
-                row = s0 + c * px * py + (x + hx) * py + hy
-                for y in range(n_y):
-                    m = buf[row + y]
+        for x in range(n_x):
+            for y in range(n_y):
+                cell = s0 + ((x + hx) * py + (y + hy)) * n_ch
+                for c in range(n_classes):
+                    m = buf[cell + c]
                     for k in range(1, n_sets):
-                        v = buf[row + k * n_classes * px * py + y]
+                        v = buf[cell + k * n_classes + c]
                         if v > m:
                             m = v
                     out[c, t, x, y] = m + bias[c]
@@ -65,11 +68,18 @@ def delay_scatter(et, ep, ex, ey, indptr, channel, delay, dx, dy, weight, bias, 
     dy = np.asarray(dy, dtype=np.int64)
     hx = int(np.abs(dx).max()) if dx.size else 0
     hy = int(np.abs(dy).max()) if dy.size else 0
-    px, py = n_x + 2 * hx, n_y + 2 * hy
-    flat_off = np.asarray(channel, dtype=np.int64) * px * py - dx * py - dy
+    py = n_y + 2 * hy
+    n_ch = int(n_sets) * int(n_classes)
+    delay = np.asarray(delay, dtype=np.int64)
+    flat_off = (-dx * py - dy) * n_ch + np.asarray(channel, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float32)
+    indptr = np.asarray(indptr, dtype=np.int64)
+    # within each polarity, order synapses by (delay, offset) for locality
+    order = np.concatenate([lo + np.lexsort((flat_off[lo:hi], delay[lo:hi])) for lo, hi in zip(indptr[:-1], indptr[1:])]
+                           ) if indptr[-1] else np.zeros(0, dtype=np.int64)
     out, sops = _scatter(et, np.ascontiguousarray(ep, dtype=np.int64), np.ascontiguousarray(ex, dtype=np.int64),
-                         np.ascontiguousarray(ey, dtype=np.int64), np.ascontiguousarray(indptr, dtype=np.int64),
-                         np.ascontiguousarray(flat_off), np.ascontiguousarray(delay, dtype=np.int64),
-                         np.ascontiguousarray(weight, dtype=np.float64), np.ascontiguousarray(bias, dtype=np.float64),
+                         np.ascontiguousarray(ey, dtype=np.int64), indptr,
+                         np.ascontiguousarray(flat_off[order]), np.ascontiguousarray(delay[order]),
+                         np.ascontiguousarray(weight[order]), np.ascontiguousarray(bias, dtype=np.float32),
                          int(n_classes), int(n_sets), int(n_slots), int(n_t), int(n_x), int(n_y), hx, hy)
     return out, int(sops)
