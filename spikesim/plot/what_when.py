@@ -18,7 +18,10 @@ COLORS = {"izhikevich-reservoir": "C0", "force": "C1", "force-reset": "C2", "rat
 
 
 def _models(result):
-    return [m for m in result.metrics if isinstance(result.metrics[m], dict)]
+    """Model names in run order (the order of --model), falling back to the metrics' order."""
+    names = [m for m in result.metrics if isinstance(result.metrics[m], dict)]
+    order = str(result.groups.get("task", {}).get("models", "")).split(",")
+    return [m for m in order if m in names] + [m for m in names if m not in order]
 
 
 def fig_raster(result) -> Figure:
@@ -102,10 +105,11 @@ def fig_errors(result) -> Figure:
     for b, st in enumerate(starts):
         if b:
             ax2.axvline(st, color="k", lw=0.8, ls=":")
-        lab = f"p={task['block_pa'][b]:.1f}\n{task['block_lat_a'][b]:.0f}/{task['block_lat_b'][b]:.0f}"
-        ax2.text(st, 1.0, lab, transform=ax2.get_xaxis_transform(), fontsize=6, va="bottom")
+        lab = f" p(A)={task['block_pa'][b]:.1f}\n t={task['block_lat_a'][b]:.0f}/{task['block_lat_b'][b]:.0f}"
+        ax2.text(st, 0.98, lab, transform=ax2.get_xaxis_transform(), fontsize=6, va="top")
     ax2.set(xlabel="trial", ylabel="test RMSE", title="abrupt switches (probability / timing / both)")
-    ax2.legend(fontsize=6)
+    ax2.set_ylim(top=ax2.get_ylim()[1] * 1.15)
+    ax2.legend(fontsize=6, loc="lower left")
     fig.tight_layout()
     return fig
 
