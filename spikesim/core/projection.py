@@ -13,9 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 TARGETS = ("v", "I", "I_syn")  # jump on v; one-step current pulse; exponentially filtered current
+
+
+def _issparse(x) -> bool:
+    """scipy.sparse.issparse without importing scipy (0.5-1 s) unless x comes from it."""
+    if not type(x).__module__.startswith("scipy.sparse"):
+        return False
+    import scipy.sparse as sp
+    return sp.issparse(x)
 
 
 @dataclass
@@ -44,7 +51,7 @@ def _as_triplets(weights, n_pre: int, n_post: int):
         if post.size and (post.min() < 0 or post.max() >= n_post):
             raise ValueError(f"triplet post ids must lie in 0..{n_post - 1}")
         return pre.astype(np.int64), post.astype(np.int64), w.astype(np.float64), "triplet"
-    if sp.issparse(weights):
+    if _issparse(weights):
         if weights.shape != (n_pre, n_post):
             raise ValueError(f"weights has shape {weights.shape}, expected (n_pre, n_post) = ({n_pre}, {n_post})")
         coo = weights.tocoo()
@@ -57,14 +64,15 @@ def _as_triplets(weights, n_pre: int, n_post: int):
 
 
 def _delays_for(delays, kind: str, weights, pre, post) -> np.ndarray:
-    if np.ndim(delays) == 0 and not sp.issparse(delays):
+    if np.ndim(delays) == 0 and not _issparse(delays):
         return np.full(pre.size, float(delays))
     if kind == "triplet":
         d = np.asarray(delays, dtype=np.float64).ravel()
         if d.size != pre.size:
             raise ValueError(f"delays must be a scalar or one per synapse ({pre.size}), got {d.size}")
         return d
-    if sp.issparse(delays):
+    if _issparse(delays):
+        import scipy.sparse as sp
         d = sp.csr_matrix(delays)
         if d.shape != weights.shape:
             raise ValueError(f"delays has shape {d.shape}, expected {weights.shape}")
