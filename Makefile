@@ -23,8 +23,8 @@ PARADIGMS ?= izhikevich-2003 what-when motion continual images
 
 demo: $(STAMP)
 	@for p in $(PARADIGMS); do \
-		echo "=== spikesim run $$p --preset quick --model all ==="; \
-		$(BIN)/spikesim run $$p --preset quick --model all --out $(OUT)/$$p || exit 1; \
+		echo "=== spikesim run $$p --preset quick ==="; \
+		$(BIN)/spikesim run $$p --preset quick --out $(OUT)/$$p || exit 1; \
 	done
 	@echo "results and figures: $(OUT)/<paradigm>/"
 
