@@ -186,8 +186,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     plan = Plan(dt=dt, seed=int(seed), names=names, pop_kind=kind, pop_start=start.astype(np.int64),
                 pop_stop=stop.astype(np.int64), pop_flag=flag, params=params, state=state, I_const=I_const,
                 I_time=I_time, I_time_gid=np.array(gids, dtype=np.int64), src_step=src_step, src_gid=src_gid,
-                src_off=src_off, indptr=indptr, post=post_all[order], w=w_all[order], delay=d_all[order],
-                syn_ring=r_all[order], ring=ring, ring_target=ring_target, out_degree=counts.astype(np.int64))
+                src_off=src_off, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
+                delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int8), ring=ring,
+                ring_target=ring_target, out_degree=counts.astype(np.int64))
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
@@ -206,11 +207,13 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
             rules.append(pr.plasticity)
             rows.append(pr.plasticity.table_row(dt))
         syn_rule_cat.append(np.full(pr.n_synapses, r, dtype=np.int64))
-    syn_rule = np.concatenate(syn_rule_cat)[order] if syn_rule_cat else np.zeros(0, np.int64)
     n_rules = len(rules)
+    if n_rules == 0:   # static network: no per-synapse plasticity arrays at all (memory per synapse)
+        syn_rule_cat = []
+    syn_rule = np.concatenate(syn_rule_cat)[order].astype(np.int32) if syn_rule_cat else np.zeros(0, np.int32)
     plan.rules = np.array(rows).reshape(n_rules, N_RULE_PARAMS)
     plan.syn_rule = syn_rule
-    plan.syn_pre = pre_csr.astype(np.int64)
+    plan.syn_pre = pre_csr.astype(np.int32) if n_rules else np.zeros(0, np.int32)
     plan.x_pre = np.zeros((n_rules, N))
     plan.x_post = np.zeros((n_rules, N))
     plan.elig = np.zeros(syn_rule.size)
@@ -220,7 +223,7 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     for k, r in enumerate(rules):
         if r.kind == RULE_RSTDP:
             plan.modulator[k] = r.modulator(0)[:n_mod]
-    plastic = np.flatnonzero(syn_rule >= 0)
+    plastic = np.flatnonzero(syn_rule >= 0)  # empty for a static network
     post_of = plan.post[plastic]
     by_post = plastic[np.lexsort((plastic, post_of))]
     plan.post_syn = by_post.astype(np.int64)
