@@ -39,6 +39,10 @@ from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FUL
 BLOCK = 128
 MAX_BLOCKS = 4096
 CHECK_EVERY = 1024
+# ring-buffer delivery: "exact" (CPU summation order, one block), "atomic" (all blocks, order-free
+# float sums) or "auto" (exact up to EXACT_MAX_SYNAPSES synapses); env SPIKESIM_CUDA_DELIVERY
+DELIVERY = os.environ.get("SPIKESIM_CUDA_DELIVERY", "auto")
+EXACT_MAX_SYNAPSES = 20_000_000
 # real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher); SPIKESIM_CUDA_FAST_LAUNCH=0 disables
 FAST_LAUNCH = os.environ.get("SPIKESIM_CUDA_FAST_LAUNCH", "1") != "0"
 
@@ -68,6 +72,31 @@ def unavailable_reason() -> str | None:
 def simulated() -> bool:
     from numba import config
     return bool(config.ENABLE_CUDASIM)
+
+
+def exact_delivery(n_synapses: int) -> bool:
+    """Whether a network of ``n_synapses`` gets the ordered (bit-exact) delivery under ``DELIVERY``."""
+    if DELIVERY not in ("auto", "exact", "atomic"):
+        raise ValueError(f"DELIVERY must be 'auto', 'exact' or 'atomic', got {DELIVERY!r}")
+    return DELIVERY == "exact" or (DELIVERY == "auto" and n_synapses <= EXACT_MAX_SYNAPSES)
+
+
+def multapse_chains(indptr, code):
+    """Per synapse ``(next + 1) * 2 + is_first``: synapses of one row that hit the same ring cell
+    (same target row, delay and neuron) form a chain in CSR order; only its first member's thread
+    delivers, adding the others in order (``next`` = -1 ends a chain)."""
+    S = code.size
+    row = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
+    order = np.lexsort((code, row))             # stable: CSR order inside a (row, cell) group
+    same = np.zeros(S, dtype=bool)
+    if S > 1:
+        same[1:] = (code[order[1:]] == code[order[:-1]]) & (row[order[1:]] == row[order[:-1]])
+    nxt = np.full(S, -1, dtype=np.int64)
+    if S > 1:
+        nxt[order[:-1][same[1:]]] = order[1:][same[1:]]
+    first = np.ones(S, dtype=np.int64)
+    first[order[same]] = 0
+    return (nxt + 1) * 2 + first
 
 
 def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
@@ -112,6 +141,10 @@ def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
     code <<= 32
     code |= plan.post
     put(K.O_SYN, code)
+    if exact_delivery(code.size):
+        head[K.L_EXACT] = 1
+        put(K.O_SORTED, np.zeros(N, dtype=np.int64))
+        put(K.O_CHAIN, multapse_chains(np.asarray(plan.indptr, dtype=np.int64), code))
     del code
     put(K.O_RINGTGT, plan.ring_target)
     put(K.O_RECVAR, rec_var)

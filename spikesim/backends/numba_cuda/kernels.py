@@ -20,8 +20,14 @@ Poisson draw) -> reset. A spiking neuron appends itself to the step's spike list
 counter; two lists alternate by step parity), adds its out-degree to the event counter and,
 when monitored, writes (step, id) to the spike record.
 
-``deliver_kernel`` (blocks loop over the step's spikes, threads over the spike's synapses):
-``cuda.atomic.add(w)`` into slot (n + delay) of the target's ring; then one thread per state
+``deliver_kernel``, two ways of adding each spike's weights into slot (n + delay) of the target's
+ring. *Atomic* (large networks): blocks loop over the step's spikes, threads over the spike's
+synapses, ``cuda.atomic.add``; cells hit by several spikes of the step are summed in any order.
+*Ordered* (``L_EXACT``; the default up to 2e7 synapses): block 0 sorts the step's spike list
+(rank by counting), then takes the spikes in ascending id, its threads splitting the spike's
+row, with a block barrier between spikes; synapses of one row that hit the same cell
+(multapses) are chained on the host so one thread adds them in CSR order. Every ring cell then
+sums its inputs in the CPU's order: bit-identical. Then one thread per state
 monitor column samples the state (after the reset) when n is a multiple of its ``every``; then
 thread 0 stops the run before step n + 1 when the spike record might overflow in it. With
 plastic synapses the same thread then applies STDP depression to the synapse it just delivered.
@@ -62,8 +68,10 @@ N_HEADER = 8
  F_PARAMS, F_STATE, F_ICONST, F_ITIME, F_W, F_RING,
  # plasticity (spikesim.plasticity.stdp); packed only when the network has plastic synapses
  L_NRULES, L_NMOD, L_MODLEN, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_MODSYN,
- F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD) = range(N_HEADER, N_HEADER + 44)
-N_LAYOUT = N_HEADER + 44
+ F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD,
+ # ordered ("exact") delivery: flag, sorted spike list scratch, multapse chains
+ L_EXACT, O_SORTED, O_CHAIN) = range(N_HEADER, N_HEADER + 47)
+N_LAYOUT = N_HEADER + 47
 F_DT = 0                    # f64[0] = dt
 POST_MASK = 0xFFFFFFFF
 
@@ -209,6 +217,64 @@ def neuron_kernel(step, f64, i64, spk):
             spk[i64[H_CAP] + m] = i
 
 
+@cuda.jit(device=True)
+def _depress(f64, i64, syn, post, N):
+    """STDP depression of ``syn`` (if plastic) after its presynaptic spike."""
+    r = i64[i64[O_SYNRULE] + syn]
+    if r >= 0:
+        x = f64[i64[F_XPOST] + r * N + post]
+        _plastic_change(f64, i64, syn, r, -(f64[i64[F_RULES] + r * N_RULE_PARAMS + P_A_MINUS] * x))
+
+
+@cuda.jit(device=True)
+def _deliver_ordered(step, f64, i64, par, n_spk):
+    """Block 0 of ``deliver_kernel`` in ordered mode: the CPU's summation order in every ring cell."""
+    N = i64[L_N]
+    tid = cuda.threadIdx.x
+    bdim = cuda.blockDim.x
+    o_list = i64[O_SPIKELIST] + par * N
+    o_sorted = i64[O_SORTED]
+    for k in range(tid, n_spk, bdim):           # rank sort: spike ids are distinct
+        g = i64[o_list + k]
+        rank = 0
+        for j in range(n_spk):
+            if i64[o_list + j] < g:
+                rank += 1
+        i64[o_sorted + rank] = g
+    cuda.syncthreads()
+    n_slots = i64[L_NSLOTS]
+    now = step % n_slots
+    o_ptr = i64[O_INDPTR]
+    o_syn = i64[O_SYN]
+    o_chain = i64[O_CHAIN]
+    f_w = i64[F_W]
+    f_ring = i64[F_RING]
+    plastic = i64[L_NRULES] > 0
+    for k in range(n_spk):
+        g = i64[o_sorted + k]
+        for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
+            ch = i64[o_chain + syn]             # (next synapse of the same cell + 1) * 2 + is_first
+            if ch & 1:
+                code = i64[o_syn + syn]
+                post = code & POST_MASK
+                dr = code >> 32
+                slot = now + (dr >> 2)
+                if slot >= n_slots:
+                    slot -= n_slots
+                idx = f_ring + ((dr & 3) * n_slots + slot) * N + post
+                x = f64[idx] + f64[f_w + syn]
+                if plastic:
+                    _depress(f64, i64, syn, post, N)
+                nxt = (ch >> 1) - 1
+                while nxt >= 0:
+                    x = x + f64[f_w + nxt]
+                    if plastic:
+                        _depress(f64, i64, nxt, post, N)
+                    nxt = (i64[o_chain + nxt] >> 1) - 1
+                f64[idx] = x
+        cuda.syncthreads()
+
+
 @cuda.jit
 def deliver_kernel(step, f64, i64, rec):
     """Scatter the step's spikes into the rings (atomic adds), sample state monitors, check the
@@ -228,7 +294,10 @@ def deliver_kernel(step, f64, i64, rec):
     f_ring = i64[F_RING]
     now = step % n_slots
     n_rules = i64[L_NRULES]
-    for k in range(cuda.blockIdx.x, n_spk, cuda.gridDim.x):
+    exact = i64[L_EXACT] != 0
+    if exact and cuda.blockIdx.x == 0:
+        _deliver_ordered(step, f64, i64, par, n_spk)
+    for k in range(cuda.blockIdx.x, 0 if exact else n_spk, cuda.gridDim.x):
         g = i64[o_list + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
             code = i64[o_syn + syn]
@@ -239,10 +308,7 @@ def deliver_kernel(step, f64, i64, rec):
                 slot -= n_slots
             cuda.atomic.add(f64, f_ring + ((dr & 3) * n_slots + slot) * N + post, f64[f_w + syn])
             if n_rules > 0:                 # depression, after the old weight went out (same thread)
-                r = i64[i64[O_SYNRULE] + syn]
-                if r >= 0:
-                    x = f64[i64[F_XPOST] + r * N + post]
-                    _plastic_change(f64, i64, syn, r, -(f64[i64[F_RULES] + r * N_RULE_PARAMS + P_A_MINUS] * x))
+                _depress(f64, i64, syn, post, N)
     t = cuda.grid(1)
     n_threads = cuda.gridDim.x * bdim
     fs = i64[F_STATE]
