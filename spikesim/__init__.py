@@ -6,4 +6,15 @@ from spikesim import inputs, neurons  # noqa: E402
 from spikesim.core.network import Network, SimulationError  # noqa: E402
 from spikesim.core.result import Result, load  # noqa: E402
 
+_LAZY = ("analysis", "compare", "io", "nn", "plasticity", "plot")
+
+
+def __getattr__(name):
+    """``ss.compare.brian2``, ``ss.plasticity.STDP``, ... without importing them up front."""
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(f"spikesim.{name}")
+    raise AttributeError(f"module 'spikesim' has no attribute {name!r}")
+
+
 __all__ = ["Network", "Result", "SimulationError", "inputs", "load", "neurons", "__version__"]
