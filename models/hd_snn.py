@@ -174,4 +174,24 @@ def shorten_decisions(model: HDSNN, events: np.ndarray, drop_frames: int, top_fr
     return out
 
 
-__all__ = ["HDSNN", "HDSNNEvent", "shorten_decisions"]
+def oracle_kernels(phi: np.ndarray, speed: np.ndarray, kernel: tuple[int, int, int]) -> np.ndarray:
+    """Hand-built delay lines ``(C, 2, K_T, K_X, K_Y)``: for class ``c`` and delay ``delta``, weight
+    1 (bilinearly spread) at the offset ``-delta v_c (cos phi_c, sin phi_c)`` for both polarities, so
+    the neuron sums the events that an edge moving at the class velocity left along its path.
+    A sanity check of stimuli, delays and decision (the paper sheet's "oracle kernel")."""
+    kt, kx, ky = kernel
+    w = np.zeros((len(phi), 2, kt, kx, ky))
+    for c in range(len(phi)):
+        for delta in range(kt):
+            px = kx // 2 - delta * speed[c] * np.cos(phi[c])
+            py = ky // 2 - delta * speed[c] * np.sin(phi[c])
+            i0, j0 = int(np.floor(px)), int(np.floor(py))
+            fx, fy = px - i0, py - j0
+            for di, wx in ((0, 1 - fx), (1, fx)):
+                for dj, wy in ((0, 1 - fy), (1, fy)):
+                    if 0 <= i0 + di < kx and 0 <= j0 + dj < ky:
+                        w[c, :, kt - 1 - delta, i0 + di, j0 + dj] += wx * wy
+    return w
+
+
+__all__ = ["HDSNN", "HDSNNEvent", "shorten_decisions", "oracle_kernels"]
