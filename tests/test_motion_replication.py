@@ -25,6 +25,7 @@ def test_quick_preset_far_above_chance():
     assert res.metrics["hd-snn-event"]["agreement_with_dense"] == 1.0
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="full preset needs a GPU")
 def test_full_preset_paper_bars():
     paradigm = get("motion")
