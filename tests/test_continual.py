@@ -56,6 +56,22 @@ def test_tasks_are_fixed_permutations_and_split_heads_are_local():
         build_tasks(p.make_config("quick", {"scenario": "split", "n_tasks": "6"}))
 
 
+def test_cifar100_split_from_local_binary_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for name, n in (("train.bin", 400), ("test.bin", 100)):
+        fine = np.repeat(np.arange(100), n // 100).astype(np.uint8)
+        rec = np.concatenate([np.zeros((n, 1), np.uint8), fine[:, None],
+                              rng.integers(0, 256, (n, 3072), dtype=np.uint8)], 1)
+        rec.tofile(tmp_path / name)
+    p = get("continual")
+    cfg = p.make_config("quick", {"dataset": "cifar100", "data_dir": str(tmp_path), "scenario": "split",
+                                  "n_tasks": "10", "classes_per_task": "10"})
+    d = build_tasks(cfg)
+    assert d.n_in == 3072 and d.n_heads == 10 and d.n_out == 10
+    assert len(d.x_train[3]) == 40 and set(np.unique(d.y_test[3])) == set(range(10))
+    assert abs(float(np.mean(d.x_train[0]))) < 0.5
+
+
 def test_hlop_forgets_less_than_fine_tuning(tiny_result):
     res = spikesim.load(tiny_result)
     h, b = res.metrics["hlop"], res.metrics["baseline"]
