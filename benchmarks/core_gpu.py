@@ -13,6 +13,8 @@ scaled by 80/K so the activity stays CUBA's). The sweep's synapses are written s
 plan's CSR arrays (the Network API would spend minutes sorting 10^9 synapses) and run through the
 same runners the Network uses.
 
+GPU rows are given for both ring-buffer deliveries where they differ: ``exact`` (ordered, bit-identical
+to the CPU; the default up to 2e7 synapses) and ``atomic`` (all blocks, order-free float sums).
 Printed per row: wall seconds of the simulation (build and upload excluded, the final copy-back
 of the monitors included), seconds per simulated second, synaptic events (sum of out-degrees of
 spiking neurons) per wall second, microseconds per step, and the CPU/GPU time ratio over the
@@ -55,9 +57,10 @@ def time_network(build, T, backend):
     net.run(T)
     st = net.last_run_stats
     p = net._plan
+    exact = getattr(net._runner, "exact", None)
     return {"backend": backend, "neurons": int(p.n_total), "synapses": int(p.n_synapses), "steps": st["steps"],
             "sim_ms": T, "wall_s": st["run_seconds"], "build_s": st["build_seconds"],
-            "events": st["synaptic_events"]}
+            "events": st["synaptic_events"], "delivery": "" if exact is None else ("exact" if exact else "atomic")}
 
 
 # ---------------------------------------------------------------------------- sweep (direct CSR)
@@ -97,6 +100,7 @@ def run_runner(backend, plan, step0, step1):
     spk_step, spk_gid = np.zeros(max(4 * N, 1 << 16), np.int64), np.zeros(max(4 * N, 1 << 16), np.int64)
     rec_buf, rec_count = np.zeros((0, 0)), np.zeros(0, np.int64)
     out = []
+    exact = getattr(runner, "exact", None)
     for a, b in ((step0, step1[0]), (step1[0], step1[1])):
         if b <= a:
             out.append((0.0, 0))
@@ -109,7 +113,7 @@ def run_runner(backend, plan, step0, step1):
             status, step = runner.run_steps(step, b, spk_step, spk_gid, rec_buf, rec_count)
         runner.sync_to_host()
         out.append((time.perf_counter() - t, int(plan.counters[C_EVENTS]) - ev0))
-    return out
+    return out, ("" if exact is None else ("exact" if exact else "atomic"))
 
 
 def gpu_memory_free():
@@ -138,7 +142,7 @@ def fmt(row):
     us = 1e6 * row["wall_s"] / max(row["steps"], 1)
     row.update(s_per_sim_s=sps, events_per_s=evs, us_per_step=us)
     ratio = row.get("cpu_over_gpu")
-    return (f"{row['name']:<22} {row['backend']:<6} {row['neurons']:>9,d} {row['synapses']:>13,d} {row['steps']:>6d} "
+    return (f"{row['name']:<22} {row['backend'] + ' ' + row.get('delivery', ''):<13} {row['neurons']:>9,d} {row['synapses']:>13,d} {row['steps']:>6d} "
             f"{row['wall_s']:>8.3f} {sps:>9.3f} {evs:>10.3g} {us:>9.1f} " + (f"{ratio:>7.1f}x" if ratio else ""))
 
 
@@ -157,6 +161,7 @@ def main(argv=None) -> int:
             print(f"cuda backend unavailable: {exc}\n(use --cpu-only or --tiny)")
             return 2
     todo = ["numba"] + (["cuda"] if gpu else [])
+    from spikesim.backends.numba_cuda import core as cuda_core
     print(f"# spikesim core_gpu  python {platform.python_version()}  {platform.node()}  "
           f"mode={'tiny (CUDA simulator)' if tiny else ('cpu-only' if not gpu else 'gpu')}")
     if gpu and not tiny:
@@ -166,6 +171,7 @@ def main(argv=None) -> int:
     # warm-up: compile every kernel once (not timed)
     for b in todo:
         time_network(lambda be: nets.cuba(N=40, p=0.1, backend=be), 1.0, b)
+        run_runner(b, sweep_plan(40, 4), 0, (2, 2))
 
     if tiny:
         core = [("izhikevich_2003_1k", lambda be: nets.izhikevich_2003(T_ms=3, backend=be), 3.0, 3.0),
@@ -192,7 +198,7 @@ def main(argv=None) -> int:
         sweep_steps = (40, 1000)     # CPU and GPU over the first 40 steps (the ratio), then GPU alone
 
     rows = []
-    header = (f"{'network':<22} {'backend':<6} {'neurons':>9} {'synapses':>13} {'steps':>6} {'wall_s':>8} "
+    header = (f"{'network':<22} {'backend':<13} {'neurons':>9} {'synapses':>13} {'steps':>6} {'wall_s':>8} "
               f"{'s/sim_s':>9} {'events/s':>10} {'us/step':>9} cpu/gpu")
     print(header)
     for name, build, T_cpu, T_gpu in core:
@@ -200,8 +206,12 @@ def main(argv=None) -> int:
         cpu["name"] = name
         print(fmt(cpu), flush=True)
         rows.append(cpu)
-        if gpu:
+        for mode in (("auto", "atomic") if gpu else ()):      # auto = ordered (exact) at these sizes
+            cuda_core.DELIVERY = mode
             g = time_network(build, T_gpu, "cuda")
+            cuda_core.DELIVERY = "auto"
+            if mode == "atomic" and g["delivery"] == rows[-1].get("delivery"):
+                continue
             g["name"] = name
             g["cpu_over_gpu"] = (cpu["wall_s"] / cpu["steps"]) / (g["wall_s"] / g["steps"])
             print(fmt(g), flush=True)
@@ -223,24 +233,27 @@ def main(argv=None) -> int:
         build_s = time.perf_counter() - t0
         name = f"sweep_N{N:.0e}_K{K}".replace("+0", "")
         n_cpu, n_gpu = sweep_steps
-        (c_s, c_ev), _ = run_runner("numba", fresh(plan), 0, (n_cpu, n_cpu))
+        ((c_s, c_ev), _), _ = run_runner("numba", fresh(plan), 0, (n_cpu, n_cpu))
         cpu = {"name": name, "backend": "numba", "neurons": N, "synapses": N * K, "steps": n_cpu,
                "sim_ms": n_cpu * plan.dt, "wall_s": c_s, "events": c_ev, "build_s": build_s}
         print(fmt(cpu), flush=True)
         rows.append(cpu)
-        if gpu:
-            (g1, e1), (g2, e2) = run_runner("cuda", fresh(plan), 0, (n_cpu, n_cpu + n_gpu))
+        modes = ("auto", "atomic") if gpu and cuda_core.exact_delivery(N * K) else (("auto",) if gpu else ())
+        for mode in modes:
+            cuda_core.DELIVERY = mode
+            ((g1, e1), (g2, e2)), delivery = run_runner("cuda", fresh(plan), 0, (n_cpu, n_cpu + n_gpu))
+            cuda_core.DELIVERY = "auto"
             if e1 != c_ev:
                 print(f"# note: {name}: events over the shared window differ, cpu {c_ev} gpu {e1}")
             row = {"name": name, "backend": "cuda", "neurons": N, "synapses": N * K, "steps": n_cpu + n_gpu,
                    "sim_ms": (n_cpu + n_gpu) * plan.dt, "wall_s": g1 + g2, "events": e1 + e2, "build_s": build_s,
-                   "cpu_over_gpu": c_s / g1 if g1 > 0 else None, "events_first_window_cpu_gpu": [c_ev, e1]}
+                   "cpu_over_gpu": c_s / g1 if g1 > 0 else None, "events_first_window_cpu_gpu": [c_ev, e1],
+                   "delivery": delivery}
             print(fmt(row), flush=True)
             rows.append(row)
         del plan
 
     if gpu:     # the per-step floor with the dispatcher's ordinary launch, for comparison
-        from spikesim.backends.numba_cuda import core as cuda_core
         cuda_core.FAST_LAUNCH = False
         name, build, _, T_gpu = core[-1]
         g = time_network(build, T_gpu, "cuda")

@@ -147,6 +147,7 @@ def _small_blocks(monkeypatch):
     if INNER:
         from spikesim.backends.numba_cuda import core
         monkeypatch.setattr(core, "BLOCK", 8)
+        monkeypatch.setattr(core, "DELIVER_BLOCK", 8)
         monkeypatch.setattr(core, "MAX_BLOCKS", 3)
         monkeypatch.setattr(core, "CHECK_EVERY", 7)
     yield

@@ -8,22 +8,30 @@ the same scalar neuron / RNG maths as the CPU backend, compiled with ``cuda.jit(
 Exactness against the CPU backends. Per-neuron arithmetic is the same sequence of IEEE
 double-precision + and * (FMA contraction is switched off, see :mod:`.strict_fp`) and the
 Poisson draws come from the same counter-based stream, so a neuron that receives the same
-ring-buffer input computes bit-identical state. The one difference is the ring buffer: when
+ring-buffer input computes bit-identical state. The ring buffer is where order matters: when
 several spikes of one step reach the same (target, delay slot, neuron) cell, the CPU adds them
-in spike order while the GPU's atomic adds land in any order, so that cell can differ in its
-last bits (about 1e-16 relative per add). Spike trains stay identical unless a membrane
-potential sits within that rounding of the threshold; chaotic networks run long enough will
-eventually diverge, as they do between any two compilers. Networks whose ring cells get at
-most one spike per step (and every run without synapses) are bit-identical.
+in ascending spike id, CSR order within a row. ``DELIVERY``:
+
+* ``"exact"``: block 0 of the delivery kernel sorts the step's spikes and delivers them one
+  after the other (its threads split each row; multapses hitting one cell are chained so one
+  thread adds them in order): the CPU's order in every cell, bit-identical spikes, state and
+  learned weights. Throughput is one multiprocessor's.
+* ``"atomic"``: every block delivers, ``cuda.atomic.add``; a cell hit by several spikes of one
+  step may differ in its last bits (about 1e-16 relative per add). Spike trains stay identical
+  unless a membrane potential sits within that rounding of the threshold; chaotic networks run
+  long enough eventually diverge, as between any two compilers. Networks whose cells get at most
+  one spike per step are still bit-identical.
+* ``"auto"`` (default; env ``SPIKESIM_CUDA_DELIVERY``): exact up to ``EXACT_MAX_SYNAPSES``.
 Recorded spikes are sorted by (step, neuron) on the host once per chunk, so their order is
 the CPU's. Plastic synapses (STDP, reward-modulated STDP) follow the CPU's per-synapse sequence
 of operations, so learned weights are bit-identical as long as the spikes are.
 
 Launches per step: two (neurons; delivery + monitors), four with plastic synapses.
 
-Module constants ``BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid of the delivery kernel)
-and ``CHECK_EVERY`` (steps between host checks of the stop flag) are read at each call, so
-tests can patch them small to exercise multi-block paths.
+Module constants ``BLOCK`` / ``DELIVER_BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid cap of
+the delivery and plasticity kernels), ``CHECK_EVERY`` (steps between host checks of the stop
+flag) and ``DELIVERY`` are read when a runner is made or run, so tests can patch them small to
+exercise multi-block paths.
 """
 from __future__ import annotations
 
@@ -36,7 +44,8 @@ import numpy as np
 from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
                                 STATUS_NONFINITE)
 
-BLOCK = 128
+BLOCK = 128            # threads per block of the neuron and plasticity kernels
+DELIVER_BLOCK = 512    # threads per block of the delivery kernel (ordered delivery runs in one block)
 MAX_BLOCKS = 4096
 CHECK_EVERY = 1024
 # ring-buffer delivery: "exact" (CPU summation order, one block), "atomic" (all blocks, order-free
@@ -247,6 +256,8 @@ class CudaRunner:
         self._o_count = int(i64[K.O_RECCOUNT])
         self._f_state = int(i64[K.F_STATE])
         self.plastic = int(i64[K.L_NRULES]) > 0
+        self.n_mod = int(i64[K.L_NMOD])
+        self.exact = bool(i64[K.L_EXACT])
         self._f_back = {name: int(i64[slot]) for name, slot in (("w", K.F_W), ("elig", K.F_ELIG), ("x_pre", K.F_XPRE),
                                                                 ("x_post", K.F_XPOST))}
         self.d_i64 = cuda.to_device(i64)
@@ -283,16 +294,17 @@ class CudaRunner:
         self.d_i64[:K.N_HEADER].copy_to_device(self._header(cap))
         if self.n_rec:
             self.d_i64[self._o_count:self._o_count + self.n_rec].copy_to_device(np.ascontiguousarray(rec_count))
-        block = int(BLOCK)
+        block, block_b = int(BLOCK), int(DELIVER_BLOCK)
         grid_a = max(1, math.ceil(N / block))
-        grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block)))
+        grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block_b)))
+        grid_p = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_mod) / block)))
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
             launchers = [make_launcher(K.neuron_kernel, grid_a, block, (f64, i64, spk)),
-                         make_launcher(K.deliver_kernel, grid_b, block, (f64, i64, rec))]
+                         make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec))]
             if self.plastic:
-                launchers += [make_launcher(K.potentiate_kernel, grid_b, block, (f64, i64)),
-                              make_launcher(K.plastic_tail_kernel, grid_b, block, (f64, i64))]
+                launchers += [make_launcher(K.potentiate_kernel, grid_p, block, (f64, i64)),
+                              make_launcher(K.plastic_tail_kernel, grid_p, block, (f64, i64))]
             if not self._compiled:      # the ordinary launch compiles on first use
                 for launch in launchers:
                     launch(step0)
