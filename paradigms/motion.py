@@ -15,6 +15,8 @@ Biol. Cybern., doi:10.1007/s00422-023-00975-8), following the protocol of the au
   decisions equal the dense pass: ``/metrics/hd-snn-event/agreement_with_dense``) unless
   ``dense_curves=True``; its shortening curve uses the linearity of the evidence in the
   per-delay contributions (one dense pass, then cumulative sums from the shortest delay).
+  ``hd-snn-event`` gets its own pruning curve and operation counts (``/curves/hd-snn-event/sops``);
+  its shortening curve is the dense one (not recomputed event by event).
 * Motion Clouds robustness (``mc_scans``): accuracy vs ``sf_0``, ``B_sf``, ``B_theta``, ``B_V``
   in the ``aperture`` (random texture orientation) and ``perpend`` (orientation = direction
   of motion) conditions, without retraining.
