@@ -14,7 +14,7 @@ plan's CSR arrays (the Network API would spend minutes sorting 10^9 synapses) an
 same runners the Network uses.
 
 GPU rows are given for both ring-buffer deliveries where they differ: ``exact`` (ordered, bit-identical
-to the CPU; the default up to 2e7 synapses) and ``atomic`` (all blocks, order-free float sums).
+to the CPU; the default up to 2e7 synapses and 1e5 neurons) and ``atomic`` (all blocks, order-free float sums).
 Printed per row: wall seconds of the simulation (build and upload excluded, the final copy-back
 of the monitors included), seconds per simulated second, synaptic events (sum of out-degrees of
 spiking neurons) per wall second, microseconds per step, and the CPU/GPU time ratio over the
@@ -238,7 +238,7 @@ def main(argv=None) -> int:
                "sim_ms": n_cpu * plan.dt, "wall_s": c_s, "events": c_ev, "build_s": build_s}
         print(fmt(cpu), flush=True)
         rows.append(cpu)
-        modes = ("auto", "atomic") if gpu and cuda_core.exact_delivery(N * K) else (("auto",) if gpu else ())
+        modes = ("auto", "atomic") if gpu and cuda_core.exact_delivery(N * K, N) else (("auto",) if gpu else ())
         for mode in modes:
             cuda_core.DELIVERY = mode
             ((g1, e1), (g2, e2)), delivery = run_runner("cuda", fresh(plan), 0, (n_cpu, n_cpu + n_gpu))

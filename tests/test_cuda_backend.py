@@ -13,7 +13,7 @@ Three kinds of test live here:
 * **gpu tests** (``@pytest.mark.gpu``, run by ``benchmarks/gpu_check.sh`` on a machine with a
   GPU): the same comparisons at larger sizes, without the simulator.
 
-What is compared. With the ordered delivery (the default up to 2e7 synapses) spikes, state
+What is compared. With the ordered delivery (default up to 2e7 synapses / 1e5 neurons) spikes, state
 and learned weights must be bit-identical to the Numba CPU backend. With the atomic delivery
 (large networks, or ``DELIVERY = "atomic"``) spike trains must be identical on these short runs
 and state may differ in the last bits where a ring-buffer cell gets several spikes in one step
@@ -395,19 +395,25 @@ def test_sim_stdp_pair_and_reward_gating_on_cuda():
 
 
 # ============================================================ real GPU (benchmarks/gpu_check.sh)
+@pytest.mark.parametrize("delivery", ["exact", "atomic"])
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 @pytest.mark.gpu
 @pytest.mark.skipif(not _real_gpu(), reason="needs a CUDA GPU (not the simulator)")
-def test_gpu_core_networks_match_numba(name):
-    """Full-size core networks. Identical spikes expected; a chaotic network may drift after
-    atomic-order rounding differences, so if spikes differ the first difference must come late
-    and the spike count must agree within 2 %."""
+def test_gpu_core_networks_match_numba(name, delivery, monkeypatch):
+    """Full-size core networks. Ordered delivery: bit-identical. Atomic delivery: identical spikes
+    expected, but a chaotic network may drift after summation-order rounding, so if spikes
+    differ the first difference must come late and the spike count must agree within 2 %."""
+    from spikesim.backends.numba_cuda import core
+    monkeypatch.setattr(core, "DELIVERY", delivery)
     net_cpu, T = NETWORKS[name]("numba")
     net_gpu, _ = NETWORKS[name]("cuda")
     cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
-    if not _same_or_late_divergence(cpu, gpu_res, T):
-        assert_close_results(cpu, gpu_res)
     assert net_cpu.last_run_stats["synaptic_events"] > 0
+    if delivery == "exact":
+        assert_same_results(cpu, gpu_res, exact=True)
+        assert net_cpu.last_run_stats["synaptic_events"] == net_gpu.last_run_stats["synaptic_events"]
+    elif not _same_or_late_divergence(cpu, gpu_res, T):
+        assert_close_results(cpu, gpu_res)
 
 
 def _same_or_late_divergence(a, b, T):
@@ -450,10 +456,8 @@ def test_gpu_collision_free_bit_identical_and_large_poisson():
 def test_gpu_plasticity_matches_numba():
     from test_core_plasticity import plastic_network
     nets = {b: plastic_network(b) for b in ("numba", "cuda")}
-    res = {b: n[0].run(n[3]) for b, n in nets.items()}
-    if _same_or_late_divergence(res["numba"], res["cuda"], nets["numba"][3]):
-        pytest.xfail("spikes diverged late (atomic summation order), so the weights differ; see the docstring")
-    assert_close_results(res["numba"], res["cuda"])
+    res = {b: n[0].run(n[3]) for b, n in nets.items()}        # ordered delivery (auto at this size)
+    assert_same_results(res["numba"], res["cuda"], exact=True)
     for k in (1, 2):
         np.testing.assert_array_equal(nets["numba"][0].weights(nets["numba"][k]), nets["cuda"][0].weights(nets["cuda"][k]))
 

@@ -21,7 +21,8 @@ in ascending spike id, CSR order within a row. ``DELIVERY``:
   unless a membrane potential sits within that rounding of the threshold; chaotic networks run
   long enough eventually diverge, as between any two compilers. Networks whose cells get at most
   one spike per step are still bit-identical.
-* ``"auto"`` (default; env ``SPIKESIM_CUDA_DELIVERY``): exact up to ``EXACT_MAX_SYNAPSES``.
+* ``"auto"`` (default; env ``SPIKESIM_CUDA_DELIVERY``): exact up to ``EXACT_MAX_SYNAPSES`` (2e7)
+  synapses and ``EXACT_MAX_NEURONS`` (1e5) neurons, atomic above.
 Recorded spikes are sorted by (step, neuron) on the host once per chunk, so their order is
 the CPU's. Plastic synapses (STDP, reward-modulated STDP) follow the CPU's per-synapse sequence
 of operations, so learned weights are bit-identical as long as the spikes are.
@@ -49,9 +50,11 @@ DELIVER_BLOCK = 512    # threads per block of the delivery kernel (ordered deliv
 MAX_BLOCKS = 4096
 CHECK_EVERY = 1024
 # ring-buffer delivery: "exact" (CPU summation order, one block), "atomic" (all blocks, order-free
-# float sums) or "auto" (exact up to EXACT_MAX_SYNAPSES synapses); env SPIKESIM_CUDA_DELIVERY
+# float sums) or "auto" (exact up to EXACT_MAX_SYNAPSES synapses and EXACT_MAX_NEURONS neurons: the
+# ordered path sorts each step's spikes by counting, O(spikes^2) per step); env SPIKESIM_CUDA_DELIVERY
 DELIVERY = os.environ.get("SPIKESIM_CUDA_DELIVERY", "auto")
 EXACT_MAX_SYNAPSES = 20_000_000
+EXACT_MAX_NEURONS = 100_000
 # real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher); SPIKESIM_CUDA_FAST_LAUNCH=0 disables
 FAST_LAUNCH = os.environ.get("SPIKESIM_CUDA_FAST_LAUNCH", "1") != "0"
 
@@ -83,11 +86,12 @@ def simulated() -> bool:
     return bool(config.ENABLE_CUDASIM)
 
 
-def exact_delivery(n_synapses: int) -> bool:
-    """Whether a network of ``n_synapses`` gets the ordered (bit-exact) delivery under ``DELIVERY``."""
+def exact_delivery(n_synapses: int, n_neurons: int) -> bool:
+    """Whether a network gets the ordered (bit-exact) delivery under ``DELIVERY``."""
     if DELIVERY not in ("auto", "exact", "atomic"):
         raise ValueError(f"DELIVERY must be 'auto', 'exact' or 'atomic', got {DELIVERY!r}")
-    return DELIVERY == "exact" or (DELIVERY == "auto" and n_synapses <= EXACT_MAX_SYNAPSES)
+    return DELIVERY == "exact" or (DELIVERY == "auto" and n_synapses <= EXACT_MAX_SYNAPSES
+                                   and n_neurons <= EXACT_MAX_NEURONS)
 
 
 def multapse_chains(indptr, code):
@@ -150,7 +154,7 @@ def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
     code <<= 32
     code |= plan.post
     put(K.O_SYN, code)
-    if exact_delivery(code.size):
+    if exact_delivery(code.size, N):
         head[K.L_EXACT] = 1
         put(K.O_SORTED, np.zeros(N, dtype=np.int64))
         put(K.O_CHAIN, multapse_chains(np.asarray(plan.indptr, dtype=np.int64), code))

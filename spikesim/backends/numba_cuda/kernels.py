@@ -23,7 +23,7 @@ when monitored, writes (step, id) to the spike record.
 ``deliver_kernel``, two ways of adding each spike's weights into slot (n + delay) of the target's
 ring. *Atomic* (large networks): blocks loop over the step's spikes, threads over the spike's
 synapses, ``cuda.atomic.add``; cells hit by several spikes of the step are summed in any order.
-*Ordered* (``L_EXACT``; the default up to 2e7 synapses): block 0 sorts the step's spike list
+*Ordered* (``L_EXACT``; the default up to 2e7 synapses, 1e5 neurons): block 0 sorts the step's spike list
 (rank by counting), then takes the spikes in ascending id, its threads splitting the spike's
 row, with a block barrier between spikes; synapses of one row that hit the same cell
 (multapses) are chained on the host so one thread adds them in CSR order. Every ring cell then
