@@ -77,7 +77,7 @@ class ImagesParadigm(Paradigm):
     Config = ImagesConfig
     presets = {
         "quick": {},
-        "digits": dict(dataset="digits", depth=1, dim=64, heads=2, pools="0010", epochs=2, batch_size=32, lr=3e-3,
+        "digits": dict(dataset="digits", depth=1, dim=64, heads=2, pools="0010", epochs=3, batch_size=16, lr=5e-3,
                        warmup_epochs=0.0),
         "cifar10": dict(dataset="cifar10", **_CIFAR_RECIPE),
         "cifar100": dict(dataset="cifar100", **_CIFAR_RECIPE),

@@ -46,7 +46,7 @@ def test_metrics_and_groups_in_file(tiny_run):
     assert 0 < snn["mean_firing_rate"] < 1
     assert snn["sops_per_image"] > 0 and ann["sops_per_image"] == 0
     rates = r.groups["firing_rate"]["spikformer"]["rate"]
-    assert np.all((rates >= 0) & (rates <= 1)) and len(rates) == 5 + 8 * res.config["depth"]
+    assert np.all((rates >= 0) & (rates <= 1)) and len(rates) == 5 + 7 * res.config["depth"]
     # energy = 4.6 pJ x MACs + 0.9 pJ x SOPs, in mJ
     for m in (snn, ann):
         assert m["energy_mj_per_image"] == pytest.approx((4.6 * m["macs_per_image"] + 0.9 * m["sops_per_image"]) * 1e-9)

@@ -203,7 +203,7 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
                 opt.step()
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"{desc}: training loss became {float(loss)} at step {step}")
-            loss_sum += float(loss) * len(yb)
+            loss_sum += float(loss.detach()) * len(yb)
             correct += int((logits.argmax(1) == yb).sum())
             seen += len(yb)
             step += 1
