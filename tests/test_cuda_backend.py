@@ -79,6 +79,7 @@ def test_simulator_session():
     """Run the ``sim`` tests of this file under the CUDA simulator in a fresh interpreter."""
     if INNER:
         pytest.skip("this is the simulator session itself")
+    pytest.importorskip("numba_cuda", reason="numba-cuda (the [cuda] or [dev] extra) is not installed")
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", SPIKESIM_CUDA_SIM_SESSION="1")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
            "ignore:overflow encountered:RuntimeWarning", str(Path(__file__).resolve())]
@@ -129,6 +130,7 @@ def test_kernels_compile_for_sm90_without_fma():
     """Type-check the kernels for a real GPU (the simulator does not) and check no FMA is emitted."""
     if INNER or os.environ.get("NUMBA_ENABLE_CUDASIM"):
         pytest.skip("needs the real CUDA target")
+    pytest.importorskip("numba_cuda", reason="numba-cuda is not installed")
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
     proc = subprocess.run([sys.executable, "-c", PTX_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
