@@ -274,7 +274,7 @@ def main(argv=None) -> int:
     report = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": {"platform": platform.platform(), "processor": _cpu_name(), "cpus": os.cpu_count(),
                           "python": platform.python_version()},
-              "versions": _versions(), "quick": q, "targets": targets, "durations_ms": T, "networks": {}}
+              "versions": _versions(), "git_revision": _git_rev(), "quick": q, "targets": targets, "durations_ms": T, "networks": {}}
 
     log("first-run latency (fresh processes) ...")
     with tempfile.TemporaryDirectory(prefix="numba_cache_") as cache:
@@ -340,6 +340,14 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor()
+
+
+def _git_rev() -> str:
+    from spikesim.core.result import git_revision
+    rev = git_revision()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "spikesim"], capture_output=True, text=True,
+                           cwd=HERE.parent).stdout.strip()
+    return rev + (" (spikesim/ has uncommitted changes)" if dirty else "")
 
 
 def _versions() -> dict:
