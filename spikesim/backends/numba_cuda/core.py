@@ -240,7 +240,10 @@ def make_launcher(dispatcher, grid, block, arrays):
             import warnings
             warnings.warn(f"spikesim cuda: fast kernel launch unavailable ({exc}); using the ordinary launch",
                           RuntimeWarning, stacklevel=2)
-    configured = dispatcher[grid, block]
+    import warnings
+    with warnings.catch_warnings():     # small networks use small grids on purpose
+        warnings.filterwarnings("ignore", message=".*under-utilization.*")
+        configured = dispatcher[grid, block]
     return lambda step: configured(step, *arrays)
 
 
