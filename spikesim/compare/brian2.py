@@ -180,7 +180,8 @@ class Brian2Model:
         """Run the whole duration. Runtime targets: ``run(0 ms)`` (preparation: code generation,
         compilation, loading caches) is timed apart from the simulation proper. cpp_standalone:
         code generation + compilation (``device.build``) apart from the binary's own
-        simulation time (``device._last_run_time``). Both wall and CPU (process + children)."""
+        simulation time (``device._last_run_time``, measured with ``std::clock()``, i.e. CPU
+        time, in the single-threaded build), plus the whole binary's wall and CPU time."""
         import brian2 as b2
         if self._ran:
             raise RuntimeError("this Brian2Model has already run; build a new one")
@@ -199,7 +200,8 @@ class Brian2Model:
             dev.run(directory=self.directory, with_output=False, run_args=None)
             self.timings["binary_wall"] = time.perf_counter() - w2
             self.timings["binary_cpu"] = _cpu_all() - c2
-            self.timings["sim_wall"] = float(dev._last_run_time)
+            # the binary's own loop time: std::clock() without OpenMP, i.e. CPU time of the loop
+            self.timings["sim_cpu"] = float(dev._last_run_time)
             self.timings["prep_wall"] = self.timings["codegen_wall"] + self.timings["compile_wall"]
         else:
             w0, c0 = time.perf_counter(), time.process_time()
