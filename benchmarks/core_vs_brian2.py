@@ -300,7 +300,7 @@ def main(argv=None) -> int:
                     r[f"brian2_{tg}"] = {"error": "skipped in --quick (10^7 synapses: minutes of build/compile)"}
                     continue
                 log(f"{name}: brian2 {tg} ...")
-                r[f"brian2_{tg}"] = safe(brian2_run, fac, T[name], tmap[tg], name)
+                r[f"brian2_{tg}"] = safe(brian2_run, fac, T[name], tmap[tg], name + ("_quick" if q else ""))
             log("  ", {k: v for k, v in r[f"brian2_{tg}" if tg != "nest" else "nest"].items()
                        if k in ("sim_cpu", "sim_wall", "prep_wall", "build_s", "error")})
         report["networks"][name] = r
