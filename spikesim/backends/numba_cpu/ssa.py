@@ -107,8 +107,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill
 
 
 @numba.njit(cache=True, parallel=True)
-def _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
-    n_chunks = min(G, 4 * numba.get_num_threads())
+def _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, n_chunks):
     w = max(n, d)
     for c in numba.prange(n_chunks):
         # scratch allocated once per chunk of slices (kept zero between slices)
@@ -167,7 +166,8 @@ def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: fl
     orders = np.empty(G, dtype=np.int8)
     costs = np.empty(G, dtype=np.int64)
     (qp, qi), (kp, ki), (vp, vi) = q_lists, k_lists, v_lists
-    _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, ORDERS[order], out, orders, costs)
+    n_chunks = min(G, 4 * numba.get_num_threads())
+    _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, ORDERS[order], out, orders, costs, n_chunks)
     out *= np.float32(scale)
     return out, int(costs.sum()), orders
 
