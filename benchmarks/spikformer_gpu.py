@@ -8,7 +8,7 @@ compressed into the steps)::
     python benchmarks/spikformer_gpu.py --data-dir ~/data/cifar10            # GPU, ~8 min
     python benchmarks/spikformer_gpu.py --tiny                                # CPU smoke test, < 1 min
 
-``--tiny`` runs the ``digits`` preset (sklearn 8x8 digits, Spikformer-1-64) for 20 steps on CPU.
+``--tiny`` runs the ``digits`` preset (sklearn 8x8 digits, Spikformer-1-64) for 90 steps (one epoch) on CPU.
 ``--max-seconds`` stops training early (the output says so) if a slower machine would overrun.
 Prints one JSON line with the numbers; the per-epoch lines go to stderr.
 """
@@ -30,9 +30,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default="", help="CIFAR-10 binary folder (preset cifar10)")
     ap.add_argument("--preset", default=None, help="images preset (default cifar10, or digits with --tiny)")
     ap.add_argument("--steps", type=int, default=None, help="optimiser steps (default 3000, i.e. 7.7 CIFAR "
-                                                             "epochs; 20 with --tiny)")
+                                                             "epochs; 90 with --tiny)")
     ap.add_argument("--max-seconds", type=float, default=450.0, help="stop training after this long")
-    ap.add_argument("--tiny", action="store_true", help="CPU smoke setting (digits preset, 20 steps)")
+    ap.add_argument("--tiny", action="store_true", help="CPU smoke setting (digits preset, 90 steps)")
     ap.add_argument("--device", default=None, help="auto | cpu | cuda (default auto; cpu with --tiny)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     preset = args.preset or ("digits" if args.tiny else "cifar10")
-    steps = args.steps or (20 if args.tiny else 3000)
+    steps = args.steps or (90 if args.tiny else 3000)
     over = dict(s.split("=", 1) for s in args.set)
     over["device"] = args.device or ("cpu" if args.tiny else "auto")
     if args.data_dir:

@@ -51,3 +51,16 @@ def test_counter_conv_macs_and_bad_names():
             pass
     with pytest.raises(ValueError):
         c.per_image(0)
+
+
+def test_ssa_costs_same_for_torch_and_numpy():
+    from spikesim.analysis.energy import ssa_auto_order, ssa_event_cost, ssa_event_sops
+    rng = np.random.default_rng(0)
+    q, k, v = [(rng.random((5, 3, 9, 7)) < r).astype(np.float32) for r in (0.3, 0.2, 0.4)]
+    t = [torch.from_numpy(a) for a in (q, k, v)]
+    for a, b in zip(ssa_event_cost(q, k, v), ssa_event_cost(*t)):
+        assert np.array_equal(a, b)
+    assert np.array_equal(ssa_auto_order(q, k, v), ssa_auto_order(*t))
+    assert ssa_event_sops(q, k, v) == ssa_event_sops(*t) > 0
+    with pytest.raises(ValueError, match="share a shape"):
+        ssa_event_cost(q, k[..., :3, :], v)

@@ -46,8 +46,25 @@ def linear_macs(d_in: int, d_out: int, rows: int = 1) -> int:
     return d_in * d_out * rows
 
 
-def _as_f64(a) -> np.ndarray:
-    return (a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)).astype(np.float64)
+def _prep(q, k, v):
+    """Torch tensors stay on their device (float32 sums of 0/1 are exact); anything else -> float64 NumPy."""
+    if all(hasattr(a, "detach") for a in (q, k, v)):
+        q, k, v = (a.detach().float() for a in (q, k, v))
+        tr, exp = (lambda a: a.transpose(-2, -1)), None
+        import torch
+        exp = torch.exp
+    else:
+        q, k, v = ((a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)).astype(np.float64)
+                   for a in (q, k, v))
+        tr, exp = (lambda a: np.swapaxes(a, -2, -1)), np.exp
+    if not (tuple(q.shape) == tuple(k.shape) == tuple(v.shape)) or q.ndim < 2:
+        raise ValueError(f"q, k, v must share a shape [..., N, d]; got {tuple(q.shape)}, {tuple(k.shape)}, "
+                         f"{tuple(v.shape)}")
+    return q, k, v, tr, exp
+
+
+def _np(a) -> np.ndarray:
+    return a.cpu().double().numpy() if hasattr(a, "cpu") else np.asarray(a, dtype=np.float64)
 
 
 def ssa_event_cost(q, k, v) -> tuple[np.ndarray, np.ndarray]:
@@ -59,29 +76,28 @@ def ssa_event_cost(q, k, v) -> tuple[np.ndarray, np.ndarray]:
     * (Q K^T) V: A = Q K^T from spike pairs (sum_i |Q_:i||K_:i|), then each V spike (n, j) adds
       the non-zeros of column A_:n: sum_n |V_n| nnz(A_:n).
 
-    Returns NumPy float64 arrays ``(cost_q_ktv, cost_qkt_v)``.
+    Accepts NumPy arrays or torch tensors (computed on their device); returns NumPy float64
+    arrays ``(cost_q_ktv, cost_qkt_v)``.
     """
-    q, k, v = (_as_f64(a) for a in (q, k, v))
-    if not (q.shape == k.shape == v.shape) or q.ndim < 2:
-        raise ValueError(f"q, k, v must share a shape [..., N, d]; got {q.shape}, {k.shape}, {v.shape}")
-    kt = np.swapaxes(k, -2, -1)
-    S = kt @ v                                   # [..., d, d]
-    A = q @ kt                                   # [..., N, N]
+    q, k, v, tr, _ = _prep(q, k, v)
+    S = tr(k) @ v                                 # [..., d, d]
+    A = q @ tr(k)                                 # [..., N, N]
     c0 = (k.sum(-1) * v.sum(-1)).sum(-1) + (q.sum(-2) * (S > 0).sum(-1)).sum(-1)
     c1 = (q.sum(-2) * k.sum(-2)).sum(-1) + (v.sum(-1) * (A > 0).sum(-2)).sum(-1)
-    return c0, c1
+    return _np(c0), _np(c1)
 
 
 def ssa_auto_order(q, k, v) -> np.ndarray:
     """The order (0: Q (K^T V), 1: (Q K^T) V) the event-driven kernels choose per slice: the smaller
-    estimate ``P + |Q| d (1 - exp(-P0/d^2))`` resp. ``P1 + |V| N (1 - exp(-P1/N^2))`` with the exact
+    estimate ``P0 + |Q| d (1 - exp(-P0/d^2))`` resp. ``P1 + |V| N (1 - exp(-P1/N^2))`` with the exact
     stage-1 pair counts P0, P1."""
-    q, k, v = (_as_f64(a) for a in (q, k, v))
+    q, k, v, _, _ = _prep(q, k, v)
     n, d = q.shape[-2:]
-    p0 = (k.sum(-1) * v.sum(-1)).sum(-1)
-    p1 = (q.sum(-2) * k.sum(-2)).sum(-1)
-    e0 = p0 + q.sum((-2, -1)) * d * (1 - np.exp(-p0 / (d * d)))
-    e1 = p1 + v.sum((-2, -1)) * n * (1 - np.exp(-p1 / (n * n)))
+    p0 = _np((k.sum(-1) * v.sum(-1)).sum(-1))
+    p1 = _np((q.sum(-2) * k.sum(-2)).sum(-1))
+    nq, nv = _np(q.sum((-2, -1))), _np(v.sum((-2, -1)))
+    e0 = p0 + nq * d * (1 - np.exp(-p0 / (d * d)))
+    e1 = p1 + nv * n * (1 - np.exp(-p1 / (n * n)))
     return np.where(e0 <= e1, 0, 1).astype(np.int8)
 
 
