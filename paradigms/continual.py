@@ -64,6 +64,7 @@ class ContinualConfig:
     gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])
     gpm_samples: int = 300
     seed: int = 2022
+    threads: int = 1                 # torch CPU threads
 
 
 METHODS = ("hlop", "baseline", "ewc", "gpm", "multitask", "ann-gpm", "ann-baseline")
@@ -223,6 +224,7 @@ class ContinualParadigm(Paradigm):
             ("k_inc", len(cfg.k_inc) == 3 and all(v >= 0 for v in cfg.k_inc)),
             ("k_scale", cfg.k_scale > 0), ("ewc_lambda", cfg.ewc_lambda >= 0),
             ("fisher_samples", cfg.fisher_samples >= 1), ("gpm_samples", cfg.gpm_samples >= 1),
+            ("threads", cfg.threads >= 1),
             ("gpm_thresholds", len(cfg.gpm_thresholds) == 3 and all(0 < v <= 1 for v in cfg.gpm_thresholds)),
         ]
         for name, ok in checks:
@@ -240,7 +242,7 @@ class ContinualParadigm(Paradigm):
         from spikesim.analysis.continual import average_accuracy, backward_transfer
         from spikesim.core.result import Result, make_meta
 
-        torch.set_num_threads(1)
+        torch.set_num_threads(cfg.threads)
         data = build_tasks(cfg)
         metrics, matrices = {}, {}
         steps = sum(cfg.epochs * -(-len(x) // cfg.batch_size) for x in data.x_train)
@@ -250,10 +252,10 @@ class ContinualParadigm(Paradigm):
             t0 = time.perf_counter()
             R, extra = run_method(method, cfg, data, progress=bar.update)
             wall = time.perf_counter() - t0
-            m = {"ACC": average_accuracy(R) if R.shape[0] > 1 or cfg.n_tasks == 1 else float(R[-1].mean()),
-                 "wall_seconds": wall}
-            if method != "multitask":
-                m["BWT"] = backward_transfer(R)
+            if method == "multitask":     # one row: accuracy on every task after joint training
+                m = {"ACC": float(R[-1].mean()), "wall_seconds": wall}
+            else:
+                m = {"ACC": average_accuracy(R), "BWT": backward_transfer(R), "wall_seconds": wall}
             m.update(extra)
             metrics[method], matrices[method] = m, R
         bar.close()
