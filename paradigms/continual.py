@@ -280,7 +280,8 @@ class ContinualParadigm(Paradigm):
         rows = []
         for method, m in result.metrics.items():
             bwt = f"{100 * m['BWT']:+.2f}" if "BWT" in m else "-"
-            rows.append((method, f"ACC {100 * m['ACC']:.2f} %   BWT {bwt} %   ({m['wall_seconds']:.0f} s)"))
+            cpu = f", {m['cpu_seconds']:.0f} s CPU" if "cpu_seconds" in m else ""
+            rows.append((method, f"ACC {100 * m['ACC']:.2f} %   BWT {bwt} %   ({m['wall_seconds']:.0f} s{cpu})"))
         return rows
 
 
