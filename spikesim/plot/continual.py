@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
 
@@ -20,12 +21,12 @@ def accuracy_matrices(matrices: Mapping[str, np.ndarray], path) -> Path:
         raise ValueError("accuracy_matrices needs at least one method")
     names = list(matrices)
     fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    for j, (ax, name) in enumerate(zip(axes[0], names)):
         R = np.asarray(matrices[name], dtype=float) * 100
         im = ax.imshow(R, vmin=0, vmax=100, cmap="viridis", aspect="auto")
         ax.set_title(name)
         ax.set_xlabel("evaluated task i")
-        ax.set_ylabel("after training task t" if R.shape[0] > 1 else "")
+        ax.set_ylabel("after training task t" if j == 0 else "")
         ax.set_xticks(range(R.shape[1]))
         ax.set_yticks(range(R.shape[0]))
         if R.shape[1] <= 10:
@@ -66,6 +67,7 @@ def first_task_curves(matrices: Mapping[str, np.ndarray], path, task: int = 0) -
             continue
         ax.plot(np.arange(task, R.shape[0]) + 1, 100 * R[task:, task], marker="o", ms=3, label=name)
     ax.set_xlabel("after training task")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(f"accuracy on task {task + 1} (%)")
     ax.legend(fontsize=7)
     return _save(fig, path)
