@@ -221,10 +221,11 @@ def first_run_latency(cache_dir: str, T: float = 100.0) -> dict:
         "import time, json, sys; t0 = time.perf_counter()\n"
         f"sys.path.insert(0, {str(HERE)!r})\n"
         "import spikesim, _networks; t1 = time.perf_counter()\n"
-        "net = _networks.cuba(); t2 = time.perf_counter()\n"
-        f"net.run({T}); t3 = time.perf_counter()\n"
+        "net = _networks.cuba(); t2 = time.perf_counter(); c2 = time.process_time()\n"
+        f"net.run({T}); t3 = time.perf_counter(); c3 = time.process_time()\n"
         "print(json.dumps({'import_s': t1 - t0, 'build_s': t2 - t1, 'first_run_s': t3 - t2, "
-        "'total_s': t3 - t0, 'run_seconds_inside': net.last_run_stats['run_seconds']}))\n")
+        "'first_run_cpu_s': c3 - c2, 'total_s': t3 - t0, 'total_cpu_s': c3, "
+        "'run_seconds_inside': net.last_run_stats['run_seconds']}))\n")
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     if out.returncode != 0:
@@ -425,7 +426,8 @@ def markdown(report) -> str:
     lines.append("")
     lines.append("First run() in a fresh process (CUBA 4000, 100 ms): "
                  + "; ".join(f"{k}: import {_f(v.get('import_s'))} s, build {_f(v.get('build_s'))} s, "
-                             f"first run {_f(v.get('first_run_s'))} s" for k, v in fr.items() if "error" not in v))
+                             f"first run {_f(v.get('first_run_s'))} s wall / {_f(v.get('first_run_cpu_s'))} s CPU"
+                             for k, v in fr.items() if "error" not in v))
     sw = report.get("sweep", {})
     if sw:
         lines.append("")
