@@ -27,19 +27,22 @@ def test_result_layout_and_metrics(tiny_result):
     res = ss.load(tiny_result)
     for model in ("hd-snn", "hd-snn-event", "ann-frames"):
         m = res.metrics[model]
-        for key in ("accuracy", "accuracy_band_low", "accuracy_band_high", "prune_half_saturation",
-                    "shorten_half_saturation", "sops_per_movie"):
+        for key in ("accuracy", "accuracy_band_low", "accuracy_band_high", "sops_per_movie"):
             assert key in m, (model, key)
         assert 0 <= m["accuracy_band_low"] <= m["accuracy"] <= m["accuracy_band_high"] <= 1
         rows = res.groups["curves"][model]["prune"]
-        assert rows.shape == (5, 2) and np.all((rows[:, 0] > 0) & (rows[:, 0] <= 1))
+        assert rows.ndim == 2 and rows.shape[1] == 2 and np.all((rows[:, 0] > 0) & (rows[:, 0] <= 1))
+    for model in ("hd-snn", "ann-frames"):
+        assert {"prune_half_saturation", "shorten_half_saturation"} <= set(res.metrics[model])
+        assert res.groups["curves"][model]["prune"].shape == (5, 2)
         assert res.groups["curves"][model]["shorten"].shape == (9, 2)
-    # the event-driven lowering makes the dense layer's decisions
-    assert res.metrics["hd-snn-event"]["agreement_with_dense"] == 1.0
-    assert res.metrics["hd-snn-event"]["accuracy"] == res.metrics["hd-snn"]["accuracy"]
-    # operations fall with the kept fraction
+    # the event-driven lowering makes the decisions of the dense pass with the same (pruned) weights
+    ev = res.metrics["hd-snn-event"]
+    assert ev["agreement_with_dense"] == 1.0
+    # synaptic operations = events x non-zero weights (each event meets both sets of the ON/OFF max)
+    assert ev["sops_per_event"] == pytest.approx(ev["kept_fraction"] * res.metrics["hd-snn"]["n_weights"], rel=1e-6)
     sops = res.groups["curves"]["hd-snn-event"]["sops"]
-    assert np.all(np.diff(sops[:, 1]) >= 0) and sops[0, 1] < 0.01 * sops[-1, 1]
+    assert np.all(np.diff(sops[:, 1]) >= 0)
     assert res.groups["kernels"]["hd-snn"].shape == (36, 2, 9, 7, 7)
     t, i = res.spikes("hd-snn")
     assert len(t) > 0 and np.all(np.diff(t) >= 0)
