@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 COLORS = {"spikformer": "tab:red", "vit": "tab:blue"}
@@ -28,6 +29,7 @@ def accuracy_curves(result):
         ax.plot(c["epoch"], 100 * np.asarray(c["train_accuracy"]), "--", color=COLORS[m], alpha=0.6,
                 label=f"{LABELS[m]} train")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Accuracy: spiking vs ANN")
     ax.legend(fontsize=8)
