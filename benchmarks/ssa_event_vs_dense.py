@@ -47,9 +47,10 @@ def rates_from_result(path):
             raise ValueError(f"{path}: no firing rates of the SSA {key} layers")
         out.append(float(np.mean(vals)))
     cfg = res.config
-    n_side = None
     att = res.groups.get("attention", {}).get("spikformer")
-    n_tokens = int(np.asarray(att).shape[-1]) if att is not None else n_side
+    if att is None:
+        raise ValueError(f"{path}: no Spikformer attention map (needed for the token count)")
+    n_tokens = int(np.asarray(att).shape[-1])
     return out, dict(T=cfg["T"], heads=cfg["heads"], d=cfg["dim"] // cfg["heads"], N=n_tokens,
                      B=cfg["batch_size"])
 
