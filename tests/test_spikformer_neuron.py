@@ -123,3 +123,10 @@ def test_bad_parameters(kw):
 def test_bad_shape():
     with pytest.raises(ValueError, match="time-first"):
         MultiStepLIF()(torch.zeros(3))
+
+
+def test_half_precision_input_keeps_firing_on_threshold():
+    # float16 cannot hold the float32 threshold one ulp below 0.5; the neuron computes in float32
+    x = torch.full((1, 8), 1.0, dtype=torch.float16)          # H = 0.5 exactly
+    s = MultiStepLIF(v_th=0.5)(x)
+    assert s.dtype == torch.float16 and bool((s == 1).all())

@@ -21,6 +21,8 @@ How norse 1.1 reproduces it exactly (see ``shared/papers/spikformer.md`` section
   i.e. SpikingJelly's Sigmoid(alpha=4). (norse 1.1's ``"super"`` ignores alpha, so it is not used.)
 * the reset is a custom ``reset_method`` that detaches the spike: ``(1 - z.detach()) v + z.detach() v_reset``.
 * the state starts at 0 on every forward call (no ``reset_net`` needed).
+* the dynamics always run in float32 (under float16 autocast too); spikes come back in the
+  input's dtype.
 
 The module takes time-first input ``[T, ...]`` and returns the spikes ``[T, ...]`` (float 0/1).
 When ``record`` is True it accumulates spike and element counts for firing-rate statistics.
@@ -94,6 +96,11 @@ class MultiStepLIF(nn.Module):
         if x.dim() < 2:
             raise ValueError(f"MultiStepLIF expects time-first input [T, ...], got shape {tuple(x.shape)}")
         p = self.p
+        dtype = x.dtype
+        if dtype != torch.float32:
+            # the dynamics run in float32 even under float16 autocast: the threshold one float32
+            # ulp below V_th (firing on >=) does not exist in float16
+            x = x.float()
         if p.v_th.device != x.device:
             p = p._replace(**{k: getattr(p, k).to(x.device) for k in ("tau_mem_inv", "v_leak", "v_th", "v_reset")})
         state = LIFBoxFeedForwardState(v=torch.zeros_like(x[0]))
@@ -101,7 +108,7 @@ class MultiStepLIF(nn.Module):
         for t in range(x.shape[0]):
             z, state = lif_box_feed_forward_step(x[t], state, p, dt=1.0)
             out.append(z)
-        s = torch.stack(out).to(x.dtype)
+        s = torch.stack(out).to(dtype)
         if self.record:
             self.spike_count += float(s.detach().sum())
             self.element_count += s.numel()
