@@ -145,6 +145,7 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
     cur_in = current if (has_time or ring_i >= 0) else I_const
     seed_u = np.uint64(seed)
     cap = spk_step.size
+    ring_flat = ring.reshape(ring.size)    # ring[r, t, i] = ring_flat[(r * n_slots + t) * N + i]
     for step in range(step0, step1):
         if counters[C_SPIKES] + N > cap:
             return STATUS_BUFFER_FULL, step
@@ -204,11 +205,12 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         ev = 0
         for k in range(n_spk):
             g = spike_list[k]
-            for syn in range(indptr[g], indptr[g + 1]):
+            # unsigned indices: no negative-index wraparound checks in the hottest loop (~2.5x)
+            for syn in range(np.uint64(indptr[g]), np.uint64(indptr[g + 1])):
                 t = slot + delay[syn]            # delay < n_slots: one subtraction replaces a modulo
                 if t >= n_slots:
                     t -= n_slots
-                ring[syn_ring[syn], t, post[syn]] += w[syn]
+                ring_flat[np.uint64((np.int64(syn_ring[syn]) * n_slots + t) * N + post[syn])] += w[syn]
             ev += indptr[g + 1] - indptr[g]
         counters[C_EVENTS] += ev
         # ---- reset ------------------------------------------------------------------------
