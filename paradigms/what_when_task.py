@@ -163,6 +163,9 @@ def run_what_when(cfg, models, progress=True) -> Result:
             model = build_model(name, cfg, seed)
             rng = np.random.default_rng([seed, 7])
             a_seed, e_seed, pk_seed, y_seed = [], [], [], []
+            pca_w.append([])
+            pca_p.append([])
+            pca_lat.append([])
             for li, p_a in enumerate(levels):
                 e, y, wts = run_grid_condition(model, task, cfg, p_a, la, lb, rng, cfg.grid_test_trials, tick)
                 a_seed.append(ana.amplitudes(y, task.t_ms, cfg.pre_cue_ms + np.array([la, lb]), cfg.amp_window_ms))
@@ -170,9 +173,9 @@ def run_what_when(cfg, models, progress=True) -> Result:
                 pk_seed.append(ana.peak_time_errors(y, task.t_ms, cfg.pre_cue_ms + np.array([la, lb]),
                                                     np.array([p_a, 1 - p_a]), after_ms=cfg.pre_cue_ms))
                 y_seed.append(y)
-                pca_w.append(ana.flatten_weights(wts))
-                pca_p.append(p_a)
-                pca_lat.append(la)
+                pca_w[-1].append(ana.flatten_weights(wts))
+                pca_p[-1].append(p_a)
+                pca_lat[-1].append(la)
                 if li == mid_idx:
                     ang = ana.what_when_angles(wts["what"], wts["when"])
                     if np.isfinite(ang).all():
@@ -183,9 +186,9 @@ def run_what_when(cfg, models, progress=True) -> Result:
                         wt_mid = wts
             for p_a in cfg.pca_levels:  # same probabilities at swapped latencies, for the PCA
                 _, _, wts = run_grid_condition(model, task, cfg, p_a, lb, la, rng, (max(cfg.grid_test_trials),), tick)
-                pca_w.append(ana.flatten_weights(wts))
-                pca_p.append(p_a)
-                pca_lat.append(lb)
+                pca_w[-1].append(ana.flatten_weights(wts))
+                pca_p[-1].append(p_a)
+                pca_lat[-1].append(lb)
             amps.append(a_seed)
             errs.append(e_seed)
             peak_err.append(pk_seed)
@@ -214,7 +217,7 @@ def run_what_when(cfg, models, progress=True) -> Result:
         groups.setdefault("geometry", {})[name] = {
             "angles_deg": np.array(angles) if angles else np.full((1, 2), np.nan),
             "random_angles_deg": np.array(rnd_angles) if rnd_angles else np.full((1, 2), np.nan),
-            "pca_scores": m["pca_scores"], "pca_p": np.array(pca_p), "pca_latency": np.array(pca_lat),
+            "pca_scores": m["pca_scores"], "pca_p": np.array(pca_p[0]), "pca_latency": np.array(pca_lat[0]),
             "when_weights": wt_mid["when"] if wt_mid else np.zeros((2, 1)),
             "what_weights": wt_mid["what"] if wt_mid else np.zeros((2, 1))}
     if bar is not None:

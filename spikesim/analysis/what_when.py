@@ -12,7 +12,7 @@
 * principal angles between span(what weights) and span(when weights)
   (``scipy.linalg.subspace_angles``), beside a baseline of the same vectors with their entries
   shuffled (same marginal statistics, no structure)
-* PCA of the readout weights across conditions (``sklearn.decomposition.PCA``); the when and what
+* PCA of the readout weights across conditions, per seed (``sklearn.decomposition.PCA``); the when and what
   blocks are each scaled to unit mean norm so neither dominates; |r| of PC1 with p(A) and of PC2
   with latency.
 """
@@ -137,7 +137,9 @@ def summarise(*, levels, amplitudes, errors, test_trials, peak_errors, switch_tr
               block_starts, angles, random_angles, pca_weights, pca_p, pca_latency, n_seeds):
     """All metrics of one model. amplitudes (seeds, levels, 2); errors (seeds, levels, tests);
     peak_errors (seeds, levels, 2); switch_errors (seeds, tests); angles (seeds, 2);
-    random_angles (seeds, shuffles, 2)."""
+    random_angles (seeds, shuffles, 2); pca_weights (seeds, conditions, dims) with pca_p and
+    pca_latency (seeds, conditions): the PCA is done per seed and the |r| averaged; the scores
+    returned are the first seed's."""
     amp_mean = amplitudes.mean(axis=0)
     m = {"r_A": correlation(levels, amp_mean[:, 0]), "r_B": correlation(levels, amp_mean[:, 1]),
          "r_A_seed_mean": float(np.nanmean([correlation(levels, a[:, 0]) for a in amplitudes])),
@@ -168,10 +170,19 @@ def summarise(*, levels, amplitudes, errors, test_trials, peak_errors, switch_tr
     else:
         for k in ("angle_what_when_deg", "angle_what_when_min_deg", "angle_random_deg", "angle_random_sd_deg"):
             m[k] = float("nan")
-    n_when = pca_weights.shape[1] // 2
-    scores = condition_pca(pca_weights, n_when)
-    m["pca_pc1_corr_p"] = abs(correlation(scores[:, 0], pca_p)) if scores.shape[1] > 0 else float("nan")
-    m["pca_pc2_corr_latency"] = abs(correlation(scores[:, 1], pca_latency)) if scores.shape[1] > 1 else float("nan")
-    m["pca_pc1_corr_latency"] = abs(correlation(scores[:, 0], pca_latency)) if scores.shape[1] > 0 else float("nan")
-    m["pca_pc2_corr_p"] = abs(correlation(scores[:, 1], pca_p)) if scores.shape[1] > 1 else float("nan")
+    # condition PCA per seed (each seed has its own reservoir, so its own weight space)
+    corr = {"pca_pc1_corr_p": [], "pca_pc2_corr_latency": [], "pca_pc1_corr_latency": [], "pca_pc2_corr_p": []}
+    first_scores = None
+    for w_s, p_s, lat_s in zip(pca_weights, pca_p, pca_latency):
+        w_s, p_s, lat_s = np.asarray(w_s), np.asarray(p_s), np.asarray(lat_s)
+        scores = condition_pca(w_s, w_s.shape[1] // 2)
+        first_scores = scores if first_scores is None else first_scores
+        pc = [scores[:, i] if scores.shape[1] > i else np.zeros(len(p_s)) for i in range(2)]
+        corr["pca_pc1_corr_p"].append(abs(correlation(pc[0], p_s)))
+        corr["pca_pc2_corr_latency"].append(abs(correlation(pc[1], lat_s)))
+        corr["pca_pc1_corr_latency"].append(abs(correlation(pc[0], lat_s)))
+        corr["pca_pc2_corr_p"].append(abs(correlation(pc[1], p_s)))
+    for k, v in corr.items():
+        m[k] = float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
+    scores = first_scores
     return {"metrics": m, "recovery50": rec50, "recovery90": rec90, "pca_scores": scores}
