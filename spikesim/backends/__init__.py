@@ -72,7 +72,7 @@ class HostRunner:
             p.delay, p.syn_ring, p.ring, p.ring_target, rec_spike, spk_step, spk_gid, rec_var,
             rec_gid, rec_every, rec_buf, rec_count, p.counters, self.spike_list, self.current, p.dt,
             p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post, p.elig, p.modulator, p.post_indptr, p.post_syn,
-            p.mod_syn)
+            p.mod_syn, p.row_delay, p.row_ring)
 
     def sync_to_host(self):
         pass

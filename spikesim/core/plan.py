@@ -74,6 +74,8 @@ class Plan:
     post_indptr: np.ndarray = field(default=None)
     post_syn: np.ndarray = field(default=None)
     mod_syn: np.ndarray = field(default=None)
+    row_delay: np.ndarray = field(default=None)      # per presynaptic row: its one delay, or -1 if mixed
+    row_ring: np.ndarray = field(default=None)       # per row with one delay: its one target ring
     csr_pos: np.ndarray = field(default=None)        # CSR position of the k-th synapse in connect order
     proj_offset: np.ndarray = field(default=None)    # first synapse of each projection in connect order
     counters: np.ndarray = field(default=None)
@@ -189,10 +191,30 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 src_off=src_off, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
                 delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int8), ring=ring,
                 ring_target=ring_target, out_degree=counts.astype(np.int64))
+    _add_row_summaries(plan, N)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
+
+
+def _add_row_summaries(plan: Plan, N: int) -> None:
+    """Rows whose synapses share one delay and one ring get them stored once per row, so the
+    propagation loop reads only (post, w) per synapse for them."""
+    plan.row_delay = np.full(N, -1, dtype=np.int32)
+    plan.row_ring = np.zeros(N, dtype=np.int8)
+    counts = np.diff(plan.indptr)
+    rows = np.flatnonzero(counts > 0)
+    if rows.size == 0:
+        return
+    first = plan.indptr[rows]
+    key = plan.delay.astype(np.int64) * 8 + plan.syn_ring
+    lo = np.minimum.reduceat(key, first)
+    hi = np.maximum.reduceat(key, first)
+    uniform = rows[lo == hi]
+    plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
+    plan.row_ring[uniform] = plan.syn_ring[plan.indptr[uniform]]
+    plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
 
 
 def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:

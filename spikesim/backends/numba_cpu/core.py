@@ -126,7 +126,7 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
               I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
               rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
               spike_list, current, dt, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator, post_indptr,
-              post_syn, mod_syn):
+              post_syn, mod_syn, row_delay, row_ring):
     """Advance from global step ``step0`` up to ``step1``; returns (status, next_step)."""
     n_pops = pop_kind.size
     N = state.shape[1]
@@ -205,12 +205,22 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
         ev = 0
         for k in range(n_spk):
             g = spike_list[k]
-            # unsigned indices: no negative-index wraparound checks in the hottest loop (~2.5x)
-            for syn in range(np.uint64(indptr[g]), np.uint64(indptr[g + 1])):
-                t = slot + delay[syn]            # delay < n_slots: one subtraction replaces a modulo
+            a = np.uint64(indptr[g])           # unsigned indices: no wraparound checks (~2.5x)
+            b = np.uint64(indptr[g + 1])
+            d = row_delay[g]
+            if d >= 0:                         # the whole row shares one delay and one target ring
+                t = slot + d
                 if t >= n_slots:
                     t -= n_slots
-                ring_flat[np.uint64((np.int64(syn_ring[syn]) * n_slots + t) * N + post[syn])] += w[syn]
+                base = np.uint64((np.int64(row_ring[g]) * n_slots + t) * N)
+                for syn in range(a, b):
+                    ring_flat[base + np.uint64(post[syn])] += w[syn]
+            else:
+                for syn in range(a, b):
+                    t = slot + delay[syn]      # delay < n_slots: one subtraction replaces a modulo
+                    if t >= n_slots:
+                        t -= n_slots
+                    ring_flat[np.uint64((np.int64(syn_ring[syn]) * n_slots + t) * N + post[syn])] += w[syn]
             ev += indptr[g + 1] - indptr[g]
         counters[C_EVENTS] += ev
         # ---- reset ------------------------------------------------------------------------

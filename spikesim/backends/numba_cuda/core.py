@@ -385,7 +385,7 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
               I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
               rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
               spike_list, current, dt, syn_rule=None, syn_pre=None, rules=None, x_pre=None, x_post=None, elig=None,
-              modulator=None, post_indptr=None, post_syn=None, mod_syn=None):
+              modulator=None, post_indptr=None, post_syn=None, mod_syn=None, row_delay=None, row_ring=None):
     """The CPU backends' contract on host arrays (uploads, runs, copies state and rings back).
 
     Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks."""

@@ -51,8 +51,9 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
               I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
               rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
               spike_list, current, dt, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator, post_indptr,
-              post_syn, mod_syn):
-    """Same contract as :func:`spikesim.backends.numba_cpu.core.run_steps`."""
+              post_syn, mod_syn, row_delay=None, row_ring=None):
+    """Same contract as :func:`spikesim.backends.numba_cpu.core.run_steps` (``row_delay`` /
+    ``row_ring`` are a speed-up of the compiled loop and are not needed here)."""
     N = state.shape[1]
     n_slots = ring.shape[1]
     for step in range(step0, step1):
