@@ -156,7 +156,7 @@ class MotionParadigm(Paradigm):
                 continue
             for k in ("accuracy", "accuracy_band_low", "accuracy_band_high", "prune_half_saturation",
                       "shorten_half_saturation", "sops_per_movie", "kept_fraction", "agreement_with_dense",
-                      "speedup_vs_dense", "train_seconds"):
+                      "speedup_vs_dense", "speedup_vs_dense_at_1pct", "train_seconds"):
                 if k in m:
                     rows.append((f"{model}/{k}", f"{float(m[k]):.4g}"))
         if "chance" in result.metrics:

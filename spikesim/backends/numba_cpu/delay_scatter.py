@@ -17,28 +17,33 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter(et, ep, ex, ey, indptr, flat_off, slot_of, weight, bias, n_classes, n_sets, n_slots, n_t, n_x, n_y,
-             hx, hy):
-    # buffer layout (slot, x, y, channel): an event's synapses, sorted by (delay, dx, dy, channel),
-    # touch contiguous runs of channels
+def _scatter(et, ep, ex, ey, gptr, flat_off, weight, bias, n_classes, n_sets, n_slots, n_t, n_x, n_y, hx, hy):
+    # buffer layout (slot, x, y, channel). Synapses are grouped by (polarity, delay):
+    # gptr[p * n_slots + d] .. gptr[p * n_slots + d + 1]; within a group, sorted by offset
     px = n_x + 2 * hx
     py = n_y + 2 * hy
     n_ch = n_sets * n_classes
     slot_size = px * py * n_ch
     buf = np.zeros(n_slots * slot_size, dtype=np.float32)
-    out = np.empty((n_classes, n_t, n_x, n_y), dtype=np.float32)
+    out = np.empty((n_t, n_x, n_y, n_classes), dtype=np.float32)  # written in loop order
+    slot_base = np.empty(n_slots, dtype=np.int64)
     sops = 0
     e = 0
     n_ev = et.shape[0]
     for t in range(n_t):
+        for d in range(n_slots):
+            slot_base[d] = ((t + d) % n_slots) * slot_size
         while e < n_ev and et[e] == t:
             p = ep[e]
             base = ((ex[e] + hx) * py + (ey[e] + hy)) * n_ch
-            for k in range(indptr[p], indptr[p + 1]):
-                buf[((t + slot_of[k]) % n_slots) * slot_size + base + flat_off[k]] += weight[k]
-            sops += indptr[p + 1] - indptr[p]
+            g0 = p * n_slots
+            for d in range(n_slots):
+                b = slot_base[d] + base
+                for k in range(gptr[g0 + d], gptr[g0 + d + 1]):
+                    buf[b + flat_off[k]] += weight[k]
+            sops += gptr[g0 + n_slots] - gptr[g0]
             e += 1
-        s0 = (t % n_slots) * slot_size
+        s0 = slot_base[0]
         for x in range(n_x):
             for y in range(n_y):
                 cell = s0 + ((x + hx) * py + (y + hy)) * n_ch
@@ -48,7 +53,7 @@ def _scatter(et, ep, ex, ey, indptr, flat_off, slot_of, weight, bias, n_classes,
                         v = buf[cell + k * n_classes + c]
                         if v > m:
                             m = v
-                    out[c, t, x, y] = m + bias[c]
+                    out[t, x, y, c] = m + bias[c]
         buf[s0:s0 + slot_size] = 0.0
     return out, sops
 
@@ -74,12 +79,15 @@ def delay_scatter(et, ep, ex, ey, indptr, channel, delay, dx, dy, weight, bias, 
     flat_off = (-dx * py - dy) * n_ch + np.asarray(channel, dtype=np.int64)
     weight = np.asarray(weight, dtype=np.float32)
     indptr = np.asarray(indptr, dtype=np.int64)
-    # within each polarity, order synapses by (delay, offset) for locality
-    order = np.concatenate([lo + np.lexsort((flat_off[lo:hi], delay[lo:hi])) for lo, hi in zip(indptr[:-1], indptr[1:])]
-                           ) if indptr[-1] else np.zeros(0, dtype=np.int64)
+    # group synapses by (polarity, delay), ordered by offset within a group (locality)
+    n_pol = len(indptr) - 1
+    pol = np.repeat(np.arange(n_pol), np.diff(indptr))
+    order = np.lexsort((flat_off, delay, pol))
+    gptr = np.zeros(n_pol * n_slots + 1, dtype=np.int64)
+    np.add.at(gptr, pol * n_slots + delay + 1, 1)
+    gptr = np.cumsum(gptr)
     out, sops = _scatter(et, np.ascontiguousarray(ep, dtype=np.int64), np.ascontiguousarray(ex, dtype=np.int64),
-                         np.ascontiguousarray(ey, dtype=np.int64), indptr,
-                         np.ascontiguousarray(flat_off[order]), np.ascontiguousarray(delay[order]),
+                         np.ascontiguousarray(ey, dtype=np.int64), gptr, np.ascontiguousarray(flat_off[order]),
                          np.ascontiguousarray(weight[order]), np.ascontiguousarray(bias, dtype=np.float32),
                          int(n_classes), int(n_sets), int(n_slots), int(n_t), int(n_x), int(n_y), hx, hy)
-    return out, int(sops)
+    return out.transpose(3, 0, 1, 2), int(sops)  # (C, T, X, Y) view
