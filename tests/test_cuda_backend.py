@@ -352,7 +352,7 @@ def test_sim_run_steps_contract_on_host_arrays():
             p.I_time_gid, p.src_step, p.src_gid, p.src_off, p.indptr, p.post, p.w, p.delay, p.syn_ring, p.ring,
             p.ring_target, net._rec_spike, spk[0], spk[1], net._rec_var, net._rec_gid, net._rec_every, rec_buf,
             rec_count, p.counters, np.zeros(N, np.int64), np.zeros(N), p.dt, p.syn_rule, p.syn_pre, p.rules, p.x_pre,
-            p.x_post, p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn)
+            p.x_post, p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn, p.row_delay, p.row_ring)
         outs.append((status, reached, p.counters[:2].copy(), spk[0], spk[1], p.state.copy(), p.ring.copy()))
     a, b = outs
     assert a[:2] == b[:2] == (0, 40)
