@@ -3,6 +3,7 @@
     python benchmarks/motion_gpu.py                  # GPU: 128x128x200 movies, 21x17x17 kernel,
                                                      #   training sized for --minutes (default 8)
     python benchmarks/motion_gpu.py --tiny           # CPU smoke test (16x16x24 movies, seconds)
+    python benchmarks/motion_gpu.py --timing-only --size 64,64,100   # CPU: event vs dense only
     [--out runs/motion_gpu] [--minutes 8] [--workers 8] [--with-ann]
 
 1. Times a few training steps on the device, then sets ``n_train_steps`` so that training
@@ -41,17 +42,18 @@ def _time_train_steps(cfg, n: int = 5) -> float:
     return (time.time() - t0) / n
 
 
-def _event_vs_dense(cfg, result, kept=(1.0, 0.1, 0.01, 0.001)) -> list[dict]:
-    """CPU wall time of one test movie: dense torch (direct and FFT) vs event-driven scatter."""
-    from spikesim.models.hd_snn import HDSNN, HDSNNEvent
+def _event_vs_dense(cfg, result=None, kept=(1.0, 0.1, 0.01, 0.001), kernels=None, events=None) -> list[dict]:
+    """CPU wall time of one movie's evidence: dense torch (direct and FFT) vs event-driven
+    scatter of the pruned weights (trained kernels of ``result``, or ``kernels``)."""
+    from spikesim.models.hd_snn import HDSNN
     from spikesim.nn.delay_layer import causal_conv3d
 
-    k = result.groups["kernels"]["hd-snn"]
+    k = result.groups["kernels"]["hd-snn"] if kernels is None else kernels
     model = HDSNN(kernel=k.shape[2:], device="cpu")
     with torch.no_grad():
         model.layer.weight.copy_(torch.as_tensor(k))
     model.layer.eval()
-    ev = result.groups["example"]["events"]
+    ev = result.groups["example"]["events"] if events is None else events
     a = torch.as_tensor(ev[None], dtype=torch.float32)
     rows = []
     for method in ("direct", "fft"):
@@ -61,13 +63,14 @@ def _event_vs_dense(cfg, result, kept=(1.0, 0.1, 0.01, 0.001)) -> list[dict]:
             torch.maximum(causal_conv3d(a, w, b, method=method), causal_conv3d(a.flip(1), w, b, method=method))
             rows.append({"engine": f"dense-{method}", "kept_fraction": 1.0, "seconds": time.time() - t0})
     n_events = int(ev.sum())
+    _, n_t, n_x, n_y = ev.shape
     for f in kept:
-        em = HDSNNEvent(model.pruned(f))
-        em.decide(ev[None, :, :22], 21)  # compile / warm-up on a short clip
+        low = model.pruned(f).lower()
+        low.run(ev[:, :2], 2, n_x, n_y)  # compile / warm-up on a short clip
         t0 = time.time()
-        em.decide(ev[None], 21)
+        _, sops = low.run(ev, n_t, n_x, n_y)
         rows.append({"engine": "event", "kept_fraction": f, "seconds": time.time() - t0,
-                     "sops": int(em.last_sops[0]), "events": n_events})
+                     "sops": int(sops), "events": n_events})
     dense = min(r["seconds"] for r in rows if r["engine"] == "dense-direct")
     for r in rows:
         r["speedup_vs_dense_direct"] = dense / r["seconds"]
@@ -81,7 +84,22 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="runs/motion_gpu")
     p.add_argument("--workers", type=int, default=8, help="processes drawing movies")
     p.add_argument("--with-ann", action="store_true", help="also train the ANN comparator (same budget)")
+    p.add_argument("--timing-only", action="store_true",
+                   help="only the CPU event-vs-dense timing, initial (untrained) full-size kernel")
+    p.add_argument("--size", default="64,64,100", help="X,Y,T of the movie for --timing-only")
     args = p.parse_args(argv)
+
+    if args.timing_only:
+        from spikesim.io.motion_stimuli import MotionWorld
+        from spikesim.nn.delay_layer import HeterogeneousDelayLayer
+
+        torch.set_num_threads(1)
+        n_x, n_y, n_t = (int(v) for v in args.size.split(","))
+        ev, _, _ = MotionWorld(n_x=n_x, n_y=n_y, n_t=n_t, seed=1, block_length=float("inf")).draw(0)
+        k = HeterogeneousDelayLayer(kernel=(21, 17, 17), seed=0).weight.detach().numpy()
+        rows = _event_vs_dense(None, kept=(0.1, 0.01, 0.001), kernels=k, events=ev)
+        print(json.dumps({"size": [n_x, n_y, n_t], "threads": 1, "cpu_timing": rows}, indent=1))
+        return 0
 
     from spikesim.paradigms import get
 
