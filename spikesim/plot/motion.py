@@ -60,10 +60,11 @@ def plot_curve(curves: dict[str, np.ndarray], fits: dict[str, dict], chance: flo
     return _save(fig, path)
 
 
-def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, classes=None) -> Path:
-    """Learned kernels as delay x space images: for each class, the ON-minus-OFF weights
-    projected on the motion axis (rows: delay 0 at the top, columns: position along the
-    direction of motion), so a tilted ridge is a speed."""
+def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, classes=None,
+                 polarity: int = 1) -> Path:
+    """Learned kernels as delay x space images: for each class, the weights of one polarity
+    (ON by default) averaged across the motion axis (rows: delay 0 at the top, columns: position
+    along the direction of motion), so a tilted ridge is a speed."""
     k = np.asarray(kernels)
     c, _, kt, kx, ky = k.shape
     classes = list(range(c)) if classes is None else list(classes)
@@ -73,13 +74,17 @@ def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, 
     xi = np.arange(kx) - kx // 2
     yj = np.arange(ky) - ky // 2
     bins = np.arange(-(max(kx, ky) // 2) - 0.5, max(kx, ky) // 2 + 1)
-    # colour scale from the bulk of the weights, not the large initial centre tap at delay 0
-    vmax = float(np.percentile(np.abs(k[:, 1] - k[:, 0]), 99.5)) or 1.0
-    for n, cls in enumerate(classes):
-        ax = axes[n // ncol, n % ncol]
-        w = k[cls, 1] - k[cls, 0]  # (kt, kx, ky)
+    imgs = []
+    for cls in classes:
+        w = k[cls, polarity]  # (kt, kx, ky)
         pos = np.cos(phi[cls]) * xi[:, None] + np.sin(phi[cls]) * yj[None, :]
-        img = np.stack([np.histogram(pos.ravel(), bins, weights=w[d].ravel())[0] for d in range(kt)])
+        count = np.maximum(np.histogram(pos.ravel(), bins)[0], 1)
+        imgs.append(np.stack([np.histogram(pos.ravel(), bins, weights=w[d].ravel())[0] / count for d in range(kt)]))
+    body = np.abs(np.stack(imgs)[:, :-1])  # colour scale without delay 0 (the large initial centre tap)
+    vmax = float(np.percentile(body, 99)) if body.size else 1.0
+    vmax = vmax or 1.0
+    for n, (cls, img) in enumerate(zip(classes, imgs)):
+        ax = axes[n // ncol, n % ncol]
         ax.imshow(img[::-1], cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto",
                   extent=(bins[0], bins[-1], kt - 0.5, -0.5))
         ax.set_title(f"{np.degrees(phi[cls]):.0f}°, {speed[cls]:.2f}", fontsize=6)
@@ -88,7 +93,8 @@ def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, 
     for n in range(len(classes), nrow * ncol):
         axes[n // ncol, n % ncol].axis("off")
     axes[0, 0].set_ylabel("delay (ms)", fontsize=7)
-    fig.suptitle("ON-OFF weights: delay (rows, 0 on top) x position along motion", fontsize=8)
+    name = "ON" if polarity == 1 else "OFF"
+    fig.suptitle(f"{name} weights: delay (rows, 0 on top) x position along the motion (mean across it)", fontsize=8)
     return _save(fig, path)
 
 
