@@ -22,6 +22,12 @@ matrices: ``/accuracy_matrix/<method>`` (R[t, i] = accuracy on task i after task
 i > t; multitask stores one row). Presets: ``quick`` (digits, a minute or two), ``mnist5k``
 (10 tasks, T=6, 2 epochs, 30 Hebbian iterations per batch), ``full`` (60k PMNIST at the
 paper's settings: T=20, 1 epoch, 5 Hebbian iterations; needs ``--set data_dir=...``).
+
+Measured (2-core shared CPU, seed 2022, ACC / BWT in %): ``mnist5k`` HLOP 87.41 / -1.30
+(236 s CPU), baseline 81.53 / -8.44 (36 s CPU), EWC 83.18 / -2.44, GPM 85.73 / -1.28,
+multitask 91.15, ann-gpm 86.84 / -1.50, ann-baseline 82.35 / -9.19; at T=20 HLOP 87.94 / -1.54,
+baseline 82.48 / -8.82. Paper (60k PMNIST, T=20): HLOP 95.15 / -1.30, GPM 94.80 / -1.62,
+EWC 91.45 / -3.20, baseline 70.61 / -28.88, multitask 96.15.
 """
 from __future__ import annotations
 
