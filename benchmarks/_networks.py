@@ -22,25 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 import spikesim as ss
+from spikesim.models.izhikevich_2003 import build_network, draw_arrays
 
 
 def izhikevich_2003(T_ms: int = 1000, seed: int = 1, backend: str = "numba") -> ss.Network:
-    rng = np.random.default_rng(seed)
-    Ne, Ni = 800, 200
-    re, ri = rng.random(Ne), rng.random(Ni)
-    net = ss.Network(dt=1.0, seed=seed, backend=backend)
-    exc = net.add(ss.neurons.Izhikevich(Ne, a=0.02, b=0.2, c=-65 + 15 * re**2, d=8 - 6 * re**2), name="exc")
-    inh = net.add(ss.neurons.Izhikevich(Ni, a=0.02 + 0.08 * ri, b=0.25 - 0.05 * ri, c=-65.0, d=2.0), name="inh")
-    S = np.vstack([0.5 * rng.random((Ne, Ne + Ni)), -rng.random((Ni, Ne + Ni))])
-    net.connect(exc, exc, S[:Ne, :Ne], target="I")
-    net.connect(exc, inh, S[:Ne, Ne:], target="I")
-    net.connect(inh, exc, S[Ne:, :Ne], target="I")
-    net.connect(inh, inh, S[Ne:, Ne:], target="I")
-    net.inject(exc, 5.0 * rng.standard_normal((T_ms, Ne)))
-    net.inject(inh, 2.0 * rng.standard_normal((T_ms, Ni)))
-    net.record(exc)
-    net.record(inh)
-    return net
+    """The classic net.m network (spikesim.models.izhikevich_2003), thalamic input for T_ms."""
+    return build_network(draw_arrays(800, 200, T_ms, seed=seed), dt=1.0, seed=seed, backend=backend)
 
 
 def _fixed_indegree(rng, n_pre: int, n_post: int, k: int):

@@ -44,7 +44,6 @@ sys.path.insert(0, str(HERE.parent))
 
 import _networks as nets  # noqa: E402
 
-import spikesim as ss  # noqa: E402
 from spikesim import backends  # noqa: E402
 from spikesim.core.plan import C_EVENTS, C_SPIKES  # noqa: E402
 

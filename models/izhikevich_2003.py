@@ -51,9 +51,11 @@ def draw_arrays(n_exc: int = 800, n_inh: int = 200, n_steps: int = 1000, seed: i
 
 
 def build_network(arrays: Izhikevich2003Arrays, dt: float = 1.0, seed: int = 0, backend: str = "numba",
-                  method: str = "izhikevich2003", record_v: bool = False) -> ss.Network:
+                  method: str = "izhikevich2003", record_state: tuple[str, ...] = (),
+                  record_every: int = 1) -> ss.Network:
     """A :class:`spikesim.Network` of the 2003 model from ``arrays`` (dt must be 1 ms, as the
-    thalamic input is one draw per millisecond)."""
+    thalamic input is one draw per millisecond). Spikes of "exc" and "inh" are recorded, and
+    ``record_state`` of "exc" every ``record_every`` steps."""
     net = ss.Network(dt=dt, seed=seed, backend=backend)
     exc = net.add(ss.neurons.Izhikevich(arrays.w_ee.shape[0], **arrays.exc_params, method=method), name="exc")
     inh = net.add(ss.neurons.Izhikevich(arrays.w_ii.shape[0], **arrays.inh_params, method=method), name="inh")
@@ -62,6 +64,6 @@ def build_network(arrays: Izhikevich2003Arrays, dt: float = 1.0, seed: int = 0, 
         net.connect(pre, post, w, delays=dt, target="I")
     net.inject(exc, arrays.thalamic_exc)
     net.inject(inh, arrays.thalamic_inh)
-    net.record(exc, spikes=True, state=("v",) if record_v else ())
+    net.record(exc, spikes=True, state=record_state, every=record_every)
     net.record(inh, spikes=True)
     return net

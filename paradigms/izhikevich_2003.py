@@ -72,7 +72,8 @@ class Izhikevich2003(Paradigm):
         return res
 
     def figures(self, result, out_dir) -> list[Path]:
-        from spikesim.plot.raster import rate_histogram, raster, save
+        from spikesim.plot.common import save_figure
+        from spikesim.plot.raster import rate_histogram, raster
         import matplotlib.pyplot as plt
 
         out_dir = Path(out_dir)
@@ -81,7 +82,7 @@ class Izhikevich2003(Paradigm):
         sizes = {"exc": result.config["n_exc"], "inh": result.config["n_inh"]}
         rate_histogram(result, ["exc", "inh"], sizes, t_max=result.config["duration"], ax=ax2)
         ax1.set_title("Izhikevich (2003) network")
-        return [save(fig, out_dir / "raster.png")]
+        return [save_figure(fig, out_dir / "raster.png")]
 
 
 PARADIGM = Izhikevich2003()

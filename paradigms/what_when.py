@@ -21,10 +21,8 @@ Two experiments per model and seed:
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -13,7 +13,7 @@ from spikesim.models.izhikevich_2003 import build_network, draw_arrays
 
 def izhikevich_2003(backend: str, n_exc: int = 160, n_inh: int = 40, duration: float = 300.0):
     arrays = draw_arrays(n_exc, n_inh, int(duration), seed=11)
-    net = build_network(arrays, dt=1.0, seed=11, backend=backend, record_v=True)
+    net = build_network(arrays, dt=1.0, seed=11, backend=backend, record_state=("v",))
     return net, duration
 
 

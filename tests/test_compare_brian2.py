@@ -20,27 +20,14 @@ from spikesim.analysis.spike_stats import mean_isi_cv, mean_rate
 
 b2 = pytest.importorskip("brian2")
 from spikesim.compare import brian2 as cb  # noqa: E402
+from spikesim.models.izhikevich_2003 import build_network, draw_arrays  # noqa: E402
 
 
 def izhikevich_2003(T_ms: int = 5000, seed: int = 1, backend: str = "numba") -> ss.Network:
-    """Izhikevich (2003) net.m: 800 exc / 200 inh, heterogeneous a-d, dense random weights (one-step
-    current pulses, 1 ms delay), thalamic input as a precomputed current array, dt = 1 ms."""
-    rng = np.random.default_rng(seed)
-    Ne, Ni = 800, 200
-    re, ri = rng.random(Ne), rng.random(Ni)
-    net = ss.Network(dt=1.0, seed=seed, backend=backend)
-    exc = net.add(ss.neurons.Izhikevich(Ne, a=0.02, b=0.2, c=-65 + 15 * re**2, d=8 - 6 * re**2), name="exc")
-    inh = net.add(ss.neurons.Izhikevich(Ni, a=0.02 + 0.08 * ri, b=0.25 - 0.05 * ri, c=-65.0, d=2.0), name="inh")
-    S = np.vstack([0.5 * rng.random((Ne, Ne + Ni)), -rng.random((Ni, Ne + Ni))])
-    net.connect(exc, exc, S[:Ne, :Ne], target="I")
-    net.connect(exc, inh, S[:Ne, Ne:], target="I")
-    net.connect(inh, exc, S[Ne:, :Ne], target="I")
-    net.connect(inh, inh, S[Ne:, Ne:], target="I")
-    net.inject(exc, 5.0 * rng.standard_normal((T_ms, Ne)))
-    net.inject(inh, 2.0 * rng.standard_normal((T_ms, Ni)))
-    net.record(exc, state=("v", "u"), every=5)
-    net.record(inh)
-    return net
+    """Izhikevich (2003) net.m (spikesim.models.izhikevich_2003): dense random weights as one-step
+    current pulses after 1 ms, thalamic input as a precomputed current array, dt = 1 ms."""
+    return build_network(draw_arrays(800, 200, T_ms, seed=seed), dt=1.0, seed=seed, backend=backend,
+                         record_state=("v", "u"), record_every=5)
 
 
 def lif_delays(seed: int = 7, backend: str = "numba") -> ss.Network:

@@ -1,7 +1,5 @@
 """The continual paradigm: metrics definitions, task construction, the result layout, the
 HLOP-vs-fine-tuning effect on a tiny permuted-digits sequence, figures and the notebook."""
-import os
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -126,17 +124,9 @@ def test_config_errors():
 
 
 def test_notebook_executes(tiny_result, tmp_path):
-    import nbformat
-    from nbclient import NotebookClient
+    from notebook_runner import run_notebook
 
-    nb_path = Path(__file__).resolve().parents[1] / "notebooks" / "04_continual_hlop.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    os.environ["SPIKESIM_CONTINUAL_RESULT"] = str(tiny_result)
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ.pop("SPIKESIM_CONTINUAL_RESULT", None)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    nb, text, _ = run_notebook("04_continual_hlop.ipynb", {"SPIKESIM_CONTINUAL_RESULT": tiny_result}, tmp_path)
     assert "BWT(HLOP) - BWT(baseline)" in text and "hlop" in text
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]

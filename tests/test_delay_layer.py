@@ -1,7 +1,6 @@
 """HD-SNN delay layer (spikesim.nn.delay_layer): causality, delays, mask, symmetry, losses."""
 import math
 
-import numpy as np
 import pytest
 import torch
 

@@ -1,6 +1,5 @@
 """Paradigm ``images``: a tiny end-to-end run of Spikformer and the ViT (sklearn digits), the
 result file, the figures, the notebook, and the config errors."""
-import os
 from pathlib import Path
 
 import numpy as np
@@ -63,17 +62,9 @@ def test_figures_and_summary(tiny_run):
 
 
 def test_notebook_reproduces_figures(tiny_run):
-    import nbformat
-    from nbclient import NotebookClient
+    from notebook_runner import run_notebook
     _, _, path, out = tiny_run
-    nb = nbformat.read(ROOT / "notebooks" / "05_spikformer.ipynb", as_version=4)
-    os.environ["SPIKESIM_RESULT"] = str(path)
-    try:
-        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(out)}}).execute()
-    finally:
-        os.environ.pop("SPIKESIM_RESULT", None)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    _, text, images = run_notebook("05_spikformer.ipynb", {"SPIKESIM_RESULT": path}, out, timeout=120)
     assert "sops_per_image" in text and "accuracy gap" in text
     assert images == 4
 

@@ -1,6 +1,4 @@
 """Paradigm `motion` end to end on a tiny configuration, the result layout, and the notebook."""
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,17 +69,9 @@ def test_figures(tiny_result, tmp_path):
 
 
 def test_notebook_executes(tiny_result, tmp_path):
-    import nbformat
-    from nbclient import NotebookClient
+    from notebook_runner import run_notebook
 
-    nb_path = Path(__file__).resolve().parents[1] / "notebooks" / "03_motion_delays.ipynb"
-    nb = nbformat.read(nb_path, as_version=4)
-    os.environ["SPIKESIM_MOTION_RESULT"] = str(tiny_result)
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ.pop("SPIKESIM_MOTION_RESULT", None)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    _, text, _ = run_notebook("03_motion_delays.ipynb", {"SPIKESIM_MOTION_RESULT": tiny_result}, tmp_path)
     assert "hd-snn/accuracy" in text
 
 

@@ -54,7 +54,7 @@ def test_numba_equals_dense_and_counts_any_shape(n, d, g, rq, rk, rv, seed):
 def test_op_count_matches_analytical_formulas_per_order():
     rng = np.random.default_rng(3)
     q, k, v = _qkv(rng, (4, 16, 8), (0.2, 0.3, 0.4))
-    n, d = 16, 8
+    d = 8
     _, s1, _ = ssa_numba(q, k, v, order="q_ktv")
     _, s2, _ = ssa_numba(q, k, v, order="qkt_v")
     # Q (K^T V): pairs of K and V spikes on the same token, plus, per Q spike (m, i), the

@@ -1,5 +1,4 @@
 """The what-when paradigm end to end on a small config: learning, metrics, file, figures, notebook."""
-import os
 from pathlib import Path
 
 import numpy as np
@@ -62,21 +61,11 @@ def test_figures_are_written(small_run, tmp_path):
 
 
 def test_notebook_executes_on_the_small_run(small_run, tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    from notebook_runner import run_notebook
     _, _, path = small_run
-    nb = nbformat.read(ROOT / "notebooks" / "02_what_when.ipynb", as_version=4)
-    env_before = dict(os.environ)
-    os.environ["WHAT_WHEN_RESULT"] = str(path)
-    os.environ["WHAT_WHEN_FIGDIR"] = str(tmp_path)
-    try:
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
+    _, text, _ = run_notebook("02_what_when.ipynb", {"WHAT_WHEN_RESULT": path, "WHAT_WHEN_FIGDIR": tmp_path},
+                              ROOT / "notebooks", timeout=120)
     assert (tmp_path / "errors.png").exists()
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "error_trial_1" in text
 
 

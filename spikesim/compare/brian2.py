@@ -67,7 +67,6 @@ blow-ups are not detected on the Brian2 side.
 """
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import time
@@ -76,8 +75,7 @@ from typing import Any
 
 import numpy as np
 
-from spikesim.core.plan import (KIND_IZHIKEVICH, KIND_LIF, KIND_POISSON, KIND_SPIKE_SOURCE, TARGET_CODES,
-                                build_plan)
+from spikesim.core.plan import (KIND_IZHIKEVICH, KIND_LIF, KIND_POISSON, KIND_SPIKE_SOURCE, build_plan)
 from spikesim.core.result import Result, now_iso
 from spikesim.rng.counter import splitmix64
 

@@ -221,7 +221,7 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     """Fill the plasticity fields of ``plan`` (empty tables when every projection is static)."""
     from spikesim.plasticity.stdp import N_RULE_PARAMS, P_KIND, RULE_RSTDP
 
-    rules, rows, syn_rule_cat, mods = [], [], [], []
+    rules, rows, syn_rule_cat = [], [], []
     for pr in projections:
         r = -1
         if pr.plasticity is not None:

@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
+from spikesim.plot.common import save_figure  # noqa: E402
+
 
 def accuracy_matrices(matrices: Mapping[str, np.ndarray], path) -> Path:
     """One heatmap of R[t, i] (percent) per method."""
@@ -35,7 +37,7 @@ def accuracy_matrices(matrices: Mapping[str, np.ndarray], path) -> Path:
                     ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=6,
                             color="w" if v < 60 else "k")
     fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="accuracy (%)")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def acc_bwt_bars(metrics: Mapping[str, Mapping[str, float]], path) -> Path:
@@ -54,7 +56,7 @@ def acc_bwt_bars(metrics: Mapping[str, Mapping[str, float]], path) -> Path:
     a2.set_ylabel("BWT (%)")
     for ax in (a1, a2):
         ax.tick_params(axis="x", rotation=45)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def first_task_curves(matrices: Mapping[str, np.ndarray], path, task: int = 0) -> Path:
@@ -70,12 +72,6 @@ def first_task_curves(matrices: Mapping[str, np.ndarray], path, task: int = 0) -
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(f"accuracy on task {task + 1} (%)")
     ax.legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path

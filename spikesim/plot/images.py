@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
+from spikesim.plot.common import save_figure  # noqa: E402
+
 COLORS = {"spikformer": "tab:red", "vit": "tab:blue"}
 LABELS = {"spikformer": "Spikformer (SNN)", "vit": "ViT (ANN)"}
 
@@ -107,8 +109,5 @@ def all_figures(result, out_dir) -> list[Path]:
     for name, fn in (("images_accuracy_curves", accuracy_curves), ("images_firing_rates", firing_rates),
                      ("images_attention_map", attention_map), ("images_energy", energy_bars)):
         fig = fn(result)
-        p = out / f"{name}.png"
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        paths.append(p)
+        paths.append(save_figure(fig, out / f"{name}.png"))
     return paths

@@ -12,15 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from spikesim.plot.common import save_figure  # noqa: E402
+
 from spikesim.analysis.motion import sigmoid_curve  # noqa: E402
-
-
-def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
 
 
 def plot_accuracy(acc: dict[str, tuple[float, float, float]], chance: float, path) -> Path:
@@ -35,7 +29,7 @@ def plot_accuracy(acc: dict[str, tuple[float, float, float]], chance: float, pat
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (5-95 % band)")
     ax.legend(loc="upper right", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_curve(curves: dict[str, np.ndarray], fits: dict[str, dict], chance: float, path, title: str,
@@ -57,7 +51,7 @@ def plot_curve(curves: dict[str, np.ndarray], fits: dict[str, dict], chance: flo
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, classes=None,
@@ -95,7 +89,7 @@ def plot_kernels(kernels: np.ndarray, phi: np.ndarray, speed: np.ndarray, path, 
     axes[0, 0].set_ylabel("delay (ms)", fontsize=7)
     name = "ON" if polarity == 1 else "OFF"
     fig.suptitle(f"{name} weights: delay (rows, 0 on top) x position along the motion (mean across it)", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_event_raster(events: np.ndarray, path, max_events: int = 20000) -> Path:
@@ -112,7 +106,7 @@ def plot_event_raster(events: np.ndarray, path, max_events: int = 20000) -> Path
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("pixel (row x cols + col)")
     ax.legend(loc="upper right", fontsize=8, markerscale=10)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_scan(values: np.ndarray, accs: dict[str, np.ndarray], chance: float, path, xlabel: str) -> Path:
@@ -125,7 +119,7 @@ def plot_scan(values: np.ndarray, accs: dict[str, np.ndarray], chance: float, pa
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy")
     ax.legend(fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 __all__ = ["plot_accuracy", "plot_curve", "plot_kernels", "plot_event_raster", "plot_scan"]

@@ -1,8 +1,6 @@
 """Raster plots and population rate histograms."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -37,11 +35,3 @@ def rate_histogram(result, populations, sizes, bin_ms=5.0, t_max=None, ax=None):
     ax.set_ylabel("rate (Hz)")
     ax.legend(loc="upper right", fontsize="small")
     return ax
-
-
-def save(fig, path: str | Path) -> Path:
-    path = Path(path)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spikesim.analysis.what_when import correlation
+from spikesim.plot.common import save_figure
 
 CHANNELS = ("A", "B")
 COLORS = {"izhikevich-reservoir": "C0", "force": "C1", "force-reset": "C2", "rate-reservoir": "C3",
@@ -153,7 +154,5 @@ def all_figures(result, out_dir) -> list[Path]:
     paths = []
     for name, fn in FIGURES.items():
         fig = fn(result)
-        path = out_dir / f"what_when_{name}.png"
-        fig.savefig(path, dpi=110)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / f"what_when_{name}.png"))
     return paths
