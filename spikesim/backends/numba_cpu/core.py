@@ -66,6 +66,40 @@ def _update_lif(v, ref, isyn, cur, v_rest, r_m, decay_m, v_reset, decay_syn):
 
 
 @njit(inline="always", cache=True)
+def _update_lif_uniform(v, ref, isyn, cur, v_rest, r_m, decay_m, v_reset, decay_syn):
+    """:func:`_update_lif` for a population whose parameters are all equal (scalars): it reads
+    4 instead of 9 arrays per neuron, which matters once a network outgrows the caches."""
+    finite = True
+    for i in range(v.size):
+        vi, ri = _lif_update(v[i], ref[i], cur[i] + isyn[i], v_rest, r_m, decay_m, v_reset)
+        v[i] = vi
+        ref[i] = ri
+        isyn[i] *= decay_syn
+        finite &= np.isfinite(vi)
+    return finite
+
+
+@njit(inline="always", cache=True)
+def _threshold_uniform(v, v_th, offset, spike_list, n_spk):
+    """:func:`_threshold` with one threshold for the population."""
+    for i in range(v.size):
+        spike_list[n_spk] = offset + i
+        n_spk += v[i] >= v_th
+    return n_spk
+
+
+@njit(inline="always", cache=True)
+def _uniform_params(params, s, e):
+    """True when every parameter row is constant over neurons s..e-1."""
+    for r in range(params.shape[0]):
+        first = params[r, s]
+        for i in range(s + 1, e):
+            if params[r, i] != first:
+                return False
+    return True
+
+
+@njit(inline="always", cache=True)
 def _threshold(v, v_th, offset, spike_list, n_spk):
     """Append offset + i for every v[i] >= v_th[i] (branch-free compaction); new count."""
     for i in range(v.size):
@@ -144,6 +178,10 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
     has_time = I_time.shape[1] > 0
     cur_in = current if (has_time or ring_i >= 0) else I_const
     seed_u = np.uint64(seed)
+    pop_uniform = np.zeros(n_pops, dtype=np.bool_)    # LIF populations with scalar parameters
+    for p in range(n_pops):
+        if pop_kind[p] == 1:
+            pop_uniform[p] = _uniform_params(params, pop_start[p], pop_stop[p])
     cap = spk_step.size
     ring_flat = ring.reshape(ring.size)    # ring[r, t, i] = ring_flat[(r * n_slots + t) * N + i]
     for step in range(step0, step1):
@@ -178,6 +216,12 @@ def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, param
                     counters[C_BAD_POP] = p
                     return STATUS_NONFINITE, step
                 n_spk = _threshold(state[0, s:e], params[4, s:e], s, spike_list, n_spk)
+            elif kind == 1 and pop_uniform[p]:
+                if not _update_lif_uniform(state[0, s:e], state[1, s:e], state[2, s:e], cur_in[s:e], params[0, s],
+                                           params[1, s], params[2, s], params[3, s], params[5, s]):
+                    counters[C_BAD_POP] = p
+                    return STATUS_NONFINITE, step
+                n_spk = _threshold_uniform(state[0, s:e], params[4, s], s, spike_list, n_spk)
             elif kind == 1:
                 if not _update_lif(state[0, s:e], state[1, s:e], state[2, s:e], cur_in[s:e], params[0, s:e],
                                    params[1, s:e], params[2, s:e], params[3, s:e], params[5, s:e]):
