@@ -8,12 +8,14 @@ the spike lists. Accumulators are float32 holding small integers, so the sums ar
 """
 from __future__ import annotations
 
-import math
 
 import numba
 import numpy as np
 
-from spikesim.backends.reference.ssa import ORDERS
+from spikesim.backends.reference.ssa import ORDERS, estimated_costs
+from spikesim.backends.scalar import compile_scalar
+
+_estimated_costs = compile_scalar(estimated_costs, numba.njit(inline="always", cache=True))
 
 
 @numba.njit(cache=True, inline="always")
@@ -36,8 +38,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill
     if mode < 0:
         nq = qp[base + n] - qp[base]
         nv = vp[base + n] - vp[base]
-        e0 = p0 + nq * d * (1.0 - math.exp(-p0 / (d * d)))
-        e1 = p1 + nv * n * (1.0 - math.exp(-p1 / (n * n)))
+        e0, e1 = _estimated_costs(p0, p1, nq, nv, n, d)
         use = 0 if e0 <= e1 else 1
     orders[g] = use
     ops = 0

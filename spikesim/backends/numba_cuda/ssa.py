@@ -12,12 +12,14 @@ the intermediate selected by its spikes. Limits: N <= 64 and d <= 64 (shared mem
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from numba import cuda, float32, int16, int32, int64
 
-from spikesim.backends.reference.ssa import ORDERS
+from spikesim.backends.reference.ssa import ORDERS, estimated_costs
+from spikesim.backends.scalar import compile_scalar
+
+_estimated_costs = compile_scalar(estimated_costs, cuda.jit(device=True))
 
 MAXW = 64
 THREADS = 32
@@ -52,8 +54,7 @@ def _ssa_block(n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
         if mode < 0:
             nq = qp[base + n] - qp[base]
             nv = vp[base + n] - vp[base]
-            e0 = p0 + nq * d * (1.0 - math.exp(-p0 / (d * d)))
-            e1 = p1 + nv * n * (1.0 - math.exp(-p1 / (n * n)))
+            e0, e1 = _estimated_costs(p0, p1, nq, nv, n, d)
             use = 0 if e0 <= e1 else 1
         use_s[0] = use
         if use == 0:
