@@ -12,10 +12,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from spikesim.backends.reference.ssa import ORDERS, estimated_costs
+from spikesim.backends.reference.ssa import ORDERS, estimated_costs, slice_order
 from spikesim.backends.scalar import compile_scalar
 
-_estimated_costs = compile_scalar(estimated_costs, numba.njit(inline="always", cache=True))
+_inline = numba.njit(inline="always", cache=True)
+_slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scalar(estimated_costs, _inline))
 
 
 @numba.njit(cache=True, inline="always")
@@ -25,21 +26,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill
     base = g * n
     # (out[g] is zero on entry: the driver allocates it with np.zeros)
     # exact stage-1 pair counts of both orders; K's per-feature counts (for order 1 lists)
-    p0 = 0
-    for t in range(n):
-        p0 += (kp[base + t + 1] - kp[base + t]) * (vp[base + t + 1] - vp[base + t])
-    colk[:] = 0
-    for a in range(kp[base], kp[base + n]):
-        colk[ki[a] + 1] += 1
-    p1 = 0
-    for a in range(qp[base], qp[base + n]):
-        p1 += colk[qi[a] + 1]
-    use = mode
-    if mode < 0:
-        nq = qp[base + n] - qp[base]
-        nv = vp[base + n] - vp[base]
-        e0, e1 = _estimated_costs(p0, p1, nq, nv, n, d)
-        use = 0 if e0 <= e1 else 1
+    use, p0, p1 = _slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk)
     orders[g] = use
     ops = 0
     if use == 0:

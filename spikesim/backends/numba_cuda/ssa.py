@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda, float32, int16, int32, int64
 
-from spikesim.backends.reference.ssa import ORDERS, estimated_costs
+from spikesim.backends.reference.ssa import ORDERS, estimated_costs, slice_order
 from spikesim.backends.scalar import compile_scalar
 
-_estimated_costs = compile_scalar(estimated_costs, cuda.jit(device=True))
+_slice_order = compile_scalar(slice_order, cuda.jit(device=True),
+                              estimated_costs=compile_scalar(estimated_costs, cuda.jit(device=True)))
 
 MAXW = 64
 THREADS = 32
@@ -40,22 +41,7 @@ def _ssa_block(n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
     for idx in range(tid, MAXW * MAXW, nt):
         M[idx // MAXW, idx % MAXW] = 0.0
     if tid == 0:
-        p0 = 0
-        for t in range(n):
-            p0 += (kp[base + t + 1] - kp[base + t]) * (vp[base + t + 1] - vp[base + t])
-        for i in range(d + 1):
-            colk[i] = 0
-        for a in range(kp[base], kp[base + n]):
-            colk[ki[a] + 1] += 1
-        p1 = 0
-        for a in range(qp[base], qp[base + n]):
-            p1 += colk[qi[a] + 1]
-        use = mode
-        if mode < 0:
-            nq = qp[base + n] - qp[base]
-            nv = vp[base + n] - vp[base]
-            e0, e1 = _estimated_costs(p0, p1, nq, nv, n, d)
-            use = 0 if e0 <= e1 else 1
+        use, p0, p1 = _slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk)
         use_s[0] = use
         if use == 0:
             ops_s[0] = p0

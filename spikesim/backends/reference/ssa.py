@@ -38,6 +38,28 @@ def estimated_costs(pairs0: float, pairs1: float, nq: float, nv: float, n: int, 
     return e0, e1
 
 
+def slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk):
+    """Exact stage-1 pair counts P0 (K^T V) and P1 (Q K^T) of the slice whose tokens start at
+    ``base`` in the token-major spike lists, and the order to use (``mode`` >= 0 forces it).
+    Leaves K's spike count of feature i in ``colk[i + 1]`` (``colk[0] = 0``). Plain loops, so the
+    CPU and GPU kernels compile this one function. Returns (order, P0, P1)."""
+    p0 = 0
+    for t in range(n):
+        p0 += (kp[base + t + 1] - kp[base + t]) * (vp[base + t + 1] - vp[base + t])
+    for i in range(d + 1):
+        colk[i] = 0
+    for a in range(kp[base], kp[base + n]):
+        colk[ki[a] + 1] += 1
+    p1 = 0
+    for a in range(qp[base], qp[base + n]):
+        p1 += colk[qi[a] + 1]
+    use = mode
+    if mode < 0:
+        e0, e1 = estimated_costs(p0, p1, qp[base + n] - qp[base], vp[base + n] - vp[base], n, d)
+        use = 0 if e0 <= e1 else 1
+    return use, p0, p1
+
+
 def spikes_to_lists(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Token-major spike lists of a binary array [G, N, d]: CSR ``(indptr [G*N+1], features)``."""
     x = np.asarray(x)
