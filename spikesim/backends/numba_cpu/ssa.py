@@ -12,11 +12,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from spikesim.backends.reference.ssa import ORDERS, estimated_costs, slice_order
+from spikesim.backends.reference.ssa import ORDERS, check_qkv, estimated_costs, k_feature_lists, slice_order
 from spikesim.backends.scalar import compile_scalar
 
 _inline = numba.njit(inline="always", cache=True)
 _slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scalar(estimated_costs, _inline))
+_k_feature_lists = compile_scalar(k_feature_lists, _inline)
 
 
 @numba.njit(cache=True, inline="always")
@@ -55,16 +56,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, colk, fill
                 M[i, lst[i, r]] = 0.0
             cnt[i] = 0
     else:
-        # K as feature-major lists (counting sort)
-        for i in range(d):
-            colk[i + 1] += colk[i]
-        for i in range(d):
-            fill[i] = colk[i]
-        for t in range(n):
-            for a in range(kp[base + t], kp[base + t + 1]):
-                i = ki[a]
-                ktok[fill[i]] = t
-                fill[i] += 1
+        _k_feature_lists(base, n, d, kp, ki, colk, fill, ktok)
         # M[t, m] = (Q K^T)[m, t] from pairs of spikes of the same feature; lst[t] = its non-zero m
         for m in range(n):
             for a in range(qp[base + m], qp[base + m + 1]):
@@ -161,23 +153,12 @@ def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: fl
 def ssa_event(q, k, v, scale: float = 0.125, order: str = "auto"):
     """Event-driven SSA from dense binary ``q, k, v`` ``[..., N, d]`` (numpy or torch).
     Returns ``(out [..., N, d] float32, sops, orders [...] int8)``."""
-    arrs = []
-    for name, a in (("q", q), ("k", k), ("v", v)):
-        a = a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
-        if a.ndim < 2:
-            raise ValueError(f"{name} must have shape [..., N, d], got {a.shape}")
-        arrs.append(a)
-    if not (arrs[0].shape == arrs[1].shape == arrs[2].shape):
-        raise ValueError(f"q, k, v shapes differ: {arrs[0].shape}, {arrs[1].shape}, {arrs[2].shape}")
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {list(ORDERS)}, got {order!r}")
-    lead = arrs[0].shape[:-2]
-    n, d = arrs[0].shape[-2:]
-    G = int(np.prod(lead)) if lead else 1
+    arrs, lead = check_qkv(q, k, v, order, check_binary=False)   # dense_to_lists checks 0/1
+    G, n, d = arrs[0].shape
     lists = []
     for name, a in zip("qkv", arrs):
         try:
-            lists.append(dense_to_lists(np.ascontiguousarray(a.reshape(G, n, d))))
+            lists.append(dense_to_lists(np.ascontiguousarray(a)))
         except ValueError:
             raise ValueError(f"{name} must be binary (spikes 0/1)") from None
     out, sops, orders = ssa_event_lists(G, n, d, *lists, scale, order)

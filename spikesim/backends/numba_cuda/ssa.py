@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda, float32, int16, int32, int64
 
-from spikesim.backends.reference.ssa import ORDERS, estimated_costs, slice_order
+from spikesim.backends.reference.ssa import ORDERS, estimated_costs, k_feature_lists, slice_order
 from spikesim.backends.scalar import compile_scalar
 
 _slice_order = compile_scalar(slice_order, cuda.jit(device=True),
                               estimated_costs=compile_scalar(estimated_costs, cuda.jit(device=True)))
+_k_feature_lists = compile_scalar(k_feature_lists, cuda.jit(device=True))
 
 MAXW = 64
 THREADS = 32
@@ -47,15 +48,7 @@ def _ssa_block(n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
             ops_s[0] = p0
         else:
             ops_s[0] = p1
-            for i in range(d):
-                colk[i + 1] += colk[i]
-            for i in range(d):
-                fill[i] = colk[i]
-            for t in range(n):
-                for a in range(kp[base + t], kp[base + t + 1]):
-                    i = ki[a]
-                    ktok[fill[i]] = t
-                    fill[i] += 1
+            _k_feature_lists(base, n, d, kp, ki, colk, fill, ktok)
     cuda.syncthreads()
     use = use_s[0]
     my_ops = 0

@@ -60,6 +60,21 @@ def slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk):
     return use, p0, p1
 
 
+def k_feature_lists(base, n, d, kp, ki, colk, fill, ktok):
+    """Turn the per-feature counts left in ``colk`` by :func:`slice_order` into feature-major
+    lists of K's spikes (counting sort): the tokens of feature i are ``ktok[colk[i]:colk[i + 1]]``.
+    Plain loops, compiled for the CPU and GPU kernels."""
+    for i in range(d):
+        colk[i + 1] += colk[i]
+    for i in range(d):
+        fill[i] = colk[i]
+    for t in range(n):
+        for a in range(kp[base + t], kp[base + t + 1]):
+            i = ki[a]
+            ktok[fill[i]] = t
+            fill[i] += 1
+
+
 def spikes_to_lists(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Token-major spike lists of a binary array [G, N, d]: CSR ``(indptr [G*N+1], features)``."""
     x = np.asarray(x)
@@ -71,14 +86,15 @@ def spikes_to_lists(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return indptr, np.nonzero(rows)[1].astype(np.int32)
 
 
-def check_qkv(q, k, v, order: str):
-    """Validate q, k, v ([..., N, d], binary) and reshape to [G, N, d]; returns (arrays, lead shape)."""
+def check_qkv(q, k, v, order: str, check_binary: bool = True):
+    """Validate q, k, v ([..., N, d], binary) and reshape to [G, N, d]; returns (arrays, lead shape).
+    ``check_binary=False`` leaves the 0/1 check to a caller whose list builder does it anyway."""
     arrs = []
     for name, a in (("q", q), ("k", k), ("v", v)):
         a = a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
         if a.ndim < 2:
             raise ValueError(f"{name} must have shape [..., N, d], got {a.shape}")
-        if not ((a == 0) | (a == 1)).all():
+        if check_binary and not ((a == 0) | (a == 1)).all():
             raise ValueError(f"{name} must be binary (spikes 0/1)")
         arrs.append(a)
     if not (arrs[0].shape == arrs[1].shape == arrs[2].shape):
