@@ -17,14 +17,25 @@ def izhikevich_2003(backend: str, n_exc: int = 160, n_inh: int = 40, duration: f
     return net, duration
 
 
-def lif_delays(backend: str, n: int = 120, duration: float = 200.0, dt: float = 0.1):
+def _background(n, rate_hz, duration, rng, poisson):
+    """A Poisson population, or (``poisson=False``) a SpikeSource with fixed random times at the
+    same mean rates, so a network can be pinned independently of the Poisson stream keying."""
+    if poisson:
+        return ss.inputs.Poisson(n, rate_hz=rate_hz)
+    rates = np.broadcast_to(np.asarray(rate_hz, dtype=float), (n,))
+    counts = rng.poisson(rates * duration * 1e-3)
+    ids = np.repeat(np.arange(n), counts)
+    return ss.inputs.SpikeSource(n, times=rng.uniform(0, duration, ids.size), ids=ids)
+
+
+def lif_delays(backend: str, n: int = 120, duration: float = 200.0, dt: float = 0.1, poisson: bool = True):
     """LIF network with heterogeneous delays on all three synapse targets, driven by Poisson and
     explicit spike sources; state recorded every 3 steps."""
     rng = np.random.default_rng(5)
     net = ss.Network(dt=dt, seed=7, backend=backend)
     exc = net.add(ss.neurons.LIF(n, tau_m=rng.uniform(8, 25, n), t_ref=2.0, tau_syn=rng.uniform(2, 8, n)), name="exc")
     inh = net.add(ss.neurons.LIF(n // 4, tau_m=10.0, t_ref=1.0, v_th=-52.0), name="inh")
-    bg = net.add(ss.inputs.Poisson(60, rate_hz=rng.uniform(10, 60, 60)), name="bg")
+    bg = net.add(_background(60, rng.uniform(10, 60, 60), duration, np.random.default_rng(55), poisson), name="bg")
     src = net.add(ss.inputs.SpikeSource(5, times=rng.uniform(0, duration, 80), ids=rng.integers(0, 5, 80)), name="cue")
     p = 0.1
     w_ee = np.where(rng.random((n, n)) < p, rng.uniform(0.5, 2.0, (n, n)), 0.0)
@@ -46,14 +57,14 @@ def lif_delays(backend: str, n: int = 120, duration: float = 200.0, dt: float = 
     return net, duration
 
 
-def mixed_izhikevich_lif(backend: str, duration: float = 150.0):
+def mixed_izhikevich_lif(backend: str, duration: float = 150.0, poisson: bool = True):
     """Izhikevich (Euler) and LIF populations in one network, I_syn and v targets both ways."""
     rng = np.random.default_rng(9)
     net = ss.Network(dt=0.5, seed=2, backend=backend)
     izh = net.add(ss.neurons.Izhikevich(50, a=0.02, b=0.2, c=rng.uniform(-65, -50, 50), d=rng.uniform(2, 8, 50),
                                         method="euler"), name="izh")
     lif = net.add(ss.neurons.LIF(30, tau_m=15.0, t_ref=3.0), name="lif")
-    bg = net.add(ss.inputs.Poisson(40, 30.0), name="bg")
+    bg = net.add(_background(40, 30.0, duration, np.random.default_rng(99), poisson), name="bg")
     net.connect(bg, izh, np.where(rng.random((40, 50)) < 0.3, 6.0, 0.0), delays=0.5, target="I_syn")
     net.connect(izh, lif, np.where(rng.random((50, 30)) < 0.3, 4.0, 0.0), delays=rng.uniform(0.5, 4, (50, 30)),
                 target="v")
