@@ -26,13 +26,16 @@ from typing import Any
 import numpy as np
 
 from spikesim import backends as _backends
+from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_NONFINITE
 from spikesim.core.inputs import Poisson, SpikeSource
-from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, KIND_CODES, STATE_ROWS, STATUS_BUFFER_FULL,
-                                STATUS_NONFINITE, build_plan)
+from spikesim.core.noise import GaussianCurrent
+from spikesim.core.plan import build_plan
 from spikesim.core.projection import make_projection
 from spikesim.core.result import Result, make_meta, now_iso
-from spikesim.neurons.base import NeuronGroup
+from spikesim.neurons.base import NeuronModel
 from spikesim.plasticity.stdp import P_KIND, RULE_RSTDP
+from spikesim.synapses.base import SynapseModel
+from spikesim.synapses.shorthand import legacy_synapse
 
 
 class SimulationError(RuntimeError):
@@ -98,8 +101,9 @@ class Network:
     def add(self, population, name: str | None = None) -> PopulationHandle:
         """Add a neuron group (``spikesim.neurons.*``) or an input (``spikesim.inputs.*``)."""
         self._check_open("add populations")
-        if not isinstance(population, (NeuronGroup, SpikeSource, Poisson)) or population.kind not in KIND_CODES:
-            raise TypeError(f"cannot add {type(population).__name__}: expected a spikesim neuron group or input")
+        if not isinstance(population, (NeuronModel, SpikeSource, Poisson)):
+            raise TypeError(f"cannot add {type(population).__name__}: expected a spikesim neuron model "
+                            "(ss.neurons.*) or input (ss.inputs.*)")
         name = name or f"{population.kind}{len(self._pops)}"
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"population name must be a non-empty string without '/', got {name!r}")
@@ -108,17 +112,30 @@ class Network:
         self._pops[name] = population
         return PopulationHandle(name, population)
 
-    def connect(self, pre, post, weights, delays=None, target: str = "v", plasticity=None):
+    def connect(self, pre, post, weights, delays=None, target: str | None = None, plasticity=None,
+                synapse: SynapseModel | None = None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
-        ``delays`` in ms (default: one step). ``plasticity``: a rule from
-        :mod:`spikesim.plasticity.stdp` (``STDP``, ``RewardModulatedSTDP``) or None (static);
-        read the learned weights back with :meth:`weights`."""
+        ``delays`` in ms (default: one step). ``synapse``: a postsynaptic model from
+        :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
+        ``Conductance``, ...) or a user's own; ``target="v" | "I" | "I_syn"`` are shorthands for
+        ``Delta("v")``, ``Pulse()`` and the post's ``tau_syn`` exponential current (default "v").
+        ``plasticity``: a rule from :mod:`spikesim.plasticity.stdp` (``STDP``,
+        ``RewardModulatedSTDP``) or None (static); read the learned weights back with :meth:`weights`."""
         self._check_open("connect")
         pre_n, post_n = self._name_of(pre), self._name_of(post)
-        if isinstance(self._pops[post_n], (SpikeSource, Poisson)):
+        post_obj = self._pops[post_n]
+        if isinstance(post_obj, (SpikeSource, Poisson)):
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
-        proj = make_projection(pre_n, self._pops[pre_n].n, post_n, self._pops[post_n].n, weights,
-                               self.dt if delays is None else delays, target, self.dt, plasticity)
+        if synapse is not None and target is not None:
+            raise ValueError("give either synapse= or the shorthand target=, not both")
+        if synapse is None:
+            synapse = legacy_synapse("v" if target is None else target, post_obj)
+        elif not isinstance(synapse, SynapseModel):
+            raise TypeError(f"synapse must be a spikesim.synapses model, got {type(synapse).__name__}")
+        synapse.bind(post_obj, post_obj.n)               # contract and parameter checks, at the call
+        proj = make_projection(pre_n, self._pops[pre_n].n, post_n, post_obj.n, weights,
+                               self.dt if delays is None else delays, target or "v", self.dt, plasticity)
+        proj.synapse = synapse
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
@@ -126,13 +143,21 @@ class Network:
         return proj
 
     def inject(self, pop, current) -> None:
-        """Inject a current: scalar, per-neuron (n,), or over time (n_steps, n) with row k at step k."""
+        """Inject a current: scalar, per-neuron (n,), over time (n_steps, n) with row k at step k
+        ((n_steps,) drives every neuron alike), or an input object such as
+        ``ss.inputs.GaussianCurrent(mean, sd)`` (noise drawn in the loop)."""
         self._check_open("inject")
         name = self._name_of(pop)
         n = self._pops[name].n
         if isinstance(self._pops[name], (SpikeSource, Poisson)):
             raise ValueError(f"population {name!r} is an input; inject currents into neurons")
+        if isinstance(current, GaussianCurrent):
+            current.arrays(n)                        # shape check at the call
+            self._injections.append((name, current))
+            return
         cur = np.asarray(current, dtype=np.float64)
+        if cur.ndim == 1 and cur.shape != (n,):
+            cur = np.repeat(cur[:, None], n, axis=1)  # (n_steps,): the same current for every neuron
         if cur.ndim == 0:
             cur = np.full(n, float(cur))
         if cur.ndim == 1 and cur.shape != (n,):
@@ -145,19 +170,29 @@ class Network:
             raise ValueError(f"current for {name!r} contains NaN or inf")
         self._injections.append((name, cur))
 
-    def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1) -> None:
-        """Record spikes and/or state variables of ``pop`` (state every ``every`` steps)."""
+    def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1,
+               ids=None) -> None:
+        """Record spikes and/or state variables of ``pop`` (state every ``every`` steps), of all
+        its neurons or of the local ``ids`` given. A state variable is one of the neuron
+        model's, ``"<synapse name>.<var>"`` (or ``"<synapse name>"`` for a one-variable synapse
+        model; ``"I_syn"`` for the shorthand), checked when the network is built."""
         self._check_open("add monitors")
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
         for var in state:
-            if var not in obj.state_vars:
+            if not isinstance(var, str) or (var not in obj.state_vars and "." not in var and
+                                            not isinstance(obj, NeuronModel)):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
                                  f"it has {obj.state_vars}")
-        if not isinstance(every, (int, np.integer)) or every < 1:
+        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
             raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
-        self._records[name] = {"spikes": bool(spikes), "state": state, "every": int(every)}
+        if ids is not None:
+            arr = np.asarray(ids)
+            if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= obj.n)):
+                raise ValueError(f"record ids of {name!r} must be a 1-D integer array in 0..{obj.n - 1}")
+            ids = np.unique(arr).astype(np.int64)
+        self._records[name] = {"spikes": bool(spikes), "state": state, "every": int(every), "ids": ids}
 
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
@@ -167,7 +202,7 @@ class Network:
         except StopIteration:
             raise KeyError("this projection does not belong to the network") from None
         if self._plan is None:
-            return projection.weights.copy()
+            return np.array(projection.weights, copy=True)
         p = self._plan
         return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
 
@@ -196,28 +231,10 @@ class Network:
     def _build(self) -> None:
         if not self._pops:
             raise ValueError("the network has no populations")
-        self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections,
+        self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps)
-        p = self._plan
-        start = dict(zip(p.names, p.pop_start))
-        self._rec_spike = np.zeros(p.n_total, dtype=np.bool_)
-        cols_var, cols_gid, cols_every, self._rec_cols = [], [], [], {}
-        for name, spec in self._records.items():
-            s, n = int(start[name]), self._pops[name].n
-            if spec["spikes"]:
-                self._rec_spike[s:s + n] = True
-            kind = KIND_CODES[self._pops[name].kind]
-            for var in spec["state"]:
-                self._rec_cols[(name, var)] = (len(cols_var), n, spec["every"])
-                cols_var += [STATE_ROWS[kind][var]] * n
-                cols_gid += list(range(s, s + n))
-                cols_every += [spec["every"]] * n
-        self._rec_var = np.array(cols_var, dtype=np.int64)
-        self._rec_gid = np.array(cols_gid, dtype=np.int64)
-        self._rec_every = np.array(cols_every, dtype=np.int64)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
-        self._runner = _backends.make_runner(self.backend, p, self._rec_spike, self._rec_var, self._rec_gid,
-                                             self._rec_every)
+        self._runner = _backends.make_runner(self.backend, self._plan)
 
     def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None) -> Result:
         """Simulate ``duration`` ms from the current time and return what was recorded.
@@ -237,16 +254,20 @@ class Network:
         build_s = time.perf_counter() - t_build
         p = self._plan
         step0, step1 = self._step, self._step + n_steps
-        if p.I_time.shape[1] > 0 and step1 > p.I_time.shape[0]:
-            raise ValueError(f"the injected current arrays cover {p.I_time.shape[0]} steps "
-                             f"({p.I_time.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        for pp in p.neuron_pops:
+            for T in pp.I_time:
+                if step1 > T.shape[0]:
+                    raise ValueError(f"the current injected into {pp.name!r} covers {T.shape[0]} steps "
+                                     f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
         if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
             raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
                              f"steps up to {step1}")
         # monitors for this run
-        n_rows = (n_steps // int(self._rec_every.min()) + 1) if self._rec_every.size else 0
-        rec_buf = np.zeros((n_rows, self._rec_var.size))
-        rec_count = np.zeros(self._rec_var.size, dtype=np.int64)
+        every = [m.every for m in p.monitors]
+        n_rows = (n_steps // min(every) + 1) if every else 0
+        n_cols = sum(m.ids.size for m in p.monitors)
+        rec_buf = np.zeros((n_rows, n_cols))
+        rec_count = np.zeros(len(p.monitors), dtype=np.int64)
         cap = max(4 * p.n_total, 1 << 16)
         spk_step = np.zeros(cap, dtype=np.int64)
         spk_gid = np.zeros(cap, dtype=np.int64)
@@ -293,17 +314,17 @@ class Network:
         steps, gids = spk_step[:m], spk_gid[:m]
         start = dict(zip(p.names, p.pop_start))
         spikes, state, state_times = {}, {}, {}
+        monitors = iter(zip(p.monitors, rec_count))
         for name, spec in self._records.items():
             s, n = int(start[name]), self._pops[name].n
             if spec["spikes"]:
                 sel = (gids >= s) & (gids < s + n)
                 spikes[name] = (steps[sel] * self.dt, gids[sel] - s)
             for var in spec["state"]:
-                col, n_cols, every = self._rec_cols[(name, var)]
-                rows = int(rec_count[col]) if n_cols else 0
-                state.setdefault(name, {})[var] = rec_buf[:rows, col:col + n_cols].copy()
-                first = step0 + ((-step0) % every)
-                state_times[name] = (first + every * np.arange(rows)) * self.dt
+                mon, rows = next(monitors)
+                state.setdefault(name, {})[var] = rec_buf[:int(rows), mon.col0:mon.col0 + mon.ids.size].copy()
+                first = step0 + ((-step0) % mon.every)
+                state_times[name] = (first + mon.every * np.arange(int(rows))) * self.dt
         meta = make_meta(seed=self.seed, backend=self.backend, dt=self.dt, t_start=step0 * self.dt,
                          start_time=started, end_time=now_iso(), **self.last_run_stats)
         return Result(spikes=spikes, state=state, state_times=state_times, meta=meta,

@@ -1,39 +1,155 @@
-"""Flatten a Network into plain arrays (the "plan") that every backend's kernels take.
+"""Flatten a Network into the arrays every backend's driver takes (the "plan").
 
 Global neuron index space: populations (neurons and spike sources) occupy contiguous ranges in
-the order they were added. Kind codes and the meaning of the rows of ``params`` / ``state``:
+the order they were added. Each population carries its own arrays:
 
-    kind 0  Izhikevich   params: a, b, c, d, v_peak, decay_syn, -    state: v, u,   I_syn
-    kind 1  LIF          params: v_rest, r_m, decay_m, v_reset, v_th, decay_syn, ref_steps
-                                                                     state: v, ref, I_syn
-    kind 2  SpikeSource  (spike steps/ids in src_step/src_gid, one sorted block per population)
-    kind 3  Poisson      params: p_fire = rate * dt, -, ...
+* neuron populations (:class:`NeuronPlan`): ``S`` (state, one row per state variable), their
+  parameters and derived values split into ``P`` (per-neuron rows) and ``U`` (values shared by
+  the whole population, passed as scalars so kernels read fewer arrays), the synapse models
+  that feed them (:class:`SynapsePlan`, each with its own ``S``/``P``/``U``), constant and
+  time-array currents, noise inputs;
+* ``SpikeSource`` populations: their schedule (steps and global ids, sorted);
+* ``Poisson`` populations: p = rate * dt per neuron and a random stream keyed by the name.
 
-Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``,
-``w``, ``delay``, ``syn_ring``). Each synapse target in use ("v", "I", "I_syn") has one ring
-buffer row ``ring[r, slot, neuron]`` with ``n_slots = max_delay + 1``; ``ring_target[r]`` says
-which target row r feeds (0 = v jump, 1 = one-step current, 2 = filtered current).
-Exponential decay factors are computed here once (``math.exp``), so kernels only add and
-multiply and every backend gets bit-identical arithmetic.
+Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
+(global index), ``w``, ``delay``, ``syn_ring``). A **receiver** is one place that spikes are
+delivered to: (population, synapse model's target) or (population, state variable) for a
+``Delta``. Each receiver r has ``n_slots = max_delay + 1`` slots of its population's width in
+the flat ``ring``: the cell of neuron g (global index) in slot t is
+``ring[ring_base[r] + t * ring_n[r] + g]`` (``ring_base`` already subtracts the population's
+first index). Decay factors and other derived values are computed here once in float64, so
+kernels only evaluate the models' arithmetic.
+
+``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
+values: the models' identities and sources, which parameters are shared, the receivers, inputs
+and monitors. Networks with equal signatures share one compiled kernel.
 """
 from __future__ import annotations
 
-import math
+import hashlib
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from spikesim.neurons.izhikevich import METHODS
+from spikesim.backends.contract import C_SRC0
+from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.noise import GaussianCurrent
+from spikesim.rng.counter import stream_id
 
-KIND_IZHIKEVICH, KIND_LIF, KIND_SPIKE_SOURCE, KIND_POISSON = 0, 1, 2, 3
-KIND_CODES = {"izhikevich": 0, "lif": 1, "spike_source": 2, "poisson": 3}
-TARGET_CODES = {"v": 0, "I": 1, "I_syn": 2}
-STATE_ROWS = {0: {"v": 0, "u": 1, "I_syn": 2}, 1: {"v": 0, "ref": 1, "I_syn": 2}}
-N_PARAMS = 7
 
-STATUS_DONE, STATUS_BUFFER_FULL, STATUS_NONFINITE = 0, 1, 2
-# counters[] slots
-C_SPIKES, C_EVENTS, C_BAD_POP, C_SRC0 = 0, 1, 2, 3
+def model_source_hash(cls) -> str:
+    """Hash of the source of a model class's contract functions (part of the kernel key)."""
+    h = hashlib.sha1(f"{cls.__module__}.{cls.__qualname__}".encode())
+    for name in tuple(cls.functions) + ("derived",):
+        fn = getattr(cls, name, None)
+        if fn is not None:
+            try:
+                h.update(inspect.getsource(fn).encode())
+            except (OSError, TypeError):
+                h.update(name.encode())
+    return h.hexdigest()[:16]
+
+
+def split_values(values: dict[str, np.ndarray]) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...], np.ndarray]:
+    """Split named (n,) arrays into per-neuron rows P and shared scalars U."""
+    shared = tuple(k for k, v in values.items() if v.size and np.all(v == v[0]))
+    rows = tuple(k for k in values if k not in shared)
+    n = next(iter(values.values())).size if values else 0
+    P = np.array([values[k] for k in rows], dtype=np.float64).reshape(len(rows), n)
+    U = np.array([values[k][0] for k in shared], dtype=np.float64)
+    return rows, np.ascontiguousarray(P), shared, U
+
+
+def derived_arrays(cls, dt: float, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """``cls.derived`` per neuron (once per distinct combination of parameter values)."""
+    if cls.derived is None:
+        return {}
+    from spikesim.neurons.base import arg_names
+    names = [a for a in arg_names(cls.derived) if a != "dt"]
+    if not names:
+        d = cls.compute_derived(dt, {})
+        return {k: np.full(n, v) for k, v in d.items()}
+    table = np.stack([values[a] for a in names], axis=1)
+    uniq, inverse = np.unique(table, axis=0, return_inverse=True)
+    rows = [cls.compute_derived(dt, dict(zip(names, (float(x) for x in u)))) for u in uniq]
+    keys = list(rows[0])
+    return {k: np.array([r[k] for r in rows], dtype=np.float64)[inverse.ravel()] for k in keys}
+
+
+@dataclass
+class SynapsePlan:
+    model: type
+    name: str
+    S: np.ndarray
+    P: np.ndarray
+    U: np.ndarray
+    rows: tuple[str, ...]
+    shared: tuple[str, ...]
+
+    def signature(self):
+        return (self.model.__qualname__, model_source_hash(self.model), self.rows, self.shared)
+
+
+@dataclass
+class NeuronPlan:
+    name: str
+    index: int
+    start: int
+    n: int
+    model: type
+    S: np.ndarray
+    P: np.ndarray
+    U: np.ndarray
+    rows: tuple[str, ...]
+    shared: tuple[str, ...]
+    synapses: list[SynapsePlan] = field(default_factory=list)
+    I_const: np.ndarray | None = None
+    I_time: list[np.ndarray] = field(default_factory=list)
+    noise: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (stream, (2, n) mean/sd)
+    kind = "neuron"
+
+    def signature(self):
+        return ("neuron", self.model.__qualname__, model_source_hash(self.model), self.rows, self.shared,
+                tuple(s.signature() for s in self.synapses), self.I_const is not None, len(self.I_time),
+                len(self.noise))
+
+
+@dataclass
+class SourcePlan:
+    name: str
+    index: int
+    start: int
+    n: int
+    kind: str                      # "spike_source" | "poisson"
+    p_fire: np.ndarray | None = None
+    stream: int = 0
+
+    def signature(self):
+        return (self.kind,)
+
+
+@dataclass
+class Receiver:
+    pop: int                       # index into Plan.pops
+    syn: int                       # index into the population's synapses, or -1 for a neuron state variable
+    row: int                       # row of that S array
+
+    def signature(self):
+        return (self.pop, self.syn, self.row)
+
+
+@dataclass
+class Monitor:
+    pop: int
+    syn: int                       # -1: neuron state; k: synapse k's state
+    row: int
+    ids: np.ndarray                # local ids recorded
+    every: int
+    col0: int = 0
+
+    def signature(self):
+        return (self.pop, self.syn, self.row)
 
 
 @dataclass
@@ -41,29 +157,28 @@ class Plan:
     dt: float
     seed: int
     names: list[str]
-    pop_kind: np.ndarray
+    pops: list
     pop_start: np.ndarray
     pop_stop: np.ndarray
-    pop_flag: np.ndarray
-    params: np.ndarray
-    state: np.ndarray
-    I_const: np.ndarray
-    I_time: np.ndarray          # (rows, cols) current arrays, row = global step
-    I_time_gid: np.ndarray      # (cols,) neuron receiving each column
-    src_step: np.ndarray
-    src_gid: np.ndarray
-    src_off: np.ndarray         # (n_pops + 1,) block of each population in src_*
+    receivers: list[Receiver]
+    ring: np.ndarray
+    ring_base: np.ndarray
+    ring_n: np.ndarray
+    n_slots: int
     indptr: np.ndarray
     post: np.ndarray
     w: np.ndarray
     delay: np.ndarray
     syn_ring: np.ndarray
-    ring: np.ndarray
-    ring_target: np.ndarray
+    row_delay: np.ndarray
+    row_ring: np.ndarray
     out_degree: np.ndarray
-    # plasticity (spikesim.plasticity.stdp): rule of each CSR synapse (-1 = static), its global
-    # presynaptic index, the rule table, traces per rule and neuron, eligibilities, modulators,
-    # the incoming (by post, then synapse id) index of plastic synapses, the modulated synapses
+    src_step: np.ndarray
+    src_gid: np.ndarray
+    src_off: np.ndarray
+    monitors: list[Monitor] = field(default_factory=list)
+    rec_spike: np.ndarray = field(default=None)
+    # plasticity (spikesim.plasticity.stdp): see _add_plasticity
     syn_rule: np.ndarray = field(default=None)
     syn_pre: np.ndarray = field(default=None)
     rules: np.ndarray = field(default=None)
@@ -74,10 +189,8 @@ class Plan:
     post_indptr: np.ndarray = field(default=None)
     post_syn: np.ndarray = field(default=None)
     mod_syn: np.ndarray = field(default=None)
-    row_delay: np.ndarray = field(default=None)      # per presynaptic row: its one delay, or -1 if mixed
-    row_ring: np.ndarray = field(default=None)       # per row with one delay: its one target ring
-    csr_pos: np.ndarray = field(default=None)        # CSR position of the k-th synapse in connect order
-    proj_offset: np.ndarray = field(default=None)    # first synapse of each projection in connect order
+    csr_pos: np.ndarray = field(default=None)
+    proj_offset: np.ndarray = field(default=None)
     counters: np.ndarray = field(default=None)
 
     @property
@@ -89,15 +202,46 @@ class Plan:
         return int(self.pop_stop[-1]) if len(self.pop_stop) else 0
 
     @property
-    def n_slots(self) -> int:
-        return int(self.ring.shape[1])
-
-    @property
     def n_synapses(self) -> int:
         return int(self.w.size)
 
+    @property
+    def neuron_pops(self) -> list[NeuronPlan]:
+        return [p for p in self.pops if p.kind == "neuron"]
 
-def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list,
+    def signature(self) -> tuple:
+        return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
+                tuple(m.signature() for m in self.monitors), self.has_plasticity)
+
+    # monitor tables for the kernels
+    def monitor_arrays(self):
+        ids = [m.ids for m in self.monitors]
+        off = np.concatenate([[0], np.cumsum([i.size for i in ids])]).astype(np.int64)
+        return (np.concatenate(ids).astype(np.int64) if ids else np.zeros(0, np.int64), off,
+                np.array([m.every for m in self.monitors], dtype=np.int64))
+
+
+def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
+    cls = type(obj)
+    values = dict(obj.param_values)
+    values.update(derived_arrays(cls, dt, values, obj.n))
+    rows, P, shared, U = split_values(values)
+    S = np.ascontiguousarray(np.array([obj.initial[k] for k in cls.state], dtype=np.float64).reshape(len(cls.state), obj.n))
+    plan = NeuronPlan(name, index, start, obj.n, cls, S, P, U, rows, shared)
+    for syn in synapses:
+        scls = type(syn)
+        arrays = syn.bind(obj, obj.n)
+        syn.validate(arrays)
+        arrays.update(derived_arrays(scls, dt, arrays, obj.n))
+        srows, sP, sshared, sU = split_values(arrays)
+        sS = np.zeros((len(scls.state), obj.n))
+        for j, (k, d) in enumerate(scls.state.items()):
+            sS[j] = d
+        plan.synapses.append(SynapsePlan(scls, syn.name or syn.default_name(), sS, sP, sU, srows, sshared))
+    return plan
+
+
+def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None) -> Plan:
     names = list(pops)
     sizes = np.array([pops[k].n for k in names], dtype=np.int64)
@@ -105,36 +249,40 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     start = stop - sizes
     N = int(stop[-1]) if len(stop) else 0
     index = {k: i for i, k in enumerate(names)}
-    kind = np.array([KIND_CODES[pops[k].kind] for k in names], dtype=np.int64)
-    flag = np.zeros(len(names), dtype=np.int64)
-    params = np.zeros((N_PARAMS, N))
-    state = np.zeros((3, N))
+
+    # synapse models per population: Pulse-like (rank 0) first, then in order of first use
+    syn_models: dict[str, dict] = {k: {} for k in names}
+    for pr in projections:
+        if pr.synapse.neuron_target is None:
+            syn_models[pr.post].setdefault(pr.synapse.key(), pr.synapse)
+    for name, spec in records.items():          # recording "I_syn" makes the shorthand synapse exist
+        obj = pops[name]
+        if "I_syn" in spec["state"] and getattr(obj, "legacy_tau_syn", None):
+            from spikesim.synapses.shorthand import legacy_synapse
+            syn = legacy_synapse("I_syn", obj)
+            syn_models[name].setdefault(syn.key(), syn)
+    plans = []
+    for i, name in enumerate(names):
+        obj = pops[name]
+        if isinstance(obj, SpikeSource):
+            plans.append(SourcePlan(name, i, int(start[i]), obj.n, "spike_source"))
+        elif isinstance(obj, Poisson):
+            plans.append(SourcePlan(name, i, int(start[i]), obj.n, "poisson", p_fire=obj.rate_hz * dt * 1e-3,
+                                    stream=stream_id(name)))
+        else:
+            ordered = sorted(syn_models[name].values(), key=lambda s: type(s).rank)   # stable: first use within a rank
+            plans.append(_neuron_plan(name, i, int(start[i]), obj, dt, ordered))
+    syn_index = {name: {s.key(): k for k, s in enumerate(sorted(syn_models[name].values(), key=lambda s: type(s).rank))}
+                 for name in names}
+
+    # spike-source schedules
     src_step_blocks, src_gid_blocks = [], []
-    for p, name in enumerate(names):
-        obj, s, e = pops[name], start[p], stop[p]
-        if kind[p] == KIND_IZHIKEVICH:
-            pr = obj.params
-            for row, key in enumerate(("a", "b", "c", "d", "v_peak")):
-                params[row, s:e] = pr[key]
-            params[5, s:e] = [math.exp(-dt / t) for t in pr["tau_syn"]]
-            flag[p] = METHODS[obj.method]
-            state[0, s:e], state[1, s:e], state[2, s:e] = obj.initial["v"], obj.initial["u"], obj.initial["I_syn"]
-        elif kind[p] == KIND_LIF:
-            pr = obj.params
-            params[0, s:e] = pr["v_rest"]
-            params[1, s:e] = pr["r_m"]
-            params[2, s:e] = [math.exp(-dt / t) for t in pr["tau_m"]]
-            params[3, s:e] = pr["v_reset"]
-            params[4, s:e] = pr["v_th"]
-            params[5, s:e] = [math.exp(-dt / t) for t in pr["tau_syn"]]
-            params[6, s:e] = np.ceil(pr["t_ref"] / dt - 1e-9)
-            state[0, s:e], state[1, s:e], state[2, s:e] = obj.initial["v"], obj.initial["ref"], obj.initial["I_syn"]
-        elif kind[p] == KIND_POISSON:
-            params[0, s:e] = obj.rate_hz * dt * 1e-3
-        if kind[p] == KIND_SPIKE_SOURCE:
+    for i, name in enumerate(names):
+        obj = pops[name]
+        if isinstance(obj, SpikeSource):
             steps = np.rint(obj.times / dt).astype(np.int64)
             order = np.lexsort((obj.ids, steps))
-            st, gi = steps[order], obj.ids[order] + s
+            st, gi = steps[order], obj.ids[order] + start[i]
             keep = np.ones(st.size, dtype=bool)
             keep[1:] = (st[1:] != st[:-1]) | (gi[1:] != gi[:-1])
             src_step_blocks.append(st[keep])
@@ -143,20 +291,32 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
             src_step_blocks.append(np.zeros(0, np.int64))
             src_gid_blocks.append(np.zeros(0, np.int64))
     src_off = np.concatenate([[0], np.cumsum([b.size for b in src_step_blocks])]).astype(np.int64)
-    src_step = np.concatenate(src_step_blocks) if src_step_blocks else np.zeros(0, np.int64)
-    src_gid = np.concatenate(src_gid_blocks) if src_gid_blocks else np.zeros(0, np.int64)
 
-    # -- synapses: one CSR by presynaptic global index, stable within a projection ------------
-    used_targets = sorted({TARGET_CODES[pr.target] for pr in projections})
-    ring_of_target = {t: r for r, t in enumerate(used_targets)}
-    pre_g = [pr.pre_idx + start[index[pr.pre]] for pr in projections]
-    post_g = [pr.post_idx + start[index[pr.post]] for pr in projections]
+    # receivers, in order of first use
+    receivers, recv_of = [], {}
+
+    def receiver(pr) -> int:
+        p = index[pr.post]
+        syn = pr.synapse
+        if syn.neuron_target is not None:
+            key = (p, -1, list(type(pops[pr.post]).state).index(syn.var))
+        else:
+            k = syn_index[pr.post][syn.key()]
+            key = (p, k, list(type(syn).state).index(type(syn).target))
+        if key not in recv_of:
+            recv_of[key] = len(receivers)
+            receivers.append(Receiver(*key))
+        return recv_of[key]
+
+    recv_per_proj = [receiver(pr) for pr in projections]
+
+    # one CSR by presynaptic global index, stable within a projection
     cat = lambda parts, dt_: np.concatenate(parts).astype(dt_) if parts else np.zeros(0, dt_)  # noqa: E731
-    pre_all = cat(pre_g, np.int64)
-    post_all = cat(post_g, np.int64)
+    pre_all = cat([pr.pre_idx + start[index[pr.pre]] for pr in projections], np.int64)
+    post_all = cat([pr.post_idx + start[index[pr.post]] for pr in projections], np.int64)
     w_all = cat([pr.weights for pr in projections], np.float64)
     d_all = cat([pr.delay_steps for pr in projections], np.int64)
-    r_all = cat([np.full(pr.n_synapses, ring_of_target[TARGET_CODES[pr.target]]) for pr in projections], np.int64)
+    r_all = cat([np.full(pr.n_synapses, r) for pr, r in zip(projections, recv_per_proj)], np.int64)
     order = np.argsort(pre_all, kind="stable")
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -166,49 +326,81 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
             raise ValueError(f"a delay of {max_d * dt} ms exceeds the network's max_delay of {max_delay_steps * dt} ms")
         max_d = max_delay_steps
     n_slots = max_d + 1
-    ring = np.zeros((max(len(used_targets), 1), n_slots, N))
-    ring_target = np.array(used_targets or [0], dtype=np.int64)
+    ring_n = np.array([plans[r.pop].n for r in receivers], dtype=np.int64)
+    ring_off = np.concatenate([[0], np.cumsum(ring_n * n_slots)]).astype(np.int64)
+    ring_base = np.array([ring_off[k] - plans[r.pop].start for k, r in enumerate(receivers)], dtype=np.int64)
+    ring = np.zeros(max(int(ring_off[-1]), 1))
 
-    # -- injected currents ------------------------------------------------------------------
-    I_const = np.zeros(N)
-    cols, gids = [], []
+    # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
-        p = index[name]
-        if cur.ndim <= 1:
-            I_const[start[p]:stop[p]] += cur
+        plan = plans[index[name]]
+        if isinstance(cur, GaussianCurrent):
+            mean, sd = cur.arrays(plan.n)
+            plan.noise.append((stream_id(name, 1 + len(plan.noise)), np.ascontiguousarray(np.stack([mean, sd]))))
+        elif cur.ndim <= 1:
+            plan.I_const = (np.zeros(plan.n) if plan.I_const is None else plan.I_const) + cur
         else:
-            for j in range(cur.shape[1]):
-                cols.append(cur[:, j])
-                gids.append(start[p] + j)
-    if cols:
-        rows = min(c.size for c in cols)
-        I_time = np.ascontiguousarray(np.stack([c[:rows] for c in cols], axis=1))
-    else:
-        I_time = np.zeros((0, 0))
-    plan = Plan(dt=dt, seed=int(seed), names=names, pop_kind=kind, pop_start=start.astype(np.int64),
-                pop_stop=stop.astype(np.int64), pop_flag=flag, params=params, state=state, I_const=I_const,
-                I_time=I_time, I_time_gid=np.array(gids, dtype=np.int64), src_step=src_step, src_gid=src_gid,
-                src_off=src_off, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
-                delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int8), ring=ring,
-                ring_target=ring_target, out_degree=counts.astype(np.int64))
+            plan.I_time.append(np.ascontiguousarray(cur))
+
+    plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
+                pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, ring_base=ring_base, ring_n=ring_n,
+                n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
+                delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int16),
+                row_delay=np.zeros(0, np.int32), row_ring=np.zeros(0, np.int16), out_degree=counts.astype(np.int64),
+                src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     _add_row_summaries(plan, N)
+    _add_monitors(plan, pops, records, index)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
 
 
+def resolve_state(obj, var: str, synapses: list) -> tuple[int, int]:
+    """(syn, row) of a recorded variable name: a neuron state variable, ``"<synapse>.<var>"``,
+    ``"<synapse>"`` for a one-variable synapse model, or the legacy ``"I_syn"``."""
+    cls = type(obj)
+    if var in cls.state:
+        return -1, list(cls.state).index(var)
+    syn_name, _, sub = var.partition(".")
+    for k, s in enumerate(synapses):
+        if s.name == syn_name:
+            svars = list(s.model.state)
+            if not sub and len(svars) == 1:
+                return k, 0
+            if sub in svars:
+                return k, svars.index(sub)
+    raise ValueError(f"{type(obj).__name__} population has no state variable {var!r}")
+
+
+def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict) -> None:
+    plan.rec_spike = np.zeros(plan.n_total, dtype=np.bool_)
+    col = 0
+    for name, spec in records.items():
+        p = index[name]
+        pp = plan.pops[p]
+        ids = spec.get("ids")
+        ids = np.arange(pp.n, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
+        if spec["spikes"]:
+            plan.rec_spike[pp.start + ids] = True
+        for var in spec["state"]:
+            syn, row = resolve_state(pops[name], var, pp.synapses)
+            plan.monitors.append(Monitor(p, syn, row, ids, spec["every"], col0=col))
+            col += ids.size
+
+
 def _add_row_summaries(plan: Plan, N: int) -> None:
-    """Rows whose synapses share one delay and one ring get them stored once per row, so the
+    """Rows whose synapses share one delay and one receiver get them stored once per row, so the
     propagation loop reads only (post, w) per synapse for them."""
     plan.row_delay = np.full(N, -1, dtype=np.int32)
-    plan.row_ring = np.zeros(N, dtype=np.int8)
+    plan.row_ring = np.zeros(N, dtype=np.int16)
     counts = np.diff(plan.indptr)
     rows = np.flatnonzero(counts > 0)
     if rows.size == 0:
+        plan.row_delay[:] = 0
         return
     first = plan.indptr[rows]
-    key = plan.delay.astype(np.int64) * 8 + plan.syn_ring
+    key = plan.delay.astype(np.int64) * 65536 + plan.syn_ring
     lo = np.minimum.reduceat(key, first)
     hi = np.maximum.reduceat(key, first)
     uniform = rows[lo == hi]
@@ -255,3 +447,6 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     plan.csr_pos = np.empty(order.size, dtype=np.int64)
     plan.csr_pos[order] = np.arange(order.size)
     plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)
+
+
+__all__ = ["Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

@@ -1,6 +1,9 @@
-"""Neuron models: one file each, with the equations and the source paper in the docstring."""
-from .base import NeuronGroup
+"""Neuron models: one file each, with the equations and the source paper in the docstring.
+Write your own by subclassing :class:`NeuronModel` (see :mod:`spikesim.neurons.base`)."""
+from .base import ModelError, NeuronModel
 from .izhikevich import Izhikevich
 from .lif import LIF
 
-__all__ = ["NeuronGroup", "Izhikevich", "LIF"]
+NeuronGroup = NeuronModel   # the name before the model contract
+
+__all__ = ["ModelError", "NeuronModel", "NeuronGroup", "Izhikevich", "LIF"]

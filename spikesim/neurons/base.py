@@ -1,41 +1,194 @@
-"""Common structure of a neuron population: size, per-neuron parameters, state variables."""
+"""The model contract: neuron (and synapse) models written once as plain scalar Python.
+
+A model is a class with
+
+* ``state``: dict of state variables and their default initial values (float);
+* ``params``: dict of parameters and their defaults (float);
+* optionally ``derived(dt, <params>) -> dict``: values computed once at build, per neuron, in
+  float64 with the ``math`` module (decay factors such as ``math.exp(-dt / tau)``);
+* plain scalar functions (``@staticmethod``) whose arguments **bind by name** to the state
+  variables, parameters, derived values, ``I`` (the total input current of the step), ``dt``
+  and ``t`` (time in ms at the start of the step). A neuron model has ``update`` (returns the
+  new state tuple, every state variable in declared order), ``threshold`` (returns a bool)
+  and ``reset`` (returns the new state tuple after a spike).
+
+The functions may use arithmetic, comparisons, ``a if c else b``, ``math.*`` and ``np.*``
+scalar functions, numeric module-level constants and other plain functions of the same kind.
+Every backend compiles the same source (``numba.njit``, ``numba.cuda.jit(device=True)``) or
+runs it as it is (the NumPy reference), so they compute the same float64 arithmetic.
+
+Constructor keywords set parameters or initial state, each a scalar or an (n,) array.
+"""
 from __future__ import annotations
 
-from typing import Mapping
+import inspect
+from typing import Any, Callable
 
 import numpy as np
 
+SPECIAL_NAMES = ("I", "dt", "t")
+
+
+class ModelError(TypeError):
+    """A model's definition does not fit the contract (the message names model, function, names)."""
+
 
 def per_neuron(name: str, value, n: int) -> np.ndarray:
-    """Broadcast a scalar or (n,) parameter to a float64 (n,) array; clear error otherwise."""
-    arr = np.asarray(value, dtype=np.float64)
+    """Broadcast a scalar or (n,) value to a float64 (n,) array; clear error otherwise."""
+    if isinstance(value, (str, bytes, complex)) or (isinstance(value, np.ndarray) and value.dtype.kind in "USOc"):
+        raise ValueError(f"{name!r} must be a number or an array of numbers, got {type(value).__name__}")
+    arr = np.array(value, dtype=np.float64)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
-        raise ValueError(f"parameter {name!r} must be a scalar or have shape ({n},), got {arr.shape}")
+        raise ValueError(f"{name!r} must be a scalar or have shape ({n},), got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"parameter {name!r} contains NaN or inf")
-    return arr.copy()
+        raise ValueError(f"{name!r} contains NaN or inf")
+    return arr
 
 
-class NeuronGroup:
-    """A population of ``n`` neurons of one model. Subclasses set ``kind``, ``state_vars`` and
-    ``param_names``, and fill ``self.params`` / ``self.initial`` with (n,) float64 arrays."""
+def arg_names(fn: Callable) -> tuple[str, ...]:
+    return tuple(inspect.signature(fn).parameters)
 
-    kind: str = ""
-    state_vars: tuple[str, ...] = ()
-    param_names: tuple[str, ...] = ()
 
-    def __init__(self, n: int):
+class ModelBase:
+    """What neuron and synapse models share: declared state and parameters, derived values, and
+    the check that every function argument binds to a known name."""
+
+    state: dict[str, float] = {}
+    params: dict[str, float] = {}
+    derived: Callable | None = None
+    functions: tuple[str, ...] = ()      # the contract's function names for this kind of model
+    kind_label = "model"
+
+    @classmethod
+    def model_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def derived_names(cls, dt: float = 0.1) -> tuple[str, ...]:
+        if cls.derived is None:
+            return ()
+        return tuple(cls.compute_derived(dt, {k: float(v) for k, v in cls.params.items()}))
+
+    @classmethod
+    def compute_derived(cls, dt: float, values: dict[str, float]) -> dict[str, float]:
+        """``derived(dt, ...)`` for one set of scalar parameter values."""
+        if cls.derived is None:
+            return {}
+        names = arg_names(cls.derived)
+        known = {"dt": dt, **values}
+        missing = [a for a in names if a not in known]
+        if missing:
+            raise ModelError(f"{cls.kind_label} {cls.model_name()}: derived() takes {missing}, which are neither "
+                             f"'dt' nor parameters {list(cls.params)}")
+        out = cls.derived(**{a: known[a] for a in names})
+        if not isinstance(out, dict) or not all(isinstance(k, str) for k in out):
+            raise ModelError(f"{cls.kind_label} {cls.model_name()}: derived() must return a dict of name -> value")
+        clash = set(out) & (set(cls.params) | set(cls.state))
+        if clash:
+            raise ModelError(f"{cls.kind_label} {cls.model_name()}: derived() names {sorted(clash)} clash with "
+                             "parameters or state variables")
+        return {k: float(v) for k, v in out.items()}
+
+    @classmethod
+    def bindable(cls, extra: tuple[str, ...] = ()) -> dict[str, str]:
+        """Every name a function may take, with where it comes from."""
+        names = {k: "state" for k in cls.state}
+        names.update({k: "param" for k in cls.params})
+        names.update({k: "derived" for k in cls.derived_names()})
+        names.update({k: "special" for k in SPECIAL_NAMES + extra})
+        return names
+
+    @classmethod
+    def check_contract(cls, extra: tuple[str, ...] = ()) -> None:
+        """Raise :class:`ModelError` naming the model, the function and the names that do not bind."""
+        label = f"{cls.kind_label} {cls.model_name()}"
+        for attr in ("state", "params"):
+            d = getattr(cls, attr)
+            if not isinstance(d, dict) or not all(isinstance(k, str) and k.isidentifier() for k in d):
+                raise ModelError(f"{label}: {attr} must be a dict of identifier -> default value")
+        clash = set(cls.state) & set(cls.params)
+        if clash:
+            raise ModelError(f"{label}: names {sorted(clash)} are both state variables and parameters")
+        known = cls.bindable(extra)
+        for fname in cls.functions:
+            fn = getattr(cls, fname, None)
+            if fn is None or not callable(fn):
+                raise ModelError(f"{label}: the contract needs a function {fname}(...)")
+            bad = [a for a in arg_names(fn) if a not in known]
+            if bad:
+                raise ModelError(f"{label}: {fname}() takes {bad}, which bind to nothing; it may take state "
+                                 f"variables {list(cls.state)}, parameters {list(cls.params)}, derived values "
+                                 f"{list(cls.derived_names())} and {list(SPECIAL_NAMES + extra)}")
+
+    @classmethod
+    def call(cls, fname: str, values: dict[str, Any]):
+        """Call function ``fname`` with its arguments taken from ``values`` by name."""
+        fn = getattr(cls, fname)
+        return fn(*[values[a] for a in arg_names(fn)])
+
+
+class NeuronModel(ModelBase):
+    """Base class of neuron models (see the module docstring for the contract)::
+
+        class QIF(ss.neurons.NeuronModel):
+            state = {"v": -65.0}
+            params = {"tau": 10.0, "v_r": -65.0, "v_c": -50.0, "v_peak": 30.0, "v_reset": -70.0}
+            @staticmethod
+            def derived(dt, tau): return {"k": dt / tau}
+            @staticmethod
+            def update(v, I, k, v_r, v_c): return (v + k * ((v - v_r) * (v - v_c) / (v_c - v_r) + I),)
+            @staticmethod
+            def threshold(v, v_peak): return v >= v_peak
+            @staticmethod
+            def reset(v, v_reset): return (v_reset,)
+    """
+
+    functions = ("update", "threshold", "reset")
+    kind_label = "neuron model"
+    kind = "neuron"
+    #: the parameter a ``target="I_syn"`` shorthand synapse takes its time constant from (legacy)
+    legacy_tau_syn: str | None = None
+
+    def __init__(self, n, **values):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"population size n must be a positive integer, got {n!r}")
+        cls = type(self)
+        cls.check_contract()
+        unknown = sorted(set(values) - set(cls.params) - set(cls.state))
+        if unknown:
+            raise TypeError(f"{cls.model_name()} has no parameter or state variable {unknown}; parameters: "
+                            f"{list(cls.params)}, state: {list(cls.state)}")
         self.n = int(n)
-        self.params: dict[str, np.ndarray] = {}
-        self.initial: dict[str, np.ndarray] = {}
+        self.param_values = {k: per_neuron(k, values.get(k, d), self.n) for k, d in cls.params.items()}
+        self.initial = {k: per_neuron(k, values.get(k, d), self.n) for k, d in cls.state.items()}
+        self.validate()
 
-    def _set_params(self, values: Mapping[str, object]) -> None:
-        for name in self.param_names:
-            self.params[name] = per_neuron(name, values[name], self.n)
+    def validate(self) -> None:
+        """Hook for range checks of parameters (raise ValueError naming the parameter)."""
+
+    @property
+    def state_vars(self) -> tuple[str, ...]:
+        extra = ("I_syn",) if self.legacy_tau_syn else ()
+        return tuple(type(self).state) + extra
+
+    # kept for code that reads ``pop.params[name]`` (per-neuron arrays)
+    @property
+    def params_array(self) -> dict[str, np.ndarray]:
+        return self.param_values
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n={self.n})"
+
+
+def require_positive(model: NeuronModel, *names: str) -> None:
+    for name in names:
+        if np.any(model.param_values[name] <= 0):
+            raise ValueError(f"{type(model).__name__} parameter {name!r} must be positive")
+
+
+def require_nonnegative(model: NeuronModel, *names: str) -> None:
+    for name in names:
+        if np.any(model.param_values[name] < 0):
+            raise ValueError(f"{type(model).__name__} parameter {name!r} must be >= 0")

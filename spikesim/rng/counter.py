@@ -12,6 +12,8 @@ uint64 scalars/arrays and compile unchanged with ``numba.njit`` and ``numba.cuda
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -44,3 +46,20 @@ def uniform_array(seed: int, stream: int, step: int, index: np.ndarray) -> np.nd
         idx = np.asarray(index, dtype=np.uint64)
         h = splitmix64(np.uint64(seed) ^ splitmix64(np.uint64(stream) ^ splitmix64(np.uint64(step) ^ splitmix64(idx))))
         return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def counter_normal(seed, stream, step, index):
+    """A standard normal float64 keyed like :func:`counter_uniform` (Box-Muller of the uniforms
+    at indices 2*index and 2*index + 1; 1 - u1 lies in (0, 1], so the log is finite)."""
+    u1 = counter_uniform(seed, stream, step, index * np.uint64(2))
+    u2 = counter_uniform(seed, stream, step, index * np.uint64(2) + np.uint64(1))
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(6.283185307179586 * u2)
+
+
+def stream_id(name: str, tag: int = 0) -> int:
+    """A stable uint64 stream key from a population name (FNV-1a of its UTF-8 bytes) and a tag,
+    so adding a population does not change the others' random numbers."""
+    h = 0xCBF29CE484222325
+    for b in name.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return (h ^ (tag * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF

@@ -1,20 +1,21 @@
 """NumPy reference of the event-driven core: slow, written to be obviously right.
 
-One step at a time, vectorised over the neurons of a population, in the schedule documented in
-:mod:`spikesim.core.network`. It calls the same scalar neuron maths as the compiled backends
-(those functions are plain arithmetic, so they accept NumPy arrays) and the same counter-based
-random stream, so its spikes are bit-identical to the Numba backends'.
+It walks the plan (:mod:`spikesim.core.plan`) one step at a time in the schedule documented in
+:mod:`spikesim.core.network`, and calls each model's scalar functions as plain Python, neuron by
+neuron, on Python floats: the same float64 arithmetic the compiled backends generate from the
+same source. Spike propagation, the ring buffer and the random streams are NumPy. Its spikes,
+state and weights are bit-identical to the Numba backend's.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
-                                STATUS_NONFINITE)
-from spikesim.neurons.izhikevich import izhikevich_update
+from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
+                                        STATUS_NONFINITE)
+from spikesim.neurons.base import arg_names
 from spikesim.plasticity.stdp import (P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE, P_ETA, P_KIND,
                                       P_W_MAX, P_W_MIN, RULE_RSTDP)
-from spikesim.rng.counter import uniform_array
+from spikesim.rng.counter import counter_normal, uniform_array
 
 
 def plasticity_step(step, fired, out_syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
@@ -47,99 +48,154 @@ def plasticity_step(step, fired, out_syn, post, w, syn_rule, syn_pre, rules, x_p
                          rules[r, P_W_MAX])
 
 
-def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
-              I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
-              rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
-              spike_list, current, dt, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator, post_indptr,
-              post_syn, mod_syn, row_delay=None, row_ring=None):
-    """Same contract as :func:`spikesim.backends.numba_cpu.core.run_steps` (``row_delay`` /
-    ``row_ring`` are a speed-up of the compiled loop and are not needed here)."""
-    N = state.shape[1]
-    n_slots = ring.shape[1]
-    for step in range(step0, step1):
-        if counters[C_SPIKES] + N > spk_step.size:
-            return STATUS_BUFFER_FULL, step
-        slot = step % n_slots
+class _Bound:
+    """A model function with its arguments resolved to (source, row) pairs of a population."""
 
-        # inputs: constant current, then time-array columns in order, then the ring slot
-        current[:] = I_const
-        for c in range(I_time.shape[1]):
-            current[I_time_gid[c]] += I_time[step, c]
-        for r in range(ring.shape[0]):
-            x = ring[r, slot].copy()
-            ring[r, slot] = 0.0
-            if ring_target[r] == 0:
-                state[0] += x
-            elif ring_target[r] == 1:
-                current += x
-            else:
-                state[2] += x
+    def __init__(self, model, fname, where):
+        self.fn = getattr(model, fname)
+        self.args = [where[a] for a in arg_names(self.fn)]
 
-        # state update and threshold
-        spikes = []
-        for p in range(pop_kind.size):
-            s, e, kind = pop_start[p], pop_stop[p], pop_kind[p]
-            sl = slice(s, e)
-            if kind in (0, 1):
-                cur = current[sl] + state[2, sl]
-                if kind == 0:
-                    with np.errstate(over="ignore", invalid="ignore"):   # blow-ups are reported below
-                            v, u = izhikevich_update(state[0, sl], state[1, sl], cur, params[0, sl], params[1, sl], dt,
-                                                 int(pop_flag[p]))
-                    ok = np.isfinite(v) & np.isfinite(u)
-                else:
-                    ref = state[1, sl]
-                    v_inf = params[0, sl] + params[1, sl] * cur
-                    free = v_inf + (state[0, sl] - v_inf) * params[2, sl]
-                    v = np.where(ref > 0.0, params[3, sl], free)
-                    u = np.where(ref > 0.0, ref - 1.0, ref)
-                    ok = np.isfinite(v)
-                state[0, sl], state[1, sl] = v, u
-                state[2, sl] *= params[5, sl]
-                if not ok.all():
-                    counters[C_BAD_POP] = p
+    def __call__(self, i, env):
+        return self.fn(*[env[src][row][i] if row >= 0 else env[src] for src, row in self.args])
+
+
+def _where(model, rows, shared, U, extra=()):
+    """Map each bindable name to (env key, row); scalars have row -1."""
+    where = {k: ("S", j) for j, k in enumerate(model.state)}
+    where.update({k: ("P", j) for j, k in enumerate(rows)})
+    where.update({k: (f"U:{k}", -1) for k in shared})
+    where.update({"I": ("I", -1), "dt": ("dt", -1), "t": ("t", -1)})
+    for k in extra:
+        where[k] = ("post", list(extra).index(k))
+    return where
+
+
+class ReferenceRunner:
+    def __init__(self, plan):
+        self.plan = plan
+        self.bound = {}
+        for pp in plan.neuron_pops:
+            w = _where(pp.model, pp.rows, pp.shared, pp.U)
+            syns = []
+            for s in pp.synapses:
+                sw = _where(s.model, s.rows, s.shared, s.U, extra=tuple(pp.model.state))
+                syns.append((_Bound(s.model, "current", sw), _Bound(s.model, "update", sw)))
+            self.bound[pp.index] = (_Bound(pp.model, "update", w), _Bound(pp.model, "threshold", w),
+                                    _Bound(pp.model, "reset", w), syns)
+
+    def sync_to_host(self):
+        pass
+
+    def _env(self, obj, t):
+        env = {"S": obj.S.tolist(), "P": obj.P.tolist(), "dt": self.plan.dt, "t": t}
+        env.update({f"U:{k}": float(u) for k, u in zip(obj.shared, obj.U)})
+        return env
+
+    def run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
+        p = self.plan
+        counters, ring, n_slots = p.counters, p.ring, p.n_slots
+        for step in range(step0, step1):
+            if counters[C_SPIKES] + p.n_total > spk_step.size:
+                return STATUS_BUFFER_FULL, step
+            slot = step % n_slots
+            t = step * p.dt
+            # inputs: each receiver's ring slot is added to its state row and cleared
+            for r, rc in enumerate(p.receivers):
+                pp = p.pops[rc.pop]
+                lo = p.ring_base[r] + pp.start + slot * p.ring_n[r]
+                x = ring[lo:lo + pp.n].copy()
+                ring[lo:lo + pp.n] = 0.0
+                target = pp.S if rc.syn < 0 else pp.synapses[rc.syn].S
+                target[rc.row] += x
+            # state update and threshold, population by population
+            fired_parts, fired_by_pop = [], {}
+            for pp in p.pops:
+                if pp.kind == "spike_source":
+                    lo, hi = counters[C_SRC0 + pp.index], p.src_off[pp.index + 1]
+                    block = p.src_step[lo:hi]
+                    fired_parts.append(p.src_gid[lo:hi][block == step])
+                    counters[C_SRC0 + pp.index] = lo + np.searchsorted(block, step, side="right")
+                    continue
+                if pp.kind == "poisson":
+                    u = uniform_array(p.seed, pp.stream, step, np.arange(pp.n))
+                    fired_parts.append(pp.start + np.flatnonzero(u < pp.p_fire))
+                    continue
+                update, threshold, _, syns = self.bound[pp.index]
+                env = self._env(pp, t)
+                senv = [self._env(s, t) for s in pp.synapses]
+                for e in senv:
+                    e["post"] = env["S"]
+                newS = [[0.0] * pp.n for _ in pp.model.state]
+                newG = [[[0.0] * pp.n for _ in s.model.state] for s in pp.synapses]
+                spikes = []
+                for i in range(pp.n):
+                    current = float(pp.I_const[i]) if pp.I_const is not None else 0.0
+                    for T in pp.I_time:
+                        current = current + float(T[step, i])
+                    for stream, ms in pp.noise:
+                        z = counter_normal(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
+                        current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
+                    for (cur, _), e in zip(syns, senv):
+                        current = current + cur(i, e)
+                    env["I"] = current
+                    new = update(i, env)
+                    for j, val in enumerate(new):
+                        newS[j][i] = float(val)
+                    for k, ((_, supd), e) in enumerate(zip(syns, senv)):
+                        for j, val in enumerate(supd(i, e)):
+                            newG[k][j][i] = float(val)
+                S = np.array(newS, dtype=np.float64).reshape(pp.S.shape)
+                pp.S[:] = S
+                for k, s in enumerate(pp.synapses):
+                    s.S[:] = np.array(newG[k], dtype=np.float64).reshape(s.S.shape)
+                if not np.all(np.isfinite(S)):
+                    counters[C_BAD_POP] = pp.index
                     return STATUS_NONFINITE, step
-                thresh = params[4, sl]
-                spikes.append(s + np.flatnonzero(v >= thresh))
-            elif kind == 2:
-                lo, hi = counters[C_SRC0 + p], src_off[p + 1]
-                block_steps = src_step[lo:hi]
-                now = block_steps == step
-                spikes.append(src_gid[lo:hi][now])
-                counters[C_SRC0 + p] = lo + np.searchsorted(block_steps, step, side="right")
-            else:
-                u = uniform_array(seed, p, step, np.arange(e - s))
-                spikes.append(s + np.flatnonzero(u < params[0, sl]))
-        fired = np.concatenate(spikes).astype(np.int64) if spikes else np.zeros(0, np.int64)
+                env["S"] = S.tolist()
+                for i in range(pp.n):
+                    if threshold(i, env):
+                        spikes.append(pp.start + i)
+                fired_parts.append(np.array(spikes, dtype=np.int64))
+                fired_by_pop[pp.index] = fired_parts[-1]
+            fired = np.concatenate(fired_parts).astype(np.int64) if fired_parts else np.zeros(0, np.int64)
 
-        # propagation: gather the rows of all spiking neurons (ascending id, CSR order), then add
-        rows = [np.arange(indptr[g], indptr[g + 1]) for g in fired]
-        syn = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        np.add.at(ring, (syn_ring[syn], (step + delay[syn]) % n_slots, post[syn]), w[syn])
-        counters[C_EVENTS] += syn.size
+            # propagation: the rows of this step's spikes (ascending by population, CSR order), then add
+            rows = [np.arange(p.indptr[g], p.indptr[g + 1]) for g in fired]
+            syn = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
+            r = p.syn_ring[syn].astype(np.int64)
+            cell = p.ring_base[r] + ((step + p.delay[syn]) % n_slots) * p.ring_n[r] + p.post[syn]
+            np.add.at(ring, cell, p.w[syn])
+            counters[C_EVENTS] += syn.size
 
-        # reset
-        pop_of = np.searchsorted(pop_stop, fired, side="right")
-        kinds = pop_kind[pop_of]
-        izh, lif = fired[kinds == 0], fired[kinds == 1]
-        state[0, izh] = params[2, izh]
-        state[1, izh] = state[1, izh] + params[3, izh]
-        state[0, lif] = params[3, lif]
-        state[1, lif] = params[6, lif]
+            # reset
+            for index, ids in fired_by_pop.items():
+                pp = p.pops[index]
+                _, _, reset, _ = self.bound[index]
+                env = self._env(pp, t)
+                for g in ids:
+                    i = int(g) - pp.start
+                    for j, val in enumerate(reset(i, env)):
+                        pp.S[j, i] = float(val)
 
-        # plasticity
-        if rules.shape[0] > 0:
-            plasticity_step(step, fired, syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
-                            post_indptr, post_syn, mod_syn)
+            # plasticity
+            if p.has_plasticity:
+                plasticity_step(step, fired, syn, p.post, p.w, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,
+                                p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn)
 
-        # monitors
-        rec = fired[rec_spike[fired]]
-        m = counters[C_SPIKES]
-        spk_step[m:m + rec.size] = step
-        spk_gid[m:m + rec.size] = rec
-        counters[C_SPIKES] = m + rec.size
-        due = (step % rec_every) == 0
-        cols = np.flatnonzero(due)
-        rec_buf[rec_count[cols], cols] = state[rec_var[cols], rec_gid[cols]]
-        rec_count[cols] += 1
-    return STATUS_DONE, step1
+            # monitors
+            rec = fired[p.rec_spike[fired]]
+            m = counters[C_SPIKES]
+            spk_step[m:m + rec.size] = step
+            spk_gid[m:m + rec.size] = rec
+            counters[C_SPIKES] = m + rec.size
+            for k, mon in enumerate(p.monitors):
+                if step % mon.every == 0:
+                    pp = p.pops[mon.pop]
+                    arr = pp.S if mon.syn < 0 else pp.synapses[mon.syn].S
+                    rec_buf[rec_count[k], mon.col0:mon.col0 + mon.ids.size] = arr[mon.row, mon.ids]
+                    rec_count[k] += 1
+        return STATUS_DONE, step1
+
+
+def make_runner(plan):
+    return ReferenceRunner(plan)

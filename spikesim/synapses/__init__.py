@@ -1,0 +1,12 @@
+"""Postsynaptic models, one file each (the contract: :mod:`spikesim.synapses.base`).
+
+``target="v" | "I" | "I_syn"`` in ``Network.connect`` are shorthands for ``Delta("v")``,
+``Pulse()`` and ``Exponential(tau=<post's tau_syn>, charge="sample")``."""
+from .alpha import Alpha
+from .base import SynapseModel
+from .conductance import AlphaConductance, Conductance
+from .delta import Delta
+from .exponential import Exponential
+from .pulse import Pulse
+
+__all__ = ["Alpha", "AlphaConductance", "Conductance", "Delta", "Exponential", "Pulse", "SynapseModel"]
