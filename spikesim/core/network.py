@@ -144,7 +144,7 @@ class Network:
 
     def inject(self, pop, current) -> None:
         """Inject a current: scalar, per-neuron (n,), over time (n_steps, n) with row k at step k
-        ((n_steps,) drives every neuron alike), or an input object such as
+        ((n_steps, 1) drives every neuron alike; a 1-D array must have one value per neuron), or an input object such as
         ``ss.inputs.GaussianCurrent(mean, sd)`` (noise drawn in the loop)."""
         self._check_open("inject")
         name = self._name_of(pop)
@@ -156,12 +156,12 @@ class Network:
             self._injections.append((name, current))
             return
         cur = np.asarray(current, dtype=np.float64)
-        if cur.ndim == 1 and cur.shape != (n,):
-            cur = np.repeat(cur[:, None], n, axis=1)  # (n_steps,): the same current for every neuron
+        if cur.ndim == 2 and cur.shape[1] == 1 and n > 1:
+            cur = np.repeat(cur, n, axis=1)           # (n_steps, 1): the same current for every neuron
         if cur.ndim == 0:
             cur = np.full(n, float(cur))
         if cur.ndim == 1 and cur.shape != (n,):
-            raise ValueError(f"current for {name!r} must be a scalar, shape ({n},) or (n_steps, {n}); got {cur.shape}")
+            raise ValueError(f"current for {name!r} must be a scalar, shape ({n},) (n_steps, {n}) or (n_steps, 1); got {cur.shape}")
         if cur.ndim == 2 and cur.shape[1] != n:
             raise ValueError(f"current for {name!r} over time must have shape (n_steps, {n}); got {cur.shape}")
         if cur.ndim > 2:
@@ -180,11 +180,11 @@ class Network:
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
+        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections if pr.post == name}
         for var in state:
-            if not isinstance(var, str) or (var not in obj.state_vars and "." not in var and
-                                            not isinstance(obj, NeuronModel)):
+            if not isinstance(var, str) or (var not in obj.state_vars and var.partition(".")[0] not in syn_names):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
-                                 f"it has {obj.state_vars}")
+                                 f"it has {obj.state_vars} and synapses {sorted(syn_names)} (connect before record)")
         if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
             raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
         if ids is not None:
@@ -257,7 +257,7 @@ class Network:
         for pp in p.neuron_pops:
             for T in pp.I_time:
                 if step1 > T.shape[0]:
-                    raise ValueError(f"the current injected into {pp.name!r} covers {T.shape[0]} steps "
+                    raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
                                      f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
         if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
             raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "

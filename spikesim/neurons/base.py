@@ -33,17 +33,21 @@ class ModelError(TypeError):
     """A model's definition does not fit the contract (the message names model, function, names)."""
 
 
-def per_neuron(name: str, value, n: int) -> np.ndarray:
+def per_neuron(name: str, value, n: int, what: str = "parameter") -> np.ndarray:
     """Broadcast a scalar or (n,) value to a float64 (n,) array; clear error otherwise."""
-    if isinstance(value, (str, bytes, complex)) or (isinstance(value, np.ndarray) and value.dtype.kind in "USOc"):
-        raise ValueError(f"{name!r} must be a number or an array of numbers, got {type(value).__name__}")
-    arr = np.array(value, dtype=np.float64)
+    label = f"{what} {name!r}"
+    if isinstance(value, (str, bytes, complex, bool)) or (isinstance(value, np.ndarray) and value.dtype.kind in "USOcb"):
+        raise ValueError(f"{label} must be a number or an array of numbers, got {type(value).__name__}")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label} must be a number or an array of numbers, got {type(value).__name__}") from None
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
-        raise ValueError(f"{name!r} must be a scalar or have shape ({n},), got {arr.shape}")
+        raise ValueError(f"{label} must be a scalar or have shape ({n},), got {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name!r} contains NaN or inf")
+        raise ValueError(f"{label} contains NaN or inf")
     return arr
 
 
@@ -162,7 +166,7 @@ class NeuronModel(ModelBase):
                             f"{list(cls.params)}, state: {list(cls.state)}")
         self.n = int(n)
         self.param_values = {k: per_neuron(k, values.get(k, d), self.n) for k, d in cls.params.items()}
-        self.initial = {k: per_neuron(k, values.get(k, d), self.n) for k, d in cls.state.items()}
+        self.initial = {k: per_neuron(k, values.get(k, d), self.n, "initial state") for k, d in cls.state.items()}
         self.validate()
 
     def validate(self) -> None:

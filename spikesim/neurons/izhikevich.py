@@ -36,6 +36,11 @@ def izhikevich_update(v, u, current, a, b, dt, method):
     return v, u
 
 
+def izhikevich_reset(v, u, c, d):
+    """After a spike: v <- c, u <- u + d."""
+    return c, u + d
+
+
 class Izhikevich(NeuronModel):
     """``n`` Izhikevich neurons. Every parameter is a scalar or an (n,) array.
 
@@ -70,5 +75,5 @@ class Izhikevich(NeuronModel):
         return v >= v_peak
 
     @staticmethod
-    def reset(u, c, d):
-        return c, u + d
+    def reset(v, u, c, d):
+        return izhikevich_reset(v, u, c, d)
