@@ -92,6 +92,10 @@ class ReferenceRunner:
         return env
 
     def run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
+        with np.errstate(over="ignore"):            # uint64 wrap-around in the counter-based stream
+            return self._run_steps(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
+
+    def _run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
         p = self.plan
         counters, ring, n_slots = p.counters, p.ring, p.n_slots
         for step in range(step0, step1):
