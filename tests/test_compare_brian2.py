@@ -120,7 +120,7 @@ def test_a_changed_weight_is_detected():
     ours = izhikevich_2003(T).run(float(T))
     net = izhikevich_2003(T)
     model = cb.build(net, float(T))
-    syn = [o for o in model.net.objects if o.name.startswith("spikesim_syn_ri")][0]
+    syn = max((o for o in model.net.objects if o.name.startswith("spikesim_syn_r")), key=len)   # onto exc
     w = np.asarray(syn.w[:]).copy()
     w[123] += 1e-9
     syn.w[:] = w

@@ -1,72 +1,86 @@
 """Run a spikesim :class:`~spikesim.Network` in Brian2, with the same arrays and the same schedule.
 
 ``run(net, duration)`` builds the network once more in Brian2 (2.9) from the spikesim object
-(connectivity, weights, delays, parameters, initial state, injected currents and input spikes
-all taken from the same arrays), runs it, and returns a :class:`spikesim.Result` of the same
-shape as ``net.run(duration)``: spikes of the recorded populations stamped ``step * dt`` in ms,
-state samples ``(n_samples, n)``. It always simulates from t = 0 with the network's initial
-state, whatever runs ``net`` has already done. Use it to validate a network of your own::
+(connectivity, weights, delays, parameters, derived values, initial state, injected currents,
+noise and input spikes all taken from the same plan, :mod:`spikesim.core.plan`), runs it, and
+returns a :class:`spikesim.Result` of the same shape as ``net.run(duration)``: spikes of the
+recorded populations stamped ``step * dt`` in ms, state samples ``(n_samples, n)``. It always
+simulates from t = 0 with the network's initial state, whatever runs ``net`` has already done.
+It works for **any** neuron and synapse model written to the contract
+(:mod:`spikesim.neurons.base`, :mod:`spikesim.synapses.base`): the models' scalar functions
+are translated into Brian2 abstract code by :mod:`spikesim.compare.brian2_code` (the same
+source the kernels compile). Use it to validate a network of your own::
 
     ref = spikesim.compare.brian2.run(net, 200.0)           # Brian2, numpy target
     res = net.run(200.0)
     np.array_equal(ref.spikes("exc")[0], res.spikes("exc")[0])
 
+What it validates: that Brian2, given the same model functions, arrays and schedule, computes
+the same trajectories, i.e. spikesim's event queue (ring buffers, delays, the order in which
+weights are summed), its input streams and its generated loop are right. It does not validate
+that a model's equations are a good model (for that, compare with Brian2's own example
+scripts, as tests/test_brian2_examples.py does).
+
 How the spikesim schedule maps onto Brian2
 ------------------------------------------
-spikesim step n runs: inputs (ring slot n) -> state update -> threshold -> propagation (a spike
-of step n with delay d >= 1 steps is added to ring slot n + d) -> reset -> monitors. Brian2 runs
-per step the slots ``start, groups, thresholds, synapses, resets, end``. The mapping:
+spikesim step n runs: receivers' ring slot n added to their targets -> per population: input
+current (constant, time arrays, noise, synapse currents in order), update, synapse updates,
+threshold -> propagation (a spike of step n with delay d >= 1 steps lands in slot n + d) ->
+resets -> monitors. Brian2 runs per step the slots ``start, groups, thresholds, synapses,
+resets, end``. The mapping:
 
 * **One Brian2 NeuronGroup holds every population** (neurons, SpikeSources and Poisson
-  sources), in spikesim's global order. The variables are dimensionless (mV, ms and the
-  currents' units are spikesim's): ``v``, ``x1`` (``u`` of Izhikevich / the refractory
-  countdown ``ref`` of LIF), ``isyn`` (the filtered current ``I_syn``) and three
-  accumulators ``rv``, ``ri``, ``rs`` that play the part of the current ring slot of the
-  targets ``"v"``, ``"I"`` and ``"I_syn"``.
-* **Synapses**: one Brian2 ``Synapses`` object per synapse target, holding the synapses of
-  all projections with that target, in spikesim's CSR order (by global presynaptic index,
-  projections in ``connect`` order). Its ``on_pre`` adds ``w`` to the target's accumulator of
-  the postsynaptic neuron, in the ``synapses`` slot, with Brian2 delay ``(d - 1) * dt``: the
-  event lands in the accumulator at step n + d - 1, *after* that step's update, and is consumed
-  at the start of step n + d's update, i.e. at "the inputs of step n + d". One object per
-  target (rather than one per projection) keeps the order of the floating-point additions
+  sources), in spikesim's global order, with dimensionless variables in spikesim's units:
+  state slots ``x0, x1, ...`` (population p's state variables in declared order), synapse
+  state slots ``y0, ...`` (its synapse models' state, in the population's synapse order),
+  per-neuron parameter slots ``p0, ...`` (the plan's rows: parameters and derived values that
+  differ between neurons; values shared by the population are folded into the code as named
+  constants), accumulators ``a0, ...`` (one per receiver of the population: they play the
+  ring slot), ``fire`` (threshold result), ``flag`` (input spike), ``pidx``, ``lidx``.
+* **Synapses**: one Brian2 ``Synapses`` object per receiver, holding its synapses in
+  spikesim's CSR order (by global presynaptic index, projections in ``connect`` order). Its
+  ``on_pre`` adds ``w`` to the receiver's accumulator with Brian2 delay ``(d - 1) * dt``: the
+  event lands at step n + d - 1, after that step's update, and is consumed at the start of step
+  n + d's update. One object per receiver keeps the order of the floating-point additions
   identical to spikesim's ring: by emission step, then presynaptic index, then synapse order
-  (Brian2's spike queues are stable: mergesort in the numpy queue, push_back in C++).
-* **State update** (slot ``groups``): one ``run_regularly`` per population on its Subgroup.
-  It first consumes the accumulators (``v += rv``; ``isyn += rs``; current = external + ``ri``
-  + ``isyn``; accumulators zeroed), then applies the model's step. The update is written as
-  one binary operation per statement, in spikesim's evaluation order, so that Brian2's sympy
-  pass cannot re-associate sums and products: the numpy target then reproduces spikesim's
-  float64 arithmetic bit for bit. Decay factors are the ones spikesim precomputes
-  (``math.exp(-dt / tau)``, :mod:`spikesim.core.plan`).
-* **Threshold** (slot ``thresholds``): ``v >= vth or flag > 0.5``; sources have ``vth = inf``
-  and spike through ``flag``. **Reset** (slot ``resets``): ``v = vafter; x1 = x1*keep1 + add1``
-  (Izhikevich: c, u + d; LIF: v_reset, ref = ceil(t_ref / dt)), which is the same arithmetic.
-* **Inputs**: constant currents are a parameter; time-array currents (with the constant part
-  added in spikesim's order) a 2-D ``TimedArray`` per population, row n read at t = n*dt.
-  SpikeSource spikes and the Poisson spikes (the same counter-based stream as spikesim's
-  kernels: ``uniform(seed, population index, step, neuron) < rate*dt``, precomputed for the
-  whole run) go into a ``SpikeGeneratorGroup`` (slot ``start``) whose pathway sets ``flag``
-  of the source neuron in slot ``before_thresholds`` of the same step.
+  (Brian2's spike queues are stable).
+* **State update** (slot ``groups``): one ``run_regularly`` per population on its Subgroup: it
+  consumes the accumulators (``target = target + a_k; a_k = 0``), forms the input current (the
+  external current of the step, then each synapse model's ``current`` in order), then the
+  translated ``update``, each synapse model's ``update`` (reading the neuron's new state, as
+  the kernel does) and ``fire = threshold(...)``. One binary operation per statement, in
+  spikesim's evaluation order (see :mod:`spikesim.compare.brian2_code`), so the numpy target
+  reproduces spikesim's float64 arithmetic bit for bit.
+* **Threshold** (slot ``thresholds``): ``fire or flag > 0.5``. **Reset** (slot ``resets``):
+  the translated ``reset`` of each population (if populations translate to different code,
+  each value is selected by ``pidx``), ``flag = 0``.
+* **Inputs**: constant currents are a variable; time-array currents and ``GaussianCurrent``
+  noise are summed in spikesim's order into one 2-D ``TimedArray`` per population (row n read
+  at t = n dt); the normal deviates are the kernels' counter-based stream, computed here with
+  the same formula (:func:`normal_block`, libm ``log``/``cos``). SpikeSource spikes and the
+  Poisson spikes (the kernels' counter-based uniforms, :func:`poisson_steps`) go into a
+  ``SpikeGeneratorGroup`` (slot ``start``) whose pathway sets ``flag`` of the source neuron in
+  slot ``before_thresholds`` of the same step.
 * **Monitors**: a SpikeMonitor / StateMonitor per recorded population on its Subgroup (slot
-  ``end``, after the reset, every ``every`` steps from step 0). Times are converted back to
-  steps and stamped ``step * dt``.
+  ``end``, after the reset, every ``every`` steps from step 0, the recorded ``ids`` only).
+  Times are converted back to steps and stamped ``step * dt``.
 
-Exactness: with ``target="numpy"`` the spike trains are identical to spikesim's (tested on
-Izhikevich and LIF networks with heterogeneous delays). The compiled targets (``"cython"``,
-``"cpp_standalone"``) run the same statements, but a C compiler with ``-march=native`` may
-contract ``a*b + c`` into a fused multiply-add, which differs in the last bit, so they are
-statistically, not bitwise, equal; the benchmark uses them for speed. (In
-benchmarks/core_vs_brian2.py they reproduced the CUBA and Brunel spike counts exactly and the
-chaotic Izhikevich network to one spike in 14 782 over 2 s.)
+Exactness: with ``target="numpy"`` (and ``exact_math=True``, its default) spikes and state are
+identical to spikesim's (tested: Izhikevich 2003, heterogeneous-delay LIF, Exponential, Alpha
+and conductance synapses, Gaussian noise, Hodgkin-Huxley). The compiled targets (``"cython"``,
+``"cpp_standalone"``) run the same statements, but with ``-ffast-math``/``-march=native`` a C
+compiler may contract ``a*b + c`` into a fused multiply-add and use its own ``exp``, which
+differ in the last bit, so they are statistically, not bitwise, equal; the benchmark uses them
+for speed. ``exact_math=False`` on the numpy target uses NumPy's ``exp`` etc. (fast; equal to
+libm on many machines but not guaranteed).
 
-Not supported (``NotImplementedError``): plastic projections (STDP rules) and populations of a
-kind this module does not know. Mixed models (Izhikevich and LIF populations, different
-Izhikevich integration methods) are fine: each population has its own update code. NaN/inf
+Not supported (``NotImplementedError``): plastic projections, model functions using syntax the
+translator does not know (loops, subscripts; the error names the model function). NaN/inf
 blow-ups are not detected on the Brian2 side.
 """
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
@@ -75,89 +89,59 @@ from typing import Any
 
 import numpy as np
 
-from spikesim.core.plan import (KIND_IZHIKEVICH, KIND_LIF, KIND_POISSON, KIND_SPIKE_SOURCE, build_plan)
+from spikesim.compare.brian2_code import Const, Constants, Emitter, Sym, brian2_functions, fast_function, translate
+from spikesim.core.plan import build_plan, resolve_state
 from spikesim.core.result import Result, now_iso
+from spikesim.neurons.base import arg_names
 from spikesim.rng.counter import splitmix64
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
-_ACC = {0: "rv", 1: "ri", 2: "rs"}          # synapse target code -> accumulator variable
-_STATE_NAME = {KIND_IZHIKEVICH: {"v": "v", "u": "x1", "I_syn": "isyn"},
-               KIND_LIF: {"v": "v", "ref": "x1", "I_syn": "isyn"}}
-
-# Constants of the Izhikevich equation, passed as named constants so no printer touches them.
-_IZH_NS = {"k_a": 0.04, "k_b": 5.0, "k_c": 140.0}
 
 
-def _consume_inputs(iext: str) -> list[str]:
-    """Inputs of step n: the ring slot (accumulators) and the external current, spikesim's order."""
-    return [
-        "v = v + rv", "rv = 0",
-        "isyn = isyn + rs", "rs = 0",
-        f"c0 = {iext}",
-        "c1 = c0 + ri", "ri = 0",
-        "cur = c1 + isyn",
-    ]
-
-
-def _izh_half_step(h: str, tag: str) -> list[str]:
-    # v + h * (((((0.04 * v) * v) + (5.0 * v)) + 140.0) - u + cur), one operation per statement
-    return [f"q1{tag} = k_a * v", f"q2{tag} = q1{tag} * v", f"q3{tag} = k_b * v", f"q4{tag} = q2{tag} + q3{tag}",
-            f"q5{tag} = q4{tag} + k_c", f"q6{tag} = q5{tag} - x1", f"q7{tag} = q6{tag} + cur",
-            f"q8{tag} = {h} * q7{tag}", f"v = v + q8{tag}"]
-
-
-def izhikevich_code(method: int, iext: str) -> str:
-    """Brian2 abstract code of one spikesim Izhikevich step (see spikesim.neurons.izhikevich)."""
-    lines = _consume_inputs(iext)
-    if method == 1:   # izhikevich2003: two half-steps of v, then u with the new v
-        lines += _izh_half_step("sim_h", "a") + _izh_half_step("sim_h", "b")
-        lines += ["g1 = sim_dt * p0", "g2 = p1 * v", "g3 = g2 - x1", "g4 = g1 * g3", "x1 = x1 + g4"]
-    else:             # euler: both from the old values
-        lines += ["q1 = k_a * v", "q2 = q1 * v", "q3 = k_b * v", "q4 = q2 + q3", "q5 = q4 + k_c",
-                  "q6 = q5 - x1", "dv = q6 + cur",
-                  "g2 = p1 * v", "g3 = g2 - x1", "du = p0 * g3",
-                  "e1 = sim_dt * dv", "v = v + e1", "e2 = sim_dt * du", "x1 = x1 + e2"]
-    lines += ["isyn = isyn * dsyn"]
-    return "\n".join(lines)
-
-
-def lif_code(iext: str) -> str:
-    """Brian2 abstract code of one spikesim LIF step (see spikesim.neurons.lif)."""
-    lines = _consume_inputs(iext)
-    lines += [
-        "isr = int(x1 > 0)",
-        "m1 = p1 * cur", "vinf = p0 + m1",          # v_inf = v_rest + r_m * I
-        "dd = v - vinf", "dd2 = dd * p2", "vfree = vinf + dd2",
-        "s1 = isr * p3", "nr = 1 - isr", "s2 = nr * vfree",
-        "v = s1 + s2",                                # refractory: v_reset, else the exact step
-        "x1 = x1 - isr",
-        "isyn = isyn * dsyn",
-    ]
-    return "\n".join(lines)
+# ------------------------------------------------------------------------------ random streams
+def _uniform_block(seed: int, stream: int, steps: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """counter_uniform over a (steps, idx) grid, exactly as the kernels compute it."""
+    with np.errstate(over="ignore"):
+        hidx = splitmix64(idx.astype(np.uint64))[None, :]
+        st = steps.astype(np.uint64)[:, None]
+        h = splitmix64(np.uint64(seed) ^ splitmix64(np.uint64(stream) ^ splitmix64(st ^ hidx)))
+        return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 def poisson_steps(seed: int, stream: int, p_fire: np.ndarray, step0: int, step1: int,
                   chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """(steps, local ids) of the spikes of a spikesim Poisson population over [step0, step1):
-    the same counter-based draws as :func:`spikesim.rng.counter.uniform_array`, vectorised over
-    (step, neuron)."""
+    the kernels' draws ``counter_uniform(seed, stream, step, i) < p_fire[i]``, vectorised."""
     n = p_fire.size
-    with np.errstate(over="ignore"):
-        hidx = splitmix64(np.arange(n, dtype=np.uint64))[None, :]
-        seed_u, stream_u = np.uint64(seed), np.uint64(stream)
-        out_s, out_i = [], []
-        for a in range(step0, step1, chunk):
-            st = np.arange(a, min(step1, a + chunk), dtype=np.uint64)[:, None]
-            h = splitmix64(seed_u ^ splitmix64(stream_u ^ splitmix64(st ^ hidx)))
-            u = (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-            s, i = np.nonzero(u < p_fire[None, :])
-            out_s.append(s + a)
-            out_i.append(i)
+    idx = np.arange(n)
+    out_s, out_i = [], []
+    for a in range(step0, step1, chunk):
+        u = _uniform_block(seed, stream, np.arange(a, min(step1, a + chunk)), idx)
+        s, i = np.nonzero(u < p_fire[None, :])
+        out_s.append(s + a)
+        out_i.append(i)
     if not out_s:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_s).astype(np.int64), np.concatenate(out_i).astype(np.int64)
 
 
+_LOG = np.frompyfunc(math.log, 1, 1)
+_COS = np.frompyfunc(math.cos, 1, 1)
+
+
+def normal_block(seed: int, stream: int, n: int, step0: int, step1: int) -> np.ndarray:
+    """(step1 - step0, n) standard normals of :func:`spikesim.rng.counter.counter_normal`: the
+    Box-Muller transform of the uniforms at indices 2i and 2i + 1, with libm's log and cos (what
+    ``math.log``/``math.cos`` compile to in the kernels) and IEEE sqrt, so bit-identical."""
+    steps = np.arange(step0, step1)
+    u1 = _uniform_block(seed, stream, steps, 2 * np.arange(n))
+    u2 = _uniform_block(seed, stream, steps, 2 * np.arange(n) + 1)
+    lg = _LOG(1.0 - u1).astype(np.float64)
+    cs = _COS(6.283185307179586 * u2).astype(np.float64)
+    return np.sqrt(-2.0 * lg) * cs
+
+
+# ------------------------------------------------------------------------------ the model
 @dataclass
 class Brian2Model:
     """A spikesim network built in Brian2, ready to run. ``timings`` (seconds) fills as it goes."""
@@ -173,6 +157,7 @@ class Brian2Model:
     state_monitors: dict
     directory: str | None
     n_synapses: int
+    code: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     _ran: bool = False
 
@@ -187,48 +172,49 @@ class Brian2Model:
             raise RuntimeError("this Brian2Model has already run; build a new one")
         self._ran = True
         dur = self.n_steps * self.dt * b2.ms
-        if self.target == "cpp_standalone":
-            dev = b2.get_device()
-            w0, c0 = time.perf_counter(), _cpu_all()
-            self.net.run(dur, namespace={})
-            self.timings["codegen_wall"] = time.perf_counter() - w0
-            w1, c1 = time.perf_counter(), _cpu_all()
-            dev.build(directory=self.directory, compile=True, run=False, with_output=False)
-            self.timings["compile_wall"] = time.perf_counter() - w1
-            self.timings["compile_cpu"] = _cpu_all() - c1
-            w2, c2 = time.perf_counter(), _cpu_all()
-            dev.run(directory=self.directory, with_output=False, run_args=None)
-            self.timings["binary_wall"] = time.perf_counter() - w2
-            self.timings["binary_cpu"] = _cpu_all() - c2
-            # the binary's own loop time: std::clock() without OpenMP, i.e. CPU time of the loop
-            self.timings["sim_cpu"] = float(dev._last_run_time)
-            self.timings["prep_wall"] = self.timings["codegen_wall"] + self.timings["compile_wall"]
-        else:
-            w0, c0 = time.perf_counter(), time.process_time()
-            self.net.run(0 * b2.ms, namespace={})
-            self.timings["prep_wall"] = time.perf_counter() - w0
-            self.timings["prep_cpu"] = time.process_time() - c0
-            w1, c1 = time.perf_counter(), time.process_time()
-            self.net.run(dur, namespace={})
-            self.timings["sim_wall"] = time.perf_counter() - w1
-            self.timings["sim_cpu"] = time.process_time() - c1
+        with np.errstate(all="ignore"):      # the branch not taken of a where() may overflow or divide by 0
+            if self.target == "cpp_standalone":
+                dev = b2.get_device()
+                w0 = time.perf_counter()
+                self.net.run(dur, namespace={})
+                self.timings["codegen_wall"] = time.perf_counter() - w0
+                w1, c1 = time.perf_counter(), _cpu_all()
+                dev.build(directory=self.directory, compile=True, run=False, with_output=False)
+                self.timings["compile_wall"] = time.perf_counter() - w1
+                self.timings["compile_cpu"] = _cpu_all() - c1
+                w2, c2 = time.perf_counter(), _cpu_all()
+                dev.run(directory=self.directory, with_output=False, run_args=None)
+                self.timings["binary_wall"] = time.perf_counter() - w2
+                self.timings["binary_cpu"] = _cpu_all() - c2
+                self.timings["sim_cpu"] = float(dev._last_run_time)
+                self.timings["prep_wall"] = self.timings["codegen_wall"] + self.timings["compile_wall"]
+            else:
+                w0, c0 = time.perf_counter(), time.process_time()
+                self.net.run(0 * b2.ms, namespace={})
+                self.timings["prep_wall"] = time.perf_counter() - w0
+                self.timings["prep_cpu"] = time.process_time() - c0
+                w1, c1 = time.perf_counter(), time.process_time()
+                self.net.run(dur, namespace={})
+                self.timings["sim_wall"] = time.perf_counter() - w1
+                self.timings["sim_cpu"] = time.process_time() - c1
         return self.timings
 
     def result(self) -> Result:
         """The recorded spikes and state as a spikesim :class:`Result`."""
+        import brian2 as b2
         dt_s = self.dt * 1e-3
         spikes, state, state_times = {}, {}, {}
-        for name, mon in self.spike_monitors.items():
+        for name, (mon, ids) in self.spike_monitors.items():
             steps = np.rint(np.asarray(mon.t_) / dt_s).astype(np.int64)
-            ids = np.asarray(mon.i, dtype=np.int64)
-            order = np.lexsort((ids, steps))
-            spikes[name] = (steps[order] * self.dt, ids[order])
+            idx = np.asarray(mon.i, dtype=np.int64)
+            if ids is not None:
+                keep = np.isin(idx, ids)
+                steps, idx = steps[keep], idx[keep]
+            order = np.lexsort((idx, steps))
+            spikes[name] = (steps[order] * self.dt, idx[order])
         for name, (mon, var_map) in self.state_monitors.items():
-            state[name] = {}
-            for ours, theirs in var_map.items():
-                state[name][ours] = np.asarray(getattr(mon, theirs)).T.copy()
+            state[name] = {ours: np.asarray(getattr(mon, theirs)).T.copy() for ours, theirs in var_map.items()}
             state_times[name] = np.rint(np.asarray(mon.t_) / dt_s).astype(np.int64) * self.dt
-        import brian2 as b2
         meta = {"simulator": "brian2", "brian2_version": b2.__version__, "brian2_target": self.target,
                 "dt": self.dt, "t_start": 0.0, "steps": self.n_steps, "end_time": now_iso(),
                 **{f"brian2_{k}": float(v) for k, v in self.timings.items()}}
@@ -242,40 +228,213 @@ def _cpu_all() -> float:
     return r.user + r.system + r.children_user + r.children_system
 
 
+# ------------------------------------------------------------------------------ translation
+def _store(em: Emitter, slots: list[str], values, label: str) -> None:
+    """Assign a model function's returned tuple to group variables, as a tuple assignment."""
+    if not isinstance(values, tuple):
+        values = (values,)
+    if len(values) != len(slots):
+        raise NotImplementedError(f"{label} returns {len(values)} values for {len(slots)} state variables")
+    vals = []
+    for v in values:
+        if isinstance(v, Const) and v.value is None:
+            raise NotImplementedError(f"{label} returns None")
+        if isinstance(v, Sym) and not v.name.startswith(em.prefix):     # a group variable: copy first
+            v = em.temp(v.name, v.kind)
+        if isinstance(v, Sym) and v.kind == "bool":
+            v = em.temp(f"int({v.name})")
+        vals.append(v)
+    for s, v in zip(slots, vals):
+        em.assign(s, v)
+
+
+def _as_fire(em: Emitter, v) -> str:
+    if isinstance(v, Const):
+        return "True" if v.value else "False"
+    if v.kind == "bool":
+        return v.name
+    return em.temp(f"{v.name} != 0", "bool").name
+
+
+class _Layout:
+    """Where each population's variables live in the one NeuronGroup."""
+
+    def __init__(self, plan):
+        self.x, self.y, self.p, self.syn_y, self.syn_p = {}, {}, {}, {}, {}
+        self.acc = {}                                     # global receiver -> accumulator name
+        n_acc = {}
+        for r, rc in enumerate(plan.receivers):
+            k = n_acc.get(rc.pop, 0)
+            n_acc[rc.pop] = k + 1
+            self.acc[r] = f"a{k}"
+        for pp in plan.neuron_pops:
+            p = pp.index
+            self.x[p] = [f"x{j}" for j in range(len(pp.model.state))]
+            self.p[p] = {name: f"p{j}" for j, name in enumerate(pp.rows)}
+            yo, po = 0, len(pp.rows)
+            for k, sp in enumerate(pp.synapses):
+                self.syn_y[p, k] = [f"y{yo + j}" for j in range(len(sp.model.state))]
+                self.syn_p[p, k] = {name: f"p{po + j}" for j, name in enumerate(sp.rows)}
+                yo += len(sp.model.state)
+                po += len(sp.rows)
+        self.nx = max([len(v) for v in self.x.values()], default=0)
+        self.ny = max([sum(len(self.syn_y[p, k]) for k in range(len(plan.pops[p].synapses))) for p in self.x],
+                      default=0)
+        self.np_ = max([len(plan.pops[p].rows) + sum(len(sp.rows) for sp in plan.pops[p].synapses) for p in self.x],
+                       default=0)
+        self.na = max(n_acc.values(), default=0)
+
+    def target(self, plan, r) -> str:
+        rc = plan.receivers[r]
+        return self.x[rc.pop][rc.row] if rc.syn < 0 else self.syn_y[rc.pop, rc.syn][rc.row]
+
+
+def _binding(model, state_syms: dict, rows: dict, shared, U, dt: float, t_sym, I_sym=None, extra: dict | None = None):
+    b = dict(state_syms)
+    b.update({name: Sym(slot) for name, slot in rows.items()})
+    b.update({name: Const(float(u)) for name, u in zip(shared, U)})
+    b["dt"] = Const(dt)
+    b["t"] = t_sym
+    if I_sym is not None:
+        b["I"] = I_sym
+    for k, v in (extra or {}).items():
+        b.setdefault(k, v)
+    return b
+
+
+def _uses_t(models_fns) -> bool:
+    return any("t" in arg_names(getattr(m, f)) for m, f in models_fns)
+
+
+def translate_population(plan, pp, layout: _Layout, consts: Constants, exact_math: bool, ext_sym):
+    """(update code, reset emitter output) of one neuron population."""
+    p, m = pp.index, pp.model
+    em = Emitter(consts, prefix="tq")
+    em.exact_math = exact_math
+    fns = [(m, "update"), (m, "threshold")] + [(sp.model, f) for sp in pp.synapses for f in ("current", "update")]
+    t_sym = em.temp(f"t_in_timesteps * {consts.name(plan.dt)}") if _uses_t(fns) else Const(None)
+    label = f"population {pp.name!r} ({m.__name__})"
+    # receivers: the ring slot of this step
+    for r, rc in enumerate(plan.receivers):
+        if rc.pop == p:
+            tgt, acc = layout.target(plan, r), layout.acc[r]
+            em.lines += [f"{tgt} = {tgt} + {acc}", f"{acc} = 0"]
+    xs = {name: Sym(slot) for name, slot in zip(m.state, layout.x[p])}
+    # input current: external, then each synapse model's current
+    current = ext_sym
+    syn_bind = []
+    for k, sp in enumerate(pp.synapses):
+        ys = {name: Sym(slot) for name, slot in zip(sp.model.state, layout.syn_y[p, k])}
+        syn_bind.append(ys)
+        b = _binding(sp.model, ys, layout.syn_p[p, k], sp.shared, sp.U, plan.dt, t_sym, extra=xs)
+        c = translate(em, sp.model, "current", b, f"{label} synapse {sp.name!r} {sp.model.__name__}")
+        if isinstance(current, Const) and isinstance(c, Const):
+            current = Const(current.value + c.value)
+        else:
+            current = em.temp(f"{em.ref(current)} + {em.ref(c)}")
+    b = _binding(m, xs, layout.p[p], pp.shared, pp.U, plan.dt, t_sym, I_sym=current)
+    new = translate(em, m, "update", b, label)
+    _store(em, layout.x[p], new, f"{label}: update()")
+    for k, sp in enumerate(pp.synapses):
+        b = _binding(sp.model, syn_bind[k], layout.syn_p[p, k], sp.shared, sp.U, plan.dt, t_sym, extra=xs)
+        new = translate(em, sp.model, "update", b, f"{label} synapse {sp.name!r} {sp.model.__name__}")
+        _store(em, layout.syn_y[p, k], new, f"{label} synapse {sp.name!r}: update()")
+    b = _binding(m, xs, layout.p[p], pp.shared, pp.U, plan.dt, t_sym)
+    fire = translate(em, m, "threshold", b, label)
+    em.lines.append(f"fire = {_as_fire(em, fire)}")
+    update_code = list(em.lines)
+
+    # reset: values only (the caller assigns, possibly selecting by population)
+    er = Emitter(consts, prefix=f"rq{p}_")
+    er.exact_math = exact_math
+    t_r = er.temp(f"t_in_timesteps * {consts.name(plan.dt)}") if _uses_t([(m, "reset")]) else Const(None)
+    b = _binding(m, xs, layout.p[p], pp.shared, pp.U, plan.dt, t_r)
+    vals = translate(er, m, "reset", b, label)
+    if not isinstance(vals, tuple):
+        vals = (vals,)
+    if len(vals) != len(m.state):
+        raise NotImplementedError(f"{label}: reset() returns {len(vals)} values for {len(m.state)} state variables")
+    return update_code, er, vals, em.math_used | er.math_used
+
+
+def _reset_code(pieces: list, layout: _Layout) -> str:
+    """One reset for the whole group. Populations whose reset translates to the same text share
+    it; otherwise every written slot is selected by population index."""
+    texts = []
+    for p, er, vals in pieces:
+        e2 = Emitter(er.consts, prefix="rq_")
+        e2.lines = [ln.replace(er.prefix, "rq_") for ln in er.lines]
+        e2.k = er.k
+        vv = tuple(Sym(v.name.replace(er.prefix, "rq_"), v.kind) if isinstance(v, Sym) else v for v in vals)
+        _store(e2, layout.x[p], vv, "reset()")
+        texts.append("\n".join(e2.lines))
+    if len(set(texts)) <= 1:
+        return (texts[0] + "\n" if texts else "") + "flag = 0"
+    lines = []
+    for _, er, _ in pieces:
+        lines += er.lines
+    sel = Emitter(pieces[0][1].consts, prefix="rs")
+    final = {}
+    for j in range(layout.nx):
+        cur = f"x{j}"
+        for p, er, vals in reversed(pieces):
+            if j < len(vals):
+                c = f"rp{p}"
+                v = vals[j]
+                ref = sel.ref(v) if not (isinstance(v, Sym) and v.kind == "bool") else f"int({v.name})"
+                cur = sel.temp(f"ss_where({c}, {ref}, {cur})").name
+        final[f"x{j}"] = cur
+    head = [f"rp{p} = pidx == {sel.consts.name(p)}" for p, _, _ in pieces]
+    return "\n".join(lines + head + sel.lines + [f"{k} = {v}" for k, v in final.items()] + ["flag = 0"])
+
+
+def _records(net, record):
+    records = net.records if record is None else record
+    out = {}
+    for name, spec in records.items():
+        if name not in net.populations:
+            raise KeyError(f"record names unknown population {name!r}")
+        state = spec.get("state", ())
+        state = (state,) if isinstance(state, str) else tuple(state)
+        ids = spec.get("ids")
+        out[name] = {"spikes": bool(spec.get("spikes", True)), "state": state, "every": int(spec.get("every", 1)),
+                     "ids": None if ids is None else np.unique(np.asarray(ids, dtype=np.int64))}
+    return out
+
+
 def build(net, duration: float, target: str = "numpy", record: dict | None = None,
-          directory: str | None = None) -> Brian2Model:
+          directory: str | None = None, exact_math: bool | None = None) -> Brian2Model:
     """Build ``net`` in Brian2 for ``duration`` ms (see the module docstring); does not run it.
 
     ``target``: ``"numpy"``, ``"cython"`` (Brian2 runtime mode) or ``"cpp_standalone"`` (the
     device is (re)initialised here; ``directory`` is where the C++ project goes, a temporary
     folder by default). ``record``: ``{population: {"spikes": bool, "state": (vars...),
-    "every": k}}``, by default what ``net.record`` asked for.
+    "every": k, "ids": ...}}``, by default what ``net.record`` asked for. ``exact_math``: libm
+    transcendental functions on the numpy target (default: True there, False elsewhere).
     """
     import brian2 as b2
 
     if target not in TARGETS:
         raise ValueError(f"unknown Brian2 target {target!r}; use one of {TARGETS}")
+    exact_math = (target == "numpy") if exact_math is None else bool(exact_math)
     dt = float(net.dt)
+    if not isinstance(duration, (int, float, np.floating)) or not math.isfinite(duration):
+        raise ValueError(f"duration must be a finite number of ms, got {duration!r}")
     n_steps = int(round(duration / dt))
     if n_steps < 1 or abs(n_steps * dt - duration) > 1e-9 * max(1.0, duration):
         raise ValueError(f"duration {duration} ms is not a positive whole number of steps of dt = {dt} ms")
     pops = net.populations
-    for name, obj in pops.items():
-        if getattr(obj, "kind", None) not in ("izhikevich", "lif", "spike_source", "poisson"):
-            raise NotImplementedError(f"population {name!r} of type {type(obj).__name__} has no Brian2 "
-                                      "translation in spikesim.compare.brian2")
     for pr in net.projections:
         if getattr(pr, "plasticity", None) is not None:
             raise NotImplementedError(f"projection {pr.pre}->{pr.post} is plastic ({type(pr.plasticity).__name__}); "
                                       "spikesim.compare.brian2 translates static synapses only")
-    record = net.records if record is None else record
-    for name in record:
-        if name not in pops:
-            raise KeyError(f"record names unknown population {name!r}")
-    plan = build_plan(dt, net.seed, pops, net.projections, net.injections, None)
-    if plan.I_time.shape[1] > 0 and plan.I_time.shape[0] < n_steps:
-        raise ValueError(f"the injected current arrays cover {plan.I_time.shape[0]} steps but the run needs "
-                         f"{n_steps}")
+    records = _records(net, record)
+    plan = build_plan(dt, net.seed, pops, net.projections, net.injections, records, net.max_delay_steps)
+    for pp in plan.neuron_pops:
+        for T in pp.I_time:
+            if T.shape[0] < n_steps:
+                raise ValueError(f"the injected current arrays cover {T.shape[0]} steps of population {pp.name!r} "
+                                 f"but the run needs {n_steps}")
 
     # ---- device ------------------------------------------------------------------------------
     if target == "cpp_standalone":
@@ -292,124 +451,128 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     names = plan.names
     starts = {nm: int(plan.pop_start[k]) for k, nm in enumerate(names)}
     stops = {nm: int(plan.pop_stop[k]) for k, nm in enumerate(names)}
-    kinds = {nm: int(plan.pop_kind[k]) for k, nm in enumerate(names)}
+    kinds = {pp.name: (pp.model.__name__ if pp.kind == "neuron" else pp.kind) for pp in plan.pops}
     clock = b2.Clock(dt=dt * b2.ms, name="spikesim_clock*")
+    layout = _Layout(plan)
+    consts = Constants()
+    namespace: dict = {}
 
-    # ---- the one group ----------------------------------------------------------------------
-    eqs = """
-    v : 1
-    x1 : 1
-    isyn : 1
-    rv : 1
-    ri : 1
-    rs : 1
-    flag : 1
-    vth : 1 (constant)
-    vafter : 1 (constant)
-    keep1 : 1 (constant)
-    add1 : 1 (constant)
-    p0 : 1 (constant)
-    p1 : 1 (constant)
-    p2 : 1 (constant)
-    p3 : 1 (constant)
-    dsyn : 1 (constant)
-    iconst : 1 (constant)
-    lidx : integer (constant)
-    """
-    # ---- per-population state update code (and the time-array currents) --------------------
-    namespace = dict(_IZH_NS, sim_dt=dt, sim_h=0.5 * dt)
-    codes = {}
-    for p, nm in enumerate(names):
-        k = kinds[nm]
-        if k not in (KIND_IZHIKEVICH, KIND_LIF):
-            continue
-        s, e = starts[nm], stops[nm]
-        cols = np.flatnonzero((plan.I_time_gid >= s) & (plan.I_time_gid < e)) if plan.I_time.size else []
-        if len(cols):
-            # the external current of each step, summed in spikesim's order: constant, then columns
-            ext = np.repeat(plan.I_const[s:e][None, :], n_steps, axis=0)
-            for c in cols:
-                ext[:, plan.I_time_gid[c] - s] += plan.I_time[:n_steps, c]
-            namespace[f"iext_{p}"] = b2.TimedArray(ext, dt=dt * b2.ms, name=f"iext_{p}_*")
-            iext = f"iext_{p}(t, lidx)"
+    # ---- external currents and translated code per population -------------------------------
+    codes, resets, math_used = {}, [], set()
+    any_iconst = False
+    for pp in plan.neuron_pops:
+        p = pp.index
+        if pp.I_time or pp.noise:
+            ext = np.repeat((pp.I_const if pp.I_const is not None else np.zeros(pp.n))[None, :], n_steps, axis=0)
+            for T in pp.I_time:                              # the kernel's order: constant, arrays, noise
+                ext = ext + T[:n_steps]
+            for stream, ms in pp.noise:
+                ext = ext + (ms[0][None, :] + ms[1][None, :] * normal_block(plan.seed, stream, pp.n, 0, n_steps))
+            if target == "numpy":        # a table read by (step, local index), without Brian2's unit wrapper
+                namespace[f"iext_{p}"] = fast_function(lambda step, i, _tab=ext: _tab[step, i], 2,
+                                                       arg_types=["integer", "integer"])
+                ext_sym = Sym(f"iext_{p}(t_in_timesteps, lidx)")
+            else:
+                namespace[f"iext_{p}"] = b2.TimedArray(ext, dt=dt * b2.ms, name=f"iext_{p}_*")
+                ext_sym = Sym(f"iext_{p}(t, lidx)")
+        elif pp.I_const is not None:
+            ext_sym, any_iconst = Sym("iconst"), True
         else:
-            iext = "iconst"
-        codes[nm] = izhikevich_code(int(plan.pop_flag[p]), iext) if k == KIND_IZHIKEVICH else lif_code(iext)
+            ext_sym = Const(0.0)
+        code, er, vals, used = translate_population(plan, pp, layout, consts, exact_math, ext_sym)
+        if isinstance(ext_sym, Sym) and ext_sym.name.startswith("iext"):
+            code = [ln.replace(ext_sym.name, "tqext") for ln in code]
+            code.insert(0, f"tqext = {ext_sym.name}")
+        codes[pp.name] = "\n".join(code)
+        resets.append((p, er, vals))
+        math_used |= used
+    reset_code = _reset_code(resets, layout)
+    namespace.update(consts.values)
+    namespace.update(brian2_functions(exact_math, math_used))
 
-    G = b2.NeuronGroup(N, eqs, threshold="v >= vth or flag > 0.5",
-                       reset="v = vafter\nx1 = x1 * keep1 + add1\nflag = 0", clock=clock,
+    eqs = [f"x{j} : 1" for j in range(layout.nx)] + [f"y{j} : 1" for j in range(layout.ny)]
+    eqs += [f"p{j} : 1 (constant)" for j in range(layout.np_)] + [f"a{j} : 1" for j in range(layout.na)]
+    eqs += ["fire : boolean", "flag : 1", "lidx : integer (constant)", "pidx : integer (constant)"]
+    if any_iconst:
+        eqs.append("iconst : 1 (constant)")
+    G = b2.NeuronGroup(N, "\n".join(eqs), threshold="fire or flag > 0.5", reset=reset_code, clock=clock,
                        name="spikesim_all*", namespace=namespace)
-    P = plan.params
-    vth = np.full(N, np.inf)
-    vafter, keep1, add1 = np.zeros(N), np.ones(N), np.zeros(N)
-    lidx = np.zeros(N, dtype=np.int64)
-    for nm in names:
-        s, e, k = starts[nm], stops[nm], kinds[nm]
-        lidx[s:e] = np.arange(e - s)
-        if k == KIND_IZHIKEVICH:
-            vth[s:e], vafter[s:e], add1[s:e] = P[4, s:e], P[2, s:e], P[3, s:e]
-        elif k == KIND_LIF:
-            vth[s:e], vafter[s:e], add1[s:e] = P[4, s:e], P[3, s:e], P[6, s:e]
-            keep1[s:e] = 0.0
-    G.v = plan.state[0]
-    G.x1 = plan.state[1]
-    G.isyn = plan.state[2]
-    G.vth = vth
-    G.vafter = vafter
-    G.keep1 = keep1
-    G.add1 = add1
-    G.p0, G.p1, G.p2, G.p3 = P[0], P[1], P[2], P[3]
-    G.dsyn = P[5]
-    G.iconst = plan.I_const
+    init = {f"x{j}": np.zeros(N) for j in range(layout.nx)}
+    init.update({f"y{j}": np.zeros(N) for j in range(layout.ny)})
+    init.update({f"p{j}": np.zeros(N) for j in range(layout.np_)})
+    lidx, pidx = np.zeros(N, np.int64), np.zeros(N, np.int64)
+    iconst = np.zeros(N)
+    for pp in plan.pops:
+        s, e = pp.start, pp.start + pp.n
+        lidx[s:e] = np.arange(pp.n)
+        pidx[s:e] = pp.index
+        if pp.kind != "neuron":
+            continue
+        p = pp.index
+        for j, slot in enumerate(layout.x[p]):
+            init[slot][s:e] = pp.S[j]
+        for j, name in enumerate(pp.rows):
+            init[layout.p[p][name]][s:e] = pp.P[j]
+        for k, sp in enumerate(pp.synapses):
+            for j, slot in enumerate(layout.syn_y[p, k]):
+                init[slot][s:e] = sp.S[j]
+            for j, name in enumerate(sp.rows):
+                init[layout.syn_p[p, k][name]][s:e] = sp.P[j]
+        if pp.I_const is not None:
+            iconst[s:e] = pp.I_const
+    for k, v in init.items():
+        setattr(G, k, v)
     G.lidx = lidx
+    G.pidx = pidx
+    if any_iconst:
+        G.iconst = iconst
     objects: list = [G]
-    for p, nm in enumerate(names):
-        if nm in codes:
-            objects.append(G[starts[nm]:stops[nm]].run_regularly(codes[nm], when="groups", order=0, clock=clock,
-                                                                   name=f"update_{p}*"))
-
+    for pp in plan.neuron_pops:
+        objects.append(G[pp.start:pp.start + pp.n].run_regularly(codes[pp.name], when="groups", order=pp.index,
+                                                                 clock=clock, name=f"update_{pp.index}*"))
 
     # ---- input spikes -----------------------------------------------------------------------
-    src_steps, src_ids = [], []
-    for p, nm in enumerate(names):
-        s, e, k = starts[nm], stops[nm], kinds[nm]
-        if k == KIND_SPIKE_SOURCE:
-            lo, hi = plan.src_off[p], plan.src_off[p + 1]
+    src_steps, src_ids, src_gids = [], [], []
+    for pp in plan.pops:
+        if pp.kind == "spike_source":
+            lo, hi = plan.src_off[pp.index], plan.src_off[pp.index + 1]
             st, gi = plan.src_step[lo:hi], plan.src_gid[lo:hi]
             keep = st < n_steps
             src_steps.append(st[keep])
             src_ids.append(gi[keep])
-        elif k == KIND_POISSON:
-            st, li = poisson_steps(plan.seed, p, P[0, s:e], 0, n_steps)
+        elif pp.kind == "poisson":
+            st, li = poisson_steps(plan.seed, pp.stream, pp.p_fire, 0, n_steps)
             src_steps.append(st)
-            src_ids.append(li + s)
+            src_ids.append(li + pp.start)
+        else:
+            continue
+        src_gids.append(np.arange(pp.start, pp.start + pp.n))
     if src_steps:
         st, gi = np.concatenate(src_steps), np.concatenate(src_ids)
         order = np.lexsort((gi, st))
         st, gi = st[order], gi[order]
-        src_gids = np.unique(np.concatenate([np.arange(starts[nm], stops[nm]) for nm in names
-                                             if kinds[nm] in (KIND_SPIKE_SOURCE, KIND_POISSON)]))
+        gids = np.concatenate(src_gids)
         sgg = b2.SpikeGeneratorGroup(N, gi, st * dt * b2.ms, clock=clock, when="start", order=0, sorted=True,
                                      name="spikesim_inputs*")
         relay = b2.Synapses(sgg, G, on_pre="flag_post = 1", clock=clock, name="spikesim_relay*", namespace={})
-        relay.connect(i=src_gids, j=src_gids)
+        relay.connect(i=gids, j=gids)
         relay.pre.when = "before_thresholds"
         objects += [sgg, relay]
 
-    # ---- synapses: one Synapses per target, CSR order ----------------------------------------
+    # ---- synapses: one Synapses per receiver, CSR order --------------------------------------
     pre_of = np.repeat(np.arange(N, dtype=np.int64), np.diff(plan.indptr))
     n_syn = 0
-    for r, tcode in enumerate(plan.ring_target):
+    for r in range(len(plan.receivers)):
         sel = np.flatnonzero(plan.syn_ring == r)
         if sel.size == 0:
             continue
         d = plan.delay[sel]
-        acc = _ACC[int(tcode)]
+        acc = layout.acc[r]
         homogeneous = bool(np.all(d == d[0]))
         kwargs = {"delay": (int(d[0]) - 1) * dt * b2.ms} if homogeneous else {}
         S = b2.Synapses(G, G, "w : 1 (constant)", on_pre=f"{acc}_post += w", clock=clock,
-                        name=f"spikesim_syn_{acc}*", namespace={}, **kwargs)
-        S.connect(i=pre_of[sel], j=plan.post[sel])
+                        name=f"spikesim_syn_r{r}*", namespace={}, **kwargs)
+        S.connect(i=pre_of[sel], j=plan.post[sel].astype(np.int64))
         S.w = plan.w[sel]
         if not homogeneous:
             S.delay = (d - 1) * dt * b2.ms
@@ -419,35 +582,37 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
 
     # ---- monitors ---------------------------------------------------------------------------
     spike_mons, state_mons = {}, {}
-    for nm, spec in record.items():
-        s, e, k = starts[nm], stops[nm], kinds[nm]
-        if spec.get("spikes", True):
-            spike_mons[nm] = b2.SpikeMonitor(G[s:e], name=f"spikes_{names.index(nm)}*")
-            objects.append(spike_mons[nm])
-        vars_ = tuple(spec.get("state", ()))
-        if vars_:
-            if k not in _STATE_NAME:
+    for nm, spec in records.items():
+        s, e = starts[nm], stops[nm]
+        k = names.index(nm)
+        if spec["spikes"]:
+            spike_mons[nm] = (b2.SpikeMonitor(G[s:e], name=f"spikes_{k}*"), spec["ids"])
+            objects.append(spike_mons[nm][0])
+        if spec["state"]:
+            pp = plan.pops[k]
+            if pp.kind != "neuron":
                 raise ValueError(f"population {nm!r} has no state variables to record")
             var_map = {}
-            for var in vars_:
-                if var not in _STATE_NAME[k]:
-                    raise ValueError(f"population {nm!r} has no state variable {var!r}")
-                var_map[var] = _STATE_NAME[k][var]
-            every = int(spec.get("every", 1))
-            mon = b2.StateMonitor(G[s:e], sorted(set(var_map.values())), record=True, dt=every * dt * b2.ms,
-                                  when="end", order=100, name=f"state_{names.index(nm)}*")
+            for var in spec["state"]:
+                syn, row = resolve_state(pops[nm], var, pp.synapses)
+                var_map[var] = layout.x[k][row] if syn < 0 else layout.syn_y[k, syn][row]
+            ids = True if spec["ids"] is None else spec["ids"]
+            mon = b2.StateMonitor(G[s:e], sorted(set(var_map.values())), record=ids, dt=spec["every"] * dt * b2.ms,
+                                  when="end", order=100, name=f"state_{k}*")
             state_mons[nm] = (mon, var_map)
             objects.append(mon)
 
     bnet = b2.Network(*objects)
     return Brian2Model(net=bnet, target=target, n_steps=n_steps, dt=dt, names=names, starts=starts, kinds=kinds,
-                       spike_monitors=spike_mons, state_monitors=state_mons, directory=directory, n_synapses=n_syn)
+                       spike_monitors=spike_mons, state_monitors=state_mons, directory=directory, n_synapses=n_syn,
+                       code={"update": codes, "reset": reset_code})
 
 
-def run(net, duration: float, target: str = "numpy", record: dict | None = None) -> Result:
+def run(net, duration: float, target: str = "numpy", record: dict | None = None,
+        exact_math: bool | None = None) -> Result:
     """Build ``net`` in Brian2, run ``duration`` ms from t = 0, return a :class:`spikesim.Result`
     (same populations, variables and time stamps as ``net.run``). Timings are in
     ``result.meta`` (``brian2_prep_wall``, ``brian2_sim_wall``, ...)."""
-    model = build(net, duration, target=target, record=record)
+    model = build(net, duration, target=target, record=record, exact_math=exact_math)
     model.run()
     return model.result()
