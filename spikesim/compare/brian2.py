@@ -172,6 +172,16 @@ class Brian2Model:
             raise RuntimeError("this Brian2Model has already run; build a new one")
         self._ran = True
         dur = self.n_steps * self.dt * b2.ms
+        # Brian2's loop-invariant optimisation rewrites x / c into x * (1 / c) for a scalar c, which is
+        # not the same float64 number: it is switched off for the code of this network only
+        lio = b2.prefs.codegen.loop_invariant_optimisations
+        b2.prefs.codegen.loop_invariant_optimisations = False
+        try:
+            return self._run(b2, dur)
+        finally:
+            b2.prefs.codegen.loop_invariant_optimisations = lio
+
+    def _run(self, b2, dur) -> dict:
         with np.errstate(all="ignore"):      # the branch not taken of a where() may overflow or divide by 0
             if self.target == "cpp_standalone":
                 dev = b2.get_device()
