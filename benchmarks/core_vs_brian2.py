@@ -43,6 +43,7 @@ sys.path.insert(0, str(HERE))
 warnings.filterwarnings("ignore")
 
 import _networks as nets  # noqa: E402
+import spikesim.compare.brian2_examples as examples  # noqa: E402
 
 import spikesim as ss  # noqa: E402
 from spikesim.core.plan import build_plan  # noqa: E402
@@ -158,31 +159,37 @@ def nest_run(factory, T: float) -> dict:
     nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
     nest.SetKernelStatus({"resolution": dt, "local_num_threads": 1, "print_time": False})
-    plan = build_plan(dt, net.seed, net.populations, net.projections, net.injections, None)
+    plan = build_plan(dt, net.seed, net.populations, net.projections, net.injections, net.records,
+                      net.max_delay_steps)
     nodes, recs = {}, {}
     targets = {}
     for pr in net.projections:
-        targets.setdefault(pr.post, set()).add(pr.target)
-    for k, (name, obj) in enumerate(net.populations.items()):
-        s, e = int(plan.pop_start[k]), int(plan.pop_stop[k])
-        if obj.kind == "lif":
+        syn = pr.synapse
+        kind = ("v" if isinstance(syn, ss.synapses.Delta) and syn.var == "v" else
+                "I_syn" if isinstance(syn, ss.synapses.Exponential) and syn.name == "I_syn" else type(syn).__name__)
+        targets.setdefault(pr.post, set()).add(kind)
+    for pp in plan.pops:
+        name, obj = pp.name, net.populations[pp.name]
+        if isinstance(obj, ss.neurons.LIF):
             tg = targets.get(name, {"v"})
-            if len(tg) != 1 or tg <= {"I"}:
-                raise NotImplementedError(f"NEST translation needs one synapse target per population, got {tg}")
+            if len(tg) != 1 or not tg <= {"v", "I_syn"}:
+                raise NotImplementedError(f"NEST translation needs one synapse target (v or I_syn) per population, got {tg}")
             model = "iaf_psc_delta" if tg == {"v"} else "iaf_psc_exp"
-            pr_ = obj.params
+            pr_ = obj.param_values
+            I_e = pp.I_const if pp.I_const is not None else np.zeros(obj.n)
             params = {"E_L": pr_["v_rest"], "V_th": pr_["v_th"], "V_reset": pr_["v_reset"], "tau_m": pr_["tau_m"],
-                      "C_m": pr_["tau_m"] / pr_["r_m"], "t_ref": pr_["t_ref"], "I_e": plan.I_const[s:e],
+                      "C_m": pr_["tau_m"] / pr_["r_m"], "t_ref": pr_["t_ref"], "I_e": I_e,
                       "V_m": obj.initial["v"]}
             if model == "iaf_psc_exp":
                 params.update(tau_syn_ex=pr_["tau_syn"], tau_syn_in=pr_["tau_syn"])
             nc = nest.Create(model, obj.n)
             nc.set({key: (list(map(float, val)) if np.ndim(val) else float(val)) for key, val in params.items()})
-        elif obj.kind in ("poisson", "spike_source"):
-            if obj.kind == "poisson":
-                st, li = poisson_steps(plan.seed, k, plan.params[0, s:e], 0, n_steps)
+        elif pp.kind in ("poisson", "spike_source"):
+            s = pp.start
+            if pp.kind == "poisson":
+                st, li = poisson_steps(plan.seed, pp.stream, pp.p_fire, 0, n_steps)
             else:
-                lo, hi = plan.src_off[k], plan.src_off[k + 1]
+                lo, hi = plan.src_off[pp.index], plan.src_off[pp.index + 1]
                 st, li = plan.src_step[lo:hi], plan.src_gid[lo:hi] - s
             nc = nest.Create("spike_generator", obj.n)
             order = np.lexsort((st, li))
@@ -190,9 +197,9 @@ def nest_run(factory, T: float) -> dict:
             bounds = np.searchsorted(li, np.arange(obj.n + 1))
             nc.set([{"spike_times": ((st[bounds[j]:bounds[j + 1]] + 1) * dt).tolist()} for j in range(obj.n)])
         else:
-            raise NotImplementedError(f"no NEST translation for {obj.kind} populations")
+            raise NotImplementedError(f"no NEST translation for {type(obj).__name__} populations")
         nodes[name] = nc
-        if name in net.records and net.records[name]["spikes"] and obj.kind == "lif":
+        if name in net.records and net.records[name]["spikes"] and isinstance(obj, ss.neurons.LIF):
             recs[name] = nest.Create("spike_recorder")
             nest.Connect(nc, recs[name])
     for pr in net.projections:
@@ -255,6 +262,10 @@ def main(argv=None) -> int:
                     help="comma list of numpy, cython, standalone, nest (spikesim numba always runs)")
     ap.add_argument("--out", default=str(HERE / "results" / "core_vs_brian2.json"))
     ap.add_argument("--skip-sweep-brian2", action="store_true", help="sweep on spikesim only")
+    ap.add_argument("--skip-sweep", action="store_true", help="no fixed in-degree sweep")
+    ap.add_argument("--skip-first-run", action="store_true", help="no first-run latency subprocesses")
+    ap.add_argument("--networks", default="", help="comma list of networks (default: all)")
+    ap.add_argument("--note", default="", help="a line about the run (e.g. machine load) for the report")
     args = ap.parse_args(argv)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     tmap = {"numpy": "numpy", "cython": "cython", "standalone": "cpp_standalone"}
@@ -263,10 +274,22 @@ def main(argv=None) -> int:
         ap.error(f"unknown targets {sorted(unknown)}")
     q = args.quick
     T = {"izhikevich_1000": 300.0 if q else 2000.0, "cuba_4000": 200.0 if q else 1000.0,
-         "brunel_10k": 50.0 if q else 300.0, "floor_4000": 200.0 if q else 1000.0}
+         "brunel_10k": 50.0 if q else 300.0, "floor_4000": 200.0 if q else 1000.0,
+         "cuba2tau_4000": 200.0 if q else 1000.0, "coba_4000": 200.0 if q else 1000.0,
+         "cobahh_4000": 100.0 if q else 1000.0}
     factories = {"izhikevich_1000": lambda: nets.izhikevich_2003(int(T["izhikevich_1000"])),
                  "cuba_4000": lambda: nets.cuba(), "brunel_10k": lambda: nets.brunel(),
-                 "floor_4000": lambda: nets.cuba(silent=True)}
+                 "floor_4000": lambda: nets.cuba(silent=True),
+                 # Brette et al. 2007 benchmarks in spikesim's own models (spikesim.compare.brian2_examples)
+                 "cuba2tau_4000": lambda: examples.spikesim_cuba(), "coba_4000": lambda: examples.spikesim_coba(),
+                 "cobahh_4000": lambda: examples.spikesim_cobahh()}
+    if args.networks:
+        chosen = [x.strip() for x in args.networks.split(",") if x.strip()]
+        bad = set(chosen) - set(factories)
+        if bad:
+            ap.error(f"unknown networks {sorted(bad)}; choose from {sorted(factories)}")
+        factories = {k: v for k, v in factories.items() if k in chosen}
+    no_nest = {"cuba2tau_4000", "coba_4000", "cobahh_4000"}
     big = {"brunel_10k"}
     t_start = time.time()
     report = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -274,10 +297,12 @@ def main(argv=None) -> int:
                           "python": platform.python_version()},
               "versions": _versions(), "git_revision": _git_rev(), "quick": q, "targets": targets, "durations_ms": T, "networks": {}}
 
-    log("first-run latency (fresh processes) ...")
-    with tempfile.TemporaryDirectory(prefix="numba_cache_") as cache:
-        report["first_run"] = {"cold": first_run_latency(cache), "cached": first_run_latency(cache)}
-    log(" ", report["first_run"])
+    report["note"] = args.note
+    if not args.skip_first_run:
+        log("first-run latency (fresh processes) ...")
+        with tempfile.TemporaryDirectory(prefix="numba_cache_") as cache:
+            report["first_run"] = {"cold": first_run_latency(cache), "cached": first_run_latency(cache)}
+        log(" ", report["first_run"])
     warm_up_kernel()
 
     for name, factory in factories.items():
@@ -290,6 +315,9 @@ def main(argv=None) -> int:
             if tg == "nest":
                 if name == "izhikevich_1000":
                     r["nest"] = {"error": "not run: NEST's izhikevich model has no one-step current-pulse synapse"}
+                    continue
+                if name in no_nest:
+                    r["nest"] = {"error": "not run: no NEST translation of spikesim's Exponential/Conductance/HH models"}
                     continue
                 if q and name in big:
                     r["nest"] = {"error": "skipped in --quick (10^7 synapses: minutes of build/compile)"}
@@ -308,6 +336,13 @@ def main(argv=None) -> int:
         _write(args.out, report)
 
     # ---- fixed in-degree sweep ----------------------------------------------------------------
+    if args.skip_sweep:
+        report["total_benchmark_s"] = time.time() - t_start
+        _write(args.out, report)
+        table = markdown(report)
+        Path(args.out).with_suffix(".md").write_text(table + "\n")
+        print(table)
+        return 0
     Ns = [1000, 2000, 4000, 8000, 16000, 32000, 64000]
     Tsw = 100.0 if q else 500.0
     sweep = {"K": 80, "T_ms": Tsw, "N": Ns, "spikesim_numba": [], "brian2_cpp_standalone": []}
@@ -385,6 +420,7 @@ def _f(x, nd=3):
 def markdown(report) -> str:
     lines = [f"Benchmark {report['date']} on {report['machine']['processor']} ({report['machine']['cpus']} CPUs), "
              f"{'quick' if report['quick'] else 'full'} run; versions {report['versions']}", "",
+             *([f"Note: {report['note']}", ""] if report.get("note") else []),
              "Steady-state simulation, seconds per simulated second. CPU = process_time (Brian2 standalone: "
              "the binary's own loop time `_last_run_time`, which is std::clock() = CPU time in a "
              "single-threaded build); wall = perf_counter. ratio = peer / spikesim numba on the same "
