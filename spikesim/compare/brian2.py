@@ -173,9 +173,10 @@ class Brian2Model:
         self._ran = True
         dur = self.n_steps * self.dt * b2.ms
         # Brian2's loop-invariant optimisation rewrites x / c into x * (1 / c) for a scalar c, which is
-        # not the same float64 number: it is switched off for the code of this network only
+        # not the same float64 number: on the numpy target (the exact one) it is switched off for the
+        # code of this network only; the compiled targets keep it (they are not bitwise exact anyway)
         lio = b2.prefs.codegen.loop_invariant_optimisations
-        b2.prefs.codegen.loop_invariant_optimisations = False
+        b2.prefs.codegen.loop_invariant_optimisations = self.target != "numpy" and lio
         try:
             return self._run(b2, dur)
         finally:
