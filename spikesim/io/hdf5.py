@@ -208,7 +208,8 @@ def audit(f: h5py.File, max_bytes: int) -> int:
 
     def walk(group: h5py.Group, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise UnsafeHDF5Error(f"groups nested deeper than {MAX_DEPTH} levels at {group.name!r} (or a link cycle)")
+            where = group.name if len(group.name) <= 80 else "..." + group.name[-77:]
+            raise UnsafeHDF5Error(f"groups nested deeper than {MAX_DEPTH} levels at {where!r} (or a link cycle)")
         for name in group:
             link = group.get(name, getlink=True)
             where = f"{group.name.rstrip('/')}/{name}"
