@@ -137,6 +137,8 @@ class Paradigm:
             path = Path(str(value)).expanduser()
             if not path.exists():
                 raise ConfigError(f"{name}={value!r}: no such file or folder")
+            if name.endswith("_dir") and not path.is_dir():
+                raise ConfigError(f"{name}={value!r}: not a folder")
             if path.is_dir():
                 if not os.access(path, os.R_OK | os.X_OK):
                     raise ConfigError(f"{name}={value!r}: the folder is not readable")
