@@ -435,3 +435,21 @@ def test_bools_and_strings_refused_by_network(call):
             net.inject(a, True)
         else:
             net.inject(a, "1.0")
+
+
+# ---------------------------------------------------------------------------------- Result
+@pytest.mark.parametrize("spikes,err", [
+    ({"a": ([1.0, 2.0], [0])}, ValueError), ({"a": ([1.0], [0.5])}, ValueError), ({"a": ([1.0], [-1])}, ValueError),
+    ({"a": ([np.nan], [0])}, ValueError), ({"a": (["x"], [0])}, TypeError), ({"a": [1.0]}, TypeError),
+    ({"a": ([[1.0]], [[0]])}, ValueError)])
+def test_result_refuses_bad_spikes(spikes, err):
+    with pytest.raises(err, match="spikes\\['a'\\]"):
+        ss.Result(spikes=spikes)
+
+
+def test_result_keeps_valid_arrays_exactly():
+    t, i = np.array([0.1, 0.2]), np.array([3, 1], dtype=np.int64)
+    res = ss.Result(spikes={"a": (t, i)}, state_times={"a": np.arange(2.0)})
+    assert res.spikes("a")[0] is t and res.spikes("a")[1] is i       # no copy for what is already right
+    with pytest.raises(TypeError, match="numeric"):
+        ss.Result(state={"a": {"v": np.array(["x"])}})

@@ -27,6 +27,7 @@ from typing import Any, Mapping
 import h5py
 import numpy as np
 
+from spikesim.core.validate import check_array, check_index_array
 from spikesim.io.atomic import atomic_write
 from spikesim.io.hdf5 import (Budget, UnsafeHDF5Error, audit, check_key, open_readonly, read_dataset, read_tree,
                               write_tree)
@@ -81,6 +82,30 @@ def make_meta(**extra: Any) -> dict[str, Any]:
     return meta
 
 
+def _spike_pair(pop, pair) -> tuple[np.ndarray, np.ndarray]:
+    """(times float64, ids int64) of one population: 1-D, equal lengths, finite times,
+    whole non-negative ids."""
+    try:
+        t, i = pair
+    except (TypeError, ValueError):
+        raise TypeError(f"spikes[{pop!r}] must be a pair (times, ids)") from None
+    t = check_array(t, f"spikes[{pop!r}] times", copy=False, readonly=False)
+    if t.ndim != 1 or np.ndim(i) != 1 or np.size(i) != t.size:
+        raise ValueError(f"spikes[{pop!r}] times and ids must be 1-D of one length, got shapes {t.shape} and "
+                         f"{np.shape(i)}")
+    ids = np.asarray(i)
+    if ids.dtype.kind in "iu" and (ids.size == 0 or ids.min() >= 0):
+        return t, ids.astype(np.int64, copy=False)
+    return t, check_index_array(ids, f"spikes[{pop!r}] ids", 2**63 - 1, readonly=False)
+
+
+def _state_array(pop, var, a) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"state[{pop!r}][{var!r}] must be numeric, got dtype {arr.dtype}")
+    return arr
+
+
 class Result:
     """Spikes, state samples, metrics and paradigm data of one run.
 
@@ -94,10 +119,10 @@ class Result:
                  state_times: Mapping[str, np.ndarray] | None = None,
                  metrics: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None,
                  meta: Mapping[str, Any] | None = None, groups: Mapping[str, Any] | None = None):
-        self._spikes = {k: (np.asarray(t, dtype=np.float64), np.asarray(i, dtype=np.int64))
-                        for k, (t, i) in (spikes or {}).items()}
-        self._state = {k: {var: np.asarray(a) for var, a in v.items()} for k, v in (state or {}).items()}
-        self._state_times = {k: np.asarray(v, dtype=np.float64) for k, v in (state_times or {}).items()}
+        self._spikes = {k: _spike_pair(k, v) for k, v in (spikes or {}).items()}
+        self._state = {k: {var: _state_array(k, var, a) for var, a in v.items()} for k, v in (state or {}).items()}
+        self._state_times = {k: check_array(v, f"state_times[{k!r}]", shape=(None,), copy=False, readonly=False)
+                             for k, v in (state_times or {}).items()}
         self.metrics: dict[str, Any] = dict(metrics or {})
         self.config: dict[str, Any] = dict(config or {})
         self.meta: dict[str, Any] = dict(meta or {})
