@@ -148,7 +148,7 @@ def test_resolve_population_refuses_foreign_handles():
 
 def test_merge_record():
     first = V.merge_record(None, True, ("v",), 2, "a")
-    assert V.merge_record(first, False, ("u", "v"), 2, "a") == {"spikes": True, "state": ("v", "u"), "every": 2}
+    assert V.merge_record(first, False, ("u", "v"), 2, "a") == {"spikes": True, "state": ("v", "u"), "every": 2, "ids": None}
     assert V.merge_record({"spikes": True, "state": (), "every": 1}, False, ("v",), 5, "a")["every"] == 5
     with pytest.raises(ValueError, match="every"):
         V.merge_record(first, True, ("u",), 3, "a")
@@ -368,16 +368,13 @@ def test_bad_poisson(n, rate, err):
 
 
 # --------------------------------------------- Network-level checks (wired by the lead)
-needs_wiring = pytest.mark.xfail(strict=True, reason="needs lead's wiring in network.py")
 
 
-@needs_wiring
 def test_network_seed_range_at_construction():
     with pytest.raises(ValueError, match="seed"):
         ss.Network(dt=0.1, seed=2**64)
 
 
-@needs_wiring
 @pytest.mark.timeout(3)
 def test_negative_chunk_steps_is_refused():
     net = ss.Network(dt=0.1)
@@ -386,14 +383,12 @@ def test_negative_chunk_steps_is_refused():
         net.run(1.0, chunk_steps=-5)
 
 
-@needs_wiring
 def test_float32_dt_runs_round_durations():
     net = ss.Network(dt=np.float32(0.1))
     net.add(ss.neurons.LIF(2), name="a")
     net.run(100.0)
 
 
-@needs_wiring
 def test_second_record_merges():
     net = ss.Network(dt=0.1)
     a = net.add(ss.neurons.Izhikevich(2), name="a")
@@ -403,7 +398,6 @@ def test_second_record_merges():
     assert res.state("a", "v").shape[1] == 2 and res.state("a", "u").shape[1] == 2
 
 
-@needs_wiring
 def test_handle_from_another_network_is_refused():
     other = ss.Network(dt=0.1)
     foreign = other.add(ss.neurons.LIF(5), name="a")
@@ -413,7 +407,6 @@ def test_handle_from_another_network_is_refused():
         net.record(foreign)
 
 
-@needs_wiring
 def test_poisson_rate_above_one_over_dt_is_refused_at_build():
     net = ss.Network(dt=1.0)
     net.add(ss.inputs.Poisson(2, 5000.0), name="p")
@@ -421,7 +414,6 @@ def test_poisson_rate_above_one_over_dt_is_refused_at_build():
         net.run(1.0)
 
 
-@needs_wiring
 @pytest.mark.parametrize("call", ["duration_bool", "every_bool", "inject_bool", "inject_str"])
 def test_bools_and_strings_refused_by_network(call):
     net = ss.Network(dt=0.1)

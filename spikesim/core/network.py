@@ -19,7 +19,6 @@ stopped (state, pending spikes in the rings, time).
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -32,6 +31,9 @@ from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import make_projection
 from spikesim.core.result import Result, make_meta, now_iso
+from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
+                                    check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
+                                    check_ring_memory, check_seed, merge_record, resolve_population)
 from spikesim.neurons.base import NeuronModel
 from spikesim.plasticity.stdp import P_KIND, RULE_RSTDP
 from spikesim.synapses.base import SynapseModel
@@ -69,16 +71,11 @@ class Network:
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None):
-        if not isinstance(dt, (int, float, np.floating)) or isinstance(dt, bool) or not math.isfinite(dt) or dt <= 0:
-            raise ValueError(f"dt must be a positive finite number of ms, got {dt!r}")
-        if not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        dt = check_dt(dt)
+        self.seed = check_seed(seed)
         self.backend = _backends.check_name(backend)
-        if max_delay is not None and (not math.isfinite(max_delay) or max_delay < dt):
-            raise ValueError(f"max_delay must be at least one step (dt = {dt} ms), got {max_delay!r}")
-        self.dt = float(dt)
-        self.seed = int(seed)
-        self.max_delay_steps = None if max_delay is None else int(round(max_delay / dt))
+        self.max_delay_steps = check_max_delay(max_delay, dt)
+        self.dt = dt
         self._pops: dict[str, Any] = {}
         self._projections = []
         self._injections: list[tuple[str, np.ndarray]] = []
@@ -93,10 +90,7 @@ class Network:
             raise RuntimeError(f"cannot {what} after the network has run; build a new Network")
 
     def _name_of(self, pop) -> str:
-        name = pop.name if isinstance(pop, PopulationHandle) else pop
-        if name not in self._pops:
-            raise KeyError(f"unknown population {name!r}; populations: {list(self._pops)}")
-        return name
+        return resolve_population(pop, self._pops)
 
     def add(self, population, name: str | None = None) -> PopulationHandle:
         """Add a neuron group (``spikesim.neurons.*``) or an input (``spikesim.inputs.*``)."""
@@ -105,8 +99,7 @@ class Network:
             raise TypeError(f"cannot add {type(population).__name__}: expected a spikesim neuron model "
                             "(ss.neurons.*) or input (ss.inputs.*)")
         name = name or f"{population.kind}{len(self._pops)}"
-        if not isinstance(name, str) or not name or "/" in name:
-            raise ValueError(f"population name must be a non-empty string without '/', got {name!r}")
+        check_name(name, "population name")
         if name in self._pops:
             raise ValueError(f"population name {name!r} is already used")
         self._pops[name] = population
@@ -155,20 +148,7 @@ class Network:
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
             return
-        cur = np.asarray(current, dtype=np.float64)
-        if cur.ndim == 2 and cur.shape[1] == 1 and n > 1:
-            cur = np.repeat(cur, n, axis=1)           # (n_steps, 1): the same current for every neuron
-        if cur.ndim == 0:
-            cur = np.full(n, float(cur))
-        if cur.ndim == 1 and cur.shape != (n,):
-            raise ValueError(f"current for {name!r} must be a scalar, shape ({n},) (n_steps, {n}) or (n_steps, 1); got {cur.shape}")
-        if cur.ndim == 2 and cur.shape[1] != n:
-            raise ValueError(f"current for {name!r} over time must have shape (n_steps, {n}); got {cur.shape}")
-        if cur.ndim > 2:
-            raise ValueError(f"current for {name!r} has too many dimensions: {cur.shape}")
-        if not np.all(np.isfinite(cur)):
-            raise ValueError(f"current for {name!r} contains NaN or inf")
-        self._injections.append((name, cur))
+        self._injections.append((name, check_current(current, n, name)))
 
     def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1,
                ids=None) -> None:
@@ -185,14 +165,13 @@ class Network:
             if not isinstance(var, str) or (var not in obj.state_vars and var.partition(".")[0] not in syn_names):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
                                  f"it has {obj.state_vars} and synapses {sorted(syn_names)} (connect before record)")
-        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
-            raise ValueError(f"every must be a positive integer number of steps, got {every!r}")
+        every = check_every(every)
         if ids is not None:
             arr = np.asarray(ids)
             if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= obj.n)):
                 raise ValueError(f"record ids of {name!r} must be a 1-D integer array in 0..{obj.n - 1}")
             ids = np.unique(arr).astype(np.int64)
-        self._records[name] = {"spikes": bool(spikes), "state": state, "every": int(every), "ids": ids}
+        self._records[name] = merge_record(self._records.get(name), spikes, state, every, name, ids)
 
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
@@ -231,6 +210,11 @@ class Network:
     def _build(self) -> None:
         if not self._pops:
             raise ValueError("the network has no populations")
+        check_inputs_at_build(self._pops, self.dt)
+        n_total = sum(obj.n for obj in self._pops.values())
+        longest = max((int(pr.delay_steps.max()) for pr in self._projections if pr.delay_steps.size), default=1)
+        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections}),
+                          self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
@@ -242,11 +226,8 @@ class Network:
         Raises :class:`SimulationError` (with ``.result`` holding everything recorded up to the
         failing step) when a state variable becomes NaN/inf.
         """
-        if not isinstance(duration, (int, float, np.floating)) or not math.isfinite(duration) or duration < 0:
-            raise ValueError(f"duration must be a finite number of ms >= 0, got {duration!r}")
-        n_steps = int(round(duration / self.dt))
-        if abs(n_steps * self.dt - duration) > 1e-9 * max(1.0, duration):
-            raise ValueError(f"duration {duration} ms is not a whole number of steps of dt = {self.dt} ms")
+        n_steps = check_duration(duration, self.dt)
+        chunk_steps = check_chunk_steps(chunk_steps)
         started = now_iso()
         t_build = time.perf_counter()
         if self._plan is None:
@@ -264,8 +245,10 @@ class Network:
                              f"steps up to {step1}")
         # monitors for this run
         every = [m.every for m in p.monitors]
-        n_rows = (n_steps // min(every) + 1) if every else 0
         n_cols = sum(m.ids.size for m in p.monitors)
+        if every:
+            check_recording_memory(n_steps, min(every), n_cols)
+        n_rows = (n_steps // min(every) + 1) if every else 0
         rec_buf = np.zeros((n_rows, n_cols))
         rec_count = np.zeros(len(p.monitors), dtype=np.int64)
         cap = max(4 * p.n_total, 1 << 16)

@@ -317,8 +317,14 @@ def resolve_population(pop: Any, populations: Mapping[str, Any], what: str = "po
     return name
 
 
+def _same_ids(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return np.array_equal(a, b)
+
+
 def merge_record(previous: Mapping[str, Any] | None, spikes: Any, state: tuple[str, ...], every: int,
-                 name: str) -> dict[str, Any]:
+                 name: str, ids=None) -> dict[str, Any]:
     """The monitor spec after one more ``record(pop, spikes, state, every)`` call on ``name``.
 
     A second call adds to the first (spikes if either asks, the union of state variables in
@@ -326,15 +332,17 @@ def merge_record(previous: Mapping[str, Any] | None, spikes: Any, state: tuple[s
     refused, since one population has one sampling grid."""
     if not isinstance(spikes, (bool, np.bool_)):
         raise TypeError(f"record spikes must be True or False, got {_describe(spikes)}")
-    new = {"spikes": bool(spikes), "state": tuple(state), "every": int(every)}
+    new = {"spikes": bool(spikes), "state": tuple(state), "every": int(every), "ids": ids}
     if previous is None:
         return new
+    if not _same_ids(previous.get("ids"), ids):
+        raise ValueError(f"population {name!r} already records other neurons (ids); one record() subset per population")
     if previous["state"] and new["state"] and previous["every"] != new["every"]:
         raise ValueError(f"population {name!r} already records state every {previous['every']} steps; a second "
                          f"record() with every={new['every']} is not possible (one sampling grid per population)")
     merged_state = tuple(dict.fromkeys(previous["state"] + new["state"]))
     every_out = previous["every"] if previous["state"] else new["every"]
-    return {"spikes": previous["spikes"] or new["spikes"], "state": merged_state, "every": every_out}
+    return {"spikes": previous["spikes"] or new["spikes"], "state": merged_state, "every": every_out, "ids": ids}
 
 
 def check_current(current: Any, n: int, name: str) -> np.ndarray:
@@ -346,10 +354,12 @@ def check_current(current: Any, n: int, name: str) -> np.ndarray:
         cur = np.full(n, float(cur))
     elif cur.ndim == 1:
         if cur.shape != (n,):
-            raise ValueError(f"{label} must be a scalar, shape ({n},) or (n_steps, {n}); got {cur.shape}")
+            raise ValueError(f"{label} must be a scalar, shape ({n},), (n_steps, {n}) or (n_steps, 1); got {cur.shape}")
     elif cur.ndim == 2:
+        if cur.shape[1] == 1 and n > 1:
+            cur = np.repeat(cur, n, axis=1)           # (n_steps, 1): the same current for every neuron
         if cur.shape[1] != n:
-            raise ValueError(f"{label} over time must have shape (n_steps, {n}); got {cur.shape}")
+            raise ValueError(f"{label} over time must have shape (n_steps, {n}) or (n_steps, 1); got {cur.shape}")
     else:
         raise ValueError(f"{label} has too many dimensions: {cur.shape}")
     return freeze(cur)
