@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from spikesim import backends as _backends
-from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_NONFINITE
+from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
+                                        STATUS_NONFINITE)
 from spikesim.core.inputs import Poisson, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
@@ -81,6 +82,7 @@ class Network:
         self._injections: list[tuple[str, np.ndarray]] = []
         self._records: dict[str, dict] = {}
         self._plan = None
+        self._dirty = False
         self._step = 0
         self.last_run_stats: dict[str, float] = {}
 
@@ -139,16 +141,19 @@ class Network:
         """Inject a current: scalar, per-neuron (n,), over time (n_steps, n) with row k at step k
         ((n_steps, 1) drives every neuron alike; a 1-D array must have one value per neuron), or an input object such as
         ``ss.inputs.GaussianCurrent(mean, sd)`` (noise drawn in the loop)."""
-        self._check_open("inject")
         name = self._name_of(pop)
         n = self._pops[name].n
         if isinstance(self._pops[name], (SpikeSource, Poisson)):
             raise ValueError(f"population {name!r} is an input; inject currents into neurons")
+        self._dirty = self._plan is not None          # between runs: the plan is rebuilt, the state kept
         if isinstance(current, GaussianCurrent):
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
             return
-        self._injections.append((name, check_current(current, n, name)))
+        cur = check_current(current, n, name)
+        if cur.ndim == 2 and self._step:             # rows are global steps: a protocol starts now
+            cur = np.concatenate([np.zeros((self._step, n)), cur])
+        self._injections.append((name, cur))
 
     def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1,
                ids=None) -> None:
@@ -172,6 +177,68 @@ class Network:
                 raise ValueError(f"record ids of {name!r} must be a 1-D integer array in 0..{obj.n - 1}")
             ids = np.unique(arr).astype(np.int64)
         self._records[name] = merge_record(self._records.get(name), spikes, state, every, name, ids)
+
+    # ---------------------------------------------------------------- between runs and in callbacks
+    def _state_array(self, pop, var: str):
+        from spikesim.core.plan import resolve_state
+        name = self._name_of(pop)
+        if self._plan is None:
+            self._build()
+        pp = self._plan.pops[self._plan.names.index(name)]
+        if pp.kind != "neuron":
+            raise ValueError(f"population {name!r} is an input and has no state")
+        syn, row = resolve_state(self._pops[name], var, pp.synapses)
+        return (pp.S if syn < 0 else pp.synapses[syn].S), row
+
+    def get_state(self, pop, var: str) -> np.ndarray:
+        """Current values (n,) of a state variable (a neuron's, or ``"<synapse>.<var>"``)."""
+        arr, row = self._state_array(pop, var)
+        self._runner.sync_to_host()
+        return arr[row].copy()
+
+    def set_state(self, pop, var: str, values) -> None:
+        """Set a state variable (scalar or (n,)) before a run, between runs or in a ``run`` callback."""
+        from spikesim.neurons.base import per_neuron
+        arr, row = self._state_array(pop, var)
+        self._runner.sync_to_host()
+        arr[row] = per_neuron(var, values, arr.shape[1], "state")
+        if hasattr(self._runner, "sync_to_device"):
+            self._runner.sync_to_device()
+
+    def set_param(self, pop, name: str, values) -> None:
+        """Change a neuron parameter (scalar or (n,)) between runs or in a callback; derived
+        values are recomputed and the state is kept."""
+        from spikesim.neurons.base import per_neuron
+        pname = self._name_of(pop)
+        obj = self._pops[pname]
+        if not isinstance(obj, NeuronModel) or name not in type(obj).params:
+            raise ValueError(f"population {pname!r} has no parameter {name!r}")
+        old = obj.param_values[name]
+        obj.param_values[name] = per_neuron(name, values, obj.n)
+        try:
+            obj.validate()
+        except ValueError:
+            obj.param_values[name] = old
+            raise
+        self._dirty = self._plan is not None
+
+    def _refresh(self) -> None:
+        """Rebuild the plan after inject/set_param between runs, carrying over every dynamic
+        array (state, rings, weights, traces, counters)."""
+        self._runner.sync_to_host()
+        old = self._plan
+        self._plan = None
+        self._build()
+        new = self._plan
+        for a, b in zip(old.pops, new.pops):
+            if a.kind == "neuron":
+                b.S[:] = a.S
+                for sa, sb in zip(a.synapses, b.synapses):
+                    sb.S[:] = sa.S
+        for attr in ("ring", "w", "x_pre", "x_post", "elig", "counters"):
+            getattr(new, attr)[...] = getattr(old, attr)
+        self._runner = _backends.make_runner(self.backend, new)
+        self._dirty = False
 
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
@@ -220,29 +287,41 @@ class Network:
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 
-    def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None) -> Result:
+    def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None,
+            callback=None, every: float | None = None) -> Result:
         """Simulate ``duration`` ms from the current time and return what was recorded.
+
+        ``callback(net)`` is called every ``every`` ms of simulated time (Brian2's
+        ``network_operation``): it may read and write state (:meth:`get_state`,
+        :meth:`set_state`), change parameters (:meth:`set_param`) and inject currents. Cost:
+        the compiled loop returns to Python at each call (about 10 us on the CPU backends plus
+        what the callback does; state access on "cuda" copies between device and host; a changed
+        parameter or current rebuilds the plan, and a kernel of a new kind compiles once).
 
         Raises :class:`SimulationError` (with ``.result`` holding everything recorded up to the
         failing step) when a state variable becomes NaN/inf.
         """
         n_steps = check_duration(duration, self.dt)
         chunk_steps = check_chunk_steps(chunk_steps)
+        if callback is not None:
+            if not callable(callback):
+                raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+            every_steps = check_duration(every, self.dt, "every") if every is not None else 0
+            if every_steps < 1:
+                raise ValueError("run(callback=...) needs every= (ms, at least one step)")
+            chunk_steps = every_steps
+        elif every is not None:
+            raise ValueError("every= is the interval of the callback; give callback= too")
         started = now_iso()
         t_build = time.perf_counter()
         if self._plan is None:
             self._build()
+        elif self._dirty:
+            self._refresh()
         build_s = time.perf_counter() - t_build
         p = self._plan
         step0, step1 = self._step, self._step + n_steps
-        for pp in p.neuron_pops:
-            for T in pp.I_time:
-                if step1 > T.shape[0]:
-                    raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
-                                     f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
-        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
-            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
-                             f"steps up to {step1}")
+        self._check_coverage(step1)
         # monitors for this run
         every = [m.every for m in p.monitors]
         n_cols = sum(m.ids.size for m in p.monitors)
@@ -267,6 +346,13 @@ class Network:
             while step < step1:
                 target = min(step1, step + chunk)
                 status, reached = self._runner.run_steps(step, target, spk_step, spk_gid, rec_buf, rec_count)
+                if callback is not None and status == STATUS_DONE:
+                    self._step = int(reached)
+                    callback(self)
+                    if self._dirty:
+                        self._refresh()
+                        self._check_coverage(step1)
+                        p = self._plan
                 if bar is not None:
                     bar.update(int(reached) - step)
                 step = int(reached)
@@ -290,6 +376,18 @@ class Network:
             raise SimulationError(f"state of population {pop!r} became NaN/inf at step {bad} (t = {bad * self.dt} ms); "
                                   "the recording up to that step is in the exception's .result", result)
         return result
+
+    def _check_coverage(self, step1: int) -> None:
+        """Time arrays (currents, modulators) must cover every step of the run."""
+        p = self._plan
+        for pp in p.neuron_pops:
+            for T in pp.I_time:
+                if step1 > T.shape[0]:
+                    raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
+                                     f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
+            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
+                             f"steps up to {step1}")
 
     def _collect(self, spk_step, spk_gid, rec_buf, rec_count, step0, started) -> Result:
         p = self._plan
