@@ -27,7 +27,7 @@ import numpy as np
 from spikesim import backends as _backends
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import make_projection
@@ -108,7 +108,7 @@ class Network:
         return PopulationHandle(name, population)
 
     def connect(self, pre, post, weights, delays=None, target: str | None = None, plasticity=None,
-                synapse: SynapseModel | None = None):
+                synapse: SynapseModel | None = None, stp=None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
         ``delays`` in ms (default: one step). ``synapse``: a postsynaptic model from
         :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
@@ -131,6 +131,13 @@ class Network:
         proj = make_projection(pre_n, self._pops[pre_n].n, post_n, post_obj.n, weights,
                                self.dt if delays is None else delays, target or "v", self.dt, plasticity)
         proj.synapse = synapse
+        if stp is not None:
+            from spikesim.synapses.stp import TsodyksMarkram
+            if not isinstance(stp, TsodyksMarkram):
+                raise TypeError(f"stp must be ss.synapses.TsodyksMarkram(...), got {type(stp).__name__}")
+            if plasticity is not None:
+                raise ValueError("a projection takes either stp= or plasticity=, not both")
+        proj.stp = stp
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
@@ -146,6 +153,18 @@ class Network:
         if isinstance(self._pops[name], (SpikeSource, Poisson)):
             raise ValueError(f"population {name!r} is an input; inject currents into neurons")
         self._dirty = self._plan is not None          # between runs: the plan is rebuilt, the state kept
+        if isinstance(current, PoissonInput):
+            syn = current.synapse
+            syn = legacy_synapse(syn, self._pops[name]) if isinstance(syn, str) else syn
+            if not isinstance(syn, SynapseModel):
+                raise TypeError(f"PoissonInput synapse must be a target string or a spikesim.synapses model, got "
+                                f"{type(syn).__name__}")
+            syn.bind(self._pops[name], n)
+            if self._plan is not None:
+                raise ValueError("a PoissonInput adds a synapse target; inject it before the first run")
+            current.synapse_model = syn
+            self._injections.append((name, current))
+            return
         if isinstance(current, GaussianCurrent):
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
@@ -385,6 +404,10 @@ class Network:
                 if step1 > T.shape[0]:
                     raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
                                      f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        for pp in p.pops:
+            if pp.kind == "poisson" and pp.timed and step1 > pp.p_fire.shape[0]:
+                raise ValueError(f"the rates of Poisson {pp.name!r} cover {pp.p_fire.shape[0]} steps but the run "
+                                 f"needs steps up to {step1}")
         if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
             raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
                              f"steps up to {step1}")

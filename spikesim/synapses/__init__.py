@@ -8,5 +8,6 @@ from .conductance import AlphaConductance, Conductance
 from .delta import Delta
 from .exponential import Exponential
 from .pulse import Pulse
+from .stp import TsodyksMarkram
 
-__all__ = ["Alpha", "AlphaConductance", "Conductance", "Delta", "Exponential", "Pulse", "SynapseModel"]
+__all__ = ["Alpha", "AlphaConductance", "Conductance", "Delta", "Exponential", "Pulse", "SynapseModel", "TsodyksMarkram"]
