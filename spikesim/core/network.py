@@ -123,6 +123,9 @@ class Network:
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
         if synapse is not None and target is not None:
             raise ValueError("give either synapse= or the shorthand target=, not both")
+        from spikesim.synapses.continuous import ContinuousModel
+        if isinstance(synapse, ContinuousModel):
+            return self._connect_continuous(pre_n, post_n, weights, delays, synapse, plasticity, stp)
         if synapse is None:
             synapse = legacy_synapse("v" if target is None else target, post_obj)
         elif not isinstance(synapse, SynapseModel):
@@ -141,6 +144,20 @@ class Network:
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
+        self._projections.append(proj)
+        return proj
+
+    def _connect_continuous(self, pre_n, post_n, weights, delays, model, plasticity, stp):
+        """A coupling evaluated every step (``ss.synapses.GapJunction`` ...): no spikes, no delay."""
+        pre_obj, post_obj = self._pops[pre_n], self._pops[post_n]
+        if not isinstance(pre_obj, NeuronModel):
+            raise ValueError(f"a continuous projection needs neuron state on both sides; {pre_n!r} is an input")
+        if delays is not None or plasticity is not None or stp is not None:
+            raise ValueError(f"{type(model).__name__} acts every step without delay; delays, plasticity and stp "
+                             "do not apply")
+        model.bind(pre_obj, post_obj)
+        proj = make_projection(pre_n, pre_obj.n, post_n, post_obj.n, weights, self.dt, "v", self.dt, None)
+        proj.synapse, proj.stp = model, None
         self._projections.append(proj)
         return proj
 
@@ -184,7 +201,8 @@ class Network:
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
-        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections if pr.post == name}
+        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections
+                     if pr.post == name and isinstance(pr.synapse, SynapseModel)}
         for var in state:
             if not isinstance(var, str) or (var not in obj.state_vars and var.partition(".")[0] not in syn_names):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
@@ -262,12 +280,13 @@ class Network:
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
         order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity."""
-        try:
-            k = next(i for i, pr in enumerate(self._projections) if pr is projection)
-        except StopIteration:
-            raise KeyError("this projection does not belong to the network") from None
-        if self._plan is None:
+        from spikesim.core.plan import is_continuous
+        spiking = [pr for pr in self._projections if not is_continuous(pr)]
+        if not any(pr is projection for pr in self._projections):
+            raise KeyError("this projection does not belong to the network")
+        if self._plan is None or is_continuous(projection):
             return np.array(projection.weights, copy=True)
+        k = next(i for i, pr in enumerate(spiking) if pr is projection)
         p = self._plan
         return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
 
@@ -299,7 +318,8 @@ class Network:
         check_inputs_at_build(self._pops, self.dt)
         n_total = sum(obj.n for obj in self._pops.values())
         longest = max((int(pr.delay_steps.max()) for pr in self._projections if pr.delay_steps.size), default=1)
-        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections}),
+        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections
+                               if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps)

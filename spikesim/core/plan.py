@@ -156,6 +156,28 @@ class Monitor:
         return (self.pop, self.syn, self.row)
 
 
+def is_continuous(pr) -> bool:
+    from spikesim.synapses.continuous import ContinuousModel
+    return isinstance(pr.synapse, ContinuousModel)
+
+
+@dataclass
+class ContinuousPlan:
+    """A continuous projection, by postsynaptic neuron: the presynaptic ids and weights of post j
+    are ``pre[indptr[j]:indptr[j+1]]``, ``w[...]`` (local ids); ``acc`` the step's summed current."""
+    pre_pop: int
+    post_pop: int
+    model: type
+    U: np.ndarray                     # the model's parameters, in declared order
+    indptr: np.ndarray
+    pre: np.ndarray
+    w: np.ndarray
+    acc: np.ndarray
+
+    def signature(self):
+        return (self.pre_pop, self.post_pop, self.model.__qualname__, model_source_hash(self.model))
+
+
 @dataclass
 class PoissonInputPlan:
     receiver: int
@@ -195,6 +217,7 @@ class Plan:
     monitors: list[Monitor] = field(default_factory=list)
     rec_spike: np.ndarray = field(default=None)
     poisson_inputs: list[PoissonInputPlan] = field(default_factory=list)
+    continuous: list[ContinuousPlan] = field(default_factory=list)
     # short-term plasticity (spikesim.synapses.stp): slot of each CSR synapse (-1: none), per-slot
     # state u, x, step of the last spike, and parameters U, tau_f, tau_d
     stp_slot: np.ndarray = field(default=None)
@@ -238,6 +261,7 @@ class Plan:
     def signature(self) -> tuple:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
+                tuple(c.signature() for c in self.continuous),
                 self.has_plasticity, self.has_stp)
 
     def stream_keys(self) -> np.ndarray:
@@ -277,6 +301,8 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None) -> Plan:
+    continuous = [pr for pr in projections if is_continuous(pr)]
+    projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
     sizes = np.array([pops[k].n for k in names], dtype=np.int64)
     stop = np.cumsum(sizes)
@@ -392,6 +418,14 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 row_delay=np.zeros(0, np.int32), row_ring=np.zeros(0, np.int16), out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
+    for pr in continuous:
+        order_c = np.lexsort((pr.pre_idx, pr.post_idx))
+        n_post = pops[pr.post].n
+        cindptr = np.concatenate([[0], np.cumsum(np.bincount(pr.post_idx, minlength=n_post))]).astype(np.int64)
+        U = np.array([pr.synapse.values[k] for k in type(pr.synapse).params], dtype=np.float64)
+        plan.continuous.append(ContinuousPlan(index[pr.pre], index[pr.post], type(pr.synapse), U, cindptr,
+                                              pr.pre_idx[order_c].astype(np.int64),
+                                              np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
     _add_stp(plan, projections, pre_all[order], order)
     _add_row_summaries(plan, N)
     _add_monitors(plan, pops, records, index)
@@ -524,4 +558,4 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)
 
 
-__all__ = ["Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
+__all__ = ["ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

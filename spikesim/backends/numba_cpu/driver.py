@@ -117,6 +117,22 @@ def generate(plan) -> tuple[str, list[str]]:
         emit("        for i in range(tgt.size):")
         emit(f"            tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(i)), PIN_k[{q}], "
              f"PIN_p[{q}])")
+    # ---- continuous projections, from the state at the start of the step
+    for c, cp in enumerate(plan.continuous):
+        extra_args += [f"CI{c}", f"CP{c}", f"CW{c}", f"CU{c}", f"CA{c}"]
+        pre_state = list(plan.pops[cp.pre_pop].model.state)
+        post_state = list(plan.pops[cp.post_pop].model.state)
+        b = {"w": f"CW{c}[q]", "dt": "dt", "t": "t"}
+        b.update({f"{k}_pre": f"S{cp.pre_pop}[{j}, i]" for j, k in enumerate(pre_state)})
+        b.update({f"{k}_post": f"S{cp.post_pop}[{j}, jj]" for j, k in enumerate(post_state)})
+        b.update({k: f"CU{c}[{j}]" for j, k in enumerate(cp.model.params)})
+        fn = src.function(cp.model, "coupling", prefix_of(cp.model))
+        emit(f"        for jj in range(pop_n[{cp.post_pop}]):")
+        emit("            acc = 0.0")
+        emit(f"            for q in range(CI{c}[jj], CI{c}[jj + 1]):")
+        emit(f"                i = CP{c}[q]")
+        emit(f"                acc = acc + {_call(fn, cp.model, 'coupling', b)}")
+        emit(f"            CA{c}[jj] = acc")
     emit("        n_spk = 0")
     neuron_pops = []
     for pp in plan.pops:
@@ -187,6 +203,9 @@ def generate(plan) -> tuple[str, list[str]]:
         for sp, spre, sloc, sb in syn_bind:
             fn = src.function(sp.model, "current", spre)
             emit(f"            I = I + {_call(fn, sp.model, 'current', sb)}")
+        for c, cp in enumerate(plan.continuous):
+            if cp.post_pop == p:
+                emit(f"            I = I + CA{c}[i]")
         fn = src.function(m, "update", pre)
         new = ", ".join(loc[k] for k in m.state)
         emit(f"            {new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
@@ -367,6 +386,8 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
             out[f"T{p}_{j}"] = T
         for j, (_, ms) in enumerate(pp.noise):
             out[f"Z{p}_{j}"] = ms
+    for c, cp in enumerate(plan.continuous):
+        out[f"CI{c}"], out[f"CP{c}"], out[f"CW{c}"], out[f"CU{c}"], out[f"CA{c}"] = cp.indptr, cp.pre, cp.w, cp.U, cp.acc
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)

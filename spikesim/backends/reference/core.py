@@ -121,6 +121,22 @@ class ReferenceRunner:
                 u = uniform_array(p.seed, int(self.streams[n_streams + q]), step, np.arange(pp.n))
                 for i in range(pp.n):
                     target[rc.row, i] += pin.weight * binomial_from_uniform(float(u[i]), pin.k, pin.p)
+            # continuous projections, from the state at the start of the step
+            for cp in p.continuous:
+                pre_s, post_s = p.pops[cp.pre_pop].S, p.pops[cp.post_pop].S
+                names = arg_names(cp.model.coupling)
+                pre_rows = {f"{k}_pre": j for j, k in enumerate(p.pops[cp.pre_pop].model.state)}
+                post_rows = {f"{k}_post": j for j, k in enumerate(p.pops[cp.post_pop].model.state)}
+                params = dict(zip(cp.model.params, (float(u) for u in cp.U)))
+                for jj in range(cp.acc.size):
+                    acc = 0.0
+                    for q in range(cp.indptr[jj], cp.indptr[jj + 1]):
+                        i = cp.pre[q]
+                        env = {"w": float(cp.w[q]), "dt": p.dt, "t": t, **params}
+                        env.update({k: float(pre_s[r, i]) for k, r in pre_rows.items()})
+                        env.update({k: float(post_s[r, jj]) for k, r in post_rows.items()})
+                        acc = acc + cp.model.coupling(*[env[a] for a in names])
+                    cp.acc[jj] = acc
             # state update and threshold, population by population
             fired_parts, fired_by_pop = [], {}
             for pp in p.pops:
@@ -152,6 +168,9 @@ class ReferenceRunner:
                         current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
                     for (cur, _), e in zip(syns, senv):
                         current = current + cur(i, e)
+                    for cp in p.continuous:
+                        if cp.post_pop == pp.index:
+                            current = current + float(cp.acc[i])
                     env["I"] = current
                     new = update(i, env)
                     for j, val in enumerate(new):
