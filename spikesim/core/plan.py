@@ -12,12 +12,14 @@ the order they were added. Each population carries its own arrays:
 * ``Poisson`` populations: p = rate * dt per neuron and a random stream keyed by the name.
 
 Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
-(global index), ``w``, ``delay``, ``syn_ring``). A **receiver** is one place that spikes are
-delivered to: (population, synapse model's target) or (population, state variable) for a
-``Delta``. Each receiver r has ``n_slots = max_delay + 1`` slots of its population's width in
-the flat ``ring``: the cell of neuron g (global index) in slot t is
-``ring[ring_base[r] + t * ring_n[r] + g]`` (``ring_base`` already subtracts the population's
-first index). Decay factors and other derived values are computed here once in float64, so
+(global index, for plasticity), ``cell``, ``w``, ``delay``). A **receiver** is one place that
+spikes are delivered to: (population, synapse model's target) or (population, state variable)
+for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its population) from
+``recv_off[r]`` in every slot. The flat ``ring`` is slot-major with ``ring_cells`` cells per
+slot and ``n_slots = max_delay + 1`` slots: a synapse adds its weight to
+``ring[((step + delay) % n_slots) * ring_cells + cell]``, ``cell`` = its receiver's offset +
+the local postsynaptic id, so a spike whose synapses share one delay computes the slot base once
+whatever populations and synapse models they reach (``row_delay``). Decay factors and other derived values are computed here once in float64, so
 kernels only evaluate the models' arithmetic.
 
 ``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
@@ -200,16 +202,16 @@ class Plan:
     pop_stop: np.ndarray
     receivers: list[Receiver]
     ring: np.ndarray
-    ring_base: np.ndarray
+    recv_off: np.ndarray
     ring_n: np.ndarray
+    ring_cells: int
     n_slots: int
     indptr: np.ndarray
     post: np.ndarray
     w: np.ndarray
     delay: np.ndarray
-    syn_ring: np.ndarray
+    cell: np.ndarray
     row_delay: np.ndarray
-    row_ring: np.ndarray
     out_degree: np.ndarray
     src_step: np.ndarray
     src_gid: np.ndarray
@@ -394,9 +396,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         max_d = max_delay_steps
     n_slots = max_d + 1
     ring_n = np.array([plans[r.pop].n for r in receivers], dtype=np.int64)
-    ring_off = np.concatenate([[0], np.cumsum(ring_n * n_slots)]).astype(np.int64)
-    ring_base = np.array([ring_off[k] - plans[r.pop].start for k, r in enumerate(receivers)], dtype=np.int64)
-    ring = np.zeros(max(int(ring_off[-1]), 1))
+    recv_off = np.concatenate([[0], np.cumsum(ring_n)]).astype(np.int64)
+    ring_cells = int(recv_off[-1])
+    ring = np.zeros(max(ring_cells * n_slots, 1))
+    post_start = np.array([plans[r.pop].start for r in receivers], dtype=np.int64)
+    cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
@@ -412,10 +416,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
             plan.I_time.append(np.ascontiguousarray(cur))
 
     plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
-                pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, ring_base=ring_base, ring_n=ring_n,
+                pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
+                ring_cells=ring_cells,
                 n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
-                delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int16),
-                row_delay=np.zeros(0, np.int32), row_ring=np.zeros(0, np.int16), out_degree=counts.astype(np.int64),
+                delay=d_all[order].astype(np.int32), cell=cell_all[order].astype(np.int32),
+                row_delay=np.zeros(0, np.int32), out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
     for pr in continuous:
@@ -495,17 +500,16 @@ def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarr
 
 
 def _add_row_summaries(plan: Plan, N: int) -> None:
-    """Rows whose synapses share one delay and one receiver get them stored once per row, so the
-    propagation loop reads only (post, w) per synapse for them."""
+    """Rows whose synapses share one delay get it stored once per row, so the propagation loop
+    reads only (cell, w) per synapse for them."""
     plan.row_delay = np.full(N, -1, dtype=np.int32)
-    plan.row_ring = np.zeros(N, dtype=np.int16)
     counts = np.diff(plan.indptr)
     rows = np.flatnonzero(counts > 0)
     if rows.size == 0:
         plan.row_delay[:] = 0
         return
     first = plan.indptr[rows]
-    key = plan.delay.astype(np.int64) * 65536 + plan.syn_ring
+    key = plan.delay.astype(np.int64)
     lo = np.minimum.reduceat(key, first)
     hi = np.maximum.reduceat(key, first)
     same = lo == hi
@@ -514,7 +518,6 @@ def _add_row_summaries(plan: Plan, N: int) -> None:
         same &= ~has
     uniform = rows[same]
     plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
-    plan.row_ring[uniform] = plan.syn_ring[plan.indptr[uniform]]
     plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
 
 

@@ -37,11 +37,19 @@ from spikesim.backends.numba_cpu.plasticity import plasticity_step
 {imports}
 
 _inline = njit(inline="always", cache=True)
+
+
+@_inline
+def _deliver(target, slot):
+    """Add one ring slot to its target row and clear it (loops from 0 over views vectorise)."""
+    for i in range(target.size):
+        target[i] += slot[i]
+        slot[i] = 0.0
 '''
 
 COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spk_step", "spk_gid",
                "rec_spike", "rec_buf", "rec_count", "rec_ids", "rec_idoff", "rec_every", "rec_col0", "indptr",
-               "post", "w", "delay", "syn_ring", "row_delay", "row_ring", "ring", "ring_base", "ring_n",
+               "post", "cell", "w", "delay", "row_delay", "ring", "recv_off", "ring_n", "ring_cells",
                "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
                "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn", "stp_slot", "stp_state",
                "stp_params")
@@ -69,15 +77,23 @@ class _Source:
 
 
 def _binding(model, rows, shared, S_name, P_name, loc, extra_loc=None):
-    """name -> expression for every bindable name of a model in the generated loop."""
+    """name -> expression for every bindable name of a model in the generated loop (per-neuron
+    parameters through 1-D row views ``<P>_<row>``, see :func:`_views`)."""
     b = {k: loc[k] for k in model.state}
-    b.update({k: f"{P_name}[{j}, i]" for j, k in enumerate(rows)})
+    b.update({k: f"{P_name}_{j}[i]" for j, k in enumerate(rows)})
     b.update({k: f"{S_name}_{k}" for k in shared})
     b.update({"I": "I", "dt": "dt", "t": "t"})
     if extra_loc:
         for k, v in extra_loc.items():
             b.setdefault(k, v)
     return b
+
+
+def _views(emit, name: str, n_rows: int) -> None:
+    """1-D views of the rows of a 2-D array, so the loops index one dimension (as fast as the
+    hand-written loops they replace)."""
+    for j in range(n_rows):
+        emit(f"        {name}_{j} = {name}[{j}]")
 
 
 def _call(fn_name, model, fname, binding) -> str:
@@ -101,11 +117,8 @@ def generate(plan) -> tuple[str, list[str]]:
     for r, rc in enumerate(plan.receivers):
         pp = plan.pops[rc.pop]
         arr = f"S{rc.pop}" if rc.syn < 0 else f"G{rc.pop}_{rc.syn}"
-        emit(f"        lo = ring_base[{r}] + pop_start[{rc.pop}] + slot * ring_n[{r}]")
-        emit(f"        tgt = {arr}[{rc.row}]")
-        emit("        for i in range(tgt.size):")
-        emit("            tgt[i] += ring[lo + i]")
-        emit("            ring[lo + i] = 0.0")
+        emit(f"        lo = slot * ring_cells + recv_off[{r}]")
+        emit(f"        _deliver({arr}[{rc.row}], ring[lo:lo + pop_n[{rc.pop}]])")
     n_streams = len(plan.pops) + sum(len(pp.noise) for pp in plan.neuron_pops)
     if plan.poisson_inputs:
         extra_args += ["PIN_k", "PIN_p", "PIN_w"]
@@ -187,12 +200,17 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"        s = pop_start[{p}]")
         emit(f"        lo{p} = n_spk")
         emit("        finite = True")
+        _views(emit, f"S{p}", len(m.state))
+        _views(emit, f"P{p}", len(pp.rows))
+        for k, sp in enumerate(pp.synapses):
+            _views(emit, f"G{p}_{k}", len(sp.model.state))
+            _views(emit, f"GP{p}_{k}", len(sp.rows))
         emit(f"        for i in range(pop_n[{p}]):")
         for j, k in enumerate(m.state):
-            emit(f"            {loc[k]} = S{p}[{j}, i]")
+            emit(f"            {loc[k]} = S{p}_{j}[i]")
         for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
             for j, q in enumerate(sp.model.state):
-                emit(f"            {sloc[q]} = G{p}_{k}[{j}, i]")
+                emit(f"            {sloc[q]} = G{p}_{k}_{j}[i]")
         emit(f"            I = C{p}[i]" if pp.I_const is not None else "            I = 0.0")
         for j in range(len(pp.I_time)):
             emit(f"            I = I + T{p}_{j}[step, i]")
@@ -210,20 +228,25 @@ def generate(plan) -> tuple[str, list[str]]:
         new = ", ".join(loc[k] for k in m.state)
         emit(f"            {new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
         for j, k in enumerate(m.state):
-            emit(f"            S{p}[{j}, i] = {loc[k]}")
+            emit(f"            S{p}_{j}[i] = {loc[k]}")
         emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in m.state))
         for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
             fn = src.function(sp.model, "update", spre)
             new = ", ".join(sloc[q] for q in sp.model.state)
             emit(f"            {new}{',' if len(sp.model.state) == 1 else ''} = {_call(fn, sp.model, 'update', sb)}")
             for j, q in enumerate(sp.model.state):
-                emit(f"            G{p}_{k}[{j}, i] = {sloc[q]}")
-        fn = src.function(m, "threshold", pre)
-        emit("            spike_list[n_spk] = s + i")
-        emit(f"            n_spk += {_call(fn, m, 'threshold', binding)}")
+                emit(f"            G{p}_{k}_{j}[i] = {sloc[q]}")
         emit("        if not finite:")
         emit(f"            counters[C_BAD_POP] = {p}")
         emit("            return 2, step")
+        # threshold in a loop of its own: the update loop above stays free of the compaction's
+        # loop-carried count, so it vectorises
+        fn = src.function(m, "threshold", pre)
+        tb = dict(binding)
+        tb.update({k: f"S{p}_{j}[i]" for j, k in enumerate(m.state)})
+        emit(f"        for i in range(pop_n[{p}]):")
+        emit("            spike_list[n_spk] = s + i")
+        emit(f"            n_spk += {_call(fn, m, 'threshold', tb)}")
         emit(f"        hi{p} = n_spk")
 
     # ---- propagation
@@ -237,23 +260,19 @@ def generate(plan) -> tuple[str, list[str]]:
                 tt = slot + d
                 if tt >= n_slots:
                     tt -= n_slots
-                r = row_ring[g]
-                base = np.uint64(ring_base[r] + tt * ring_n[r])
+                base = np.uint64(tt * ring_cells)
                 for syn in range(a, b):
-                    ring[base + np.uint64(post[syn])] += w[syn]
+                    ring[base + np.uint64(cell[syn])] += w[syn]
             else:
                 for syn in range(a, b):
                     tt = slot + delay[syn]
                     if tt >= n_slots:
                         tt -= n_slots
-                    r = syn_ring[syn]
-                    ring[np.uint64(ring_base[r] + tt * ring_n[r] + post[syn])] += WEIGHT
+                    ring[np.uint64(tt * ring_cells + cell[syn])] += WEIGHT
             ev += indptr[g + 1] - indptr[g]
         counters[C_EVENTS] += ev"""
     if plan.has_stp:
-        prop = prop.replace("WEIGHT", "wv").replace("""                    r = syn_ring[syn]
-                    ring""", """                    r = syn_ring[syn]
-                    wv = w[syn]
+        prop = prop.replace("WEIGHT", "wv").replace("""                    ring[np.uint64(tt""", """                    wv = w[syn]
                     sl = stp_slot[syn]
                     if sl >= 0:
                         if stp_state[2, sl] != step:
@@ -264,7 +283,7 @@ def generate(plan) -> tuple[str, list[str]]:
                             stp_state[2, sl] = step
                             stp_state[3, sl] = rr
                         wv = wv * stp_state[3, sl]
-                    ring""")
+                    ring[np.uint64(tt""")
     body += prop.replace("WEIGHT", "w[syn]").split("\n")
 
     # ---- resets

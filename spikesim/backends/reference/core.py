@@ -108,7 +108,7 @@ class ReferenceRunner:
             # inputs: each receiver's ring slot is added to its state row and cleared
             for r, rc in enumerate(p.receivers):
                 pp = p.pops[rc.pop]
-                lo = p.ring_base[r] + pp.start + slot * p.ring_n[r]
+                lo = slot * p.ring_cells + p.recv_off[r]
                 x = ring[lo:lo + pp.n].copy()
                 ring[lo:lo + pp.n] = 0.0
                 target = pp.S if rc.syn < 0 else pp.synapses[rc.syn].S
@@ -196,8 +196,7 @@ class ReferenceRunner:
             # propagation: the rows of this step's spikes (ascending by population, CSR order), then add
             rows = [np.arange(p.indptr[g], p.indptr[g + 1]) for g in fired]
             syn = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-            r = p.syn_ring[syn].astype(np.int64)
-            cell = p.ring_base[r] + ((step + p.delay[syn]) % n_slots) * p.ring_n[r] + p.post[syn]
+            cell = ((step + p.delay[syn].astype(np.int64)) % n_slots) * p.ring_cells + p.cell[syn]
             weight = p.w[syn]
             if p.has_stp:                                        # Tsodyks-Markram: w * r of the spike
                 weight = weight.copy()
