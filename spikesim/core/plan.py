@@ -231,7 +231,6 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
     for syn in synapses:
         scls = type(syn)
         arrays = syn.bind(obj, obj.n)
-        syn.validate(arrays)
         arrays.update(derived_arrays(scls, dt, arrays, obj.n))
         srows, sP, sshared, sU = split_values(arrays)
         sS = np.zeros((len(scls.state), obj.n))
