@@ -79,7 +79,10 @@ Not supported (a clear :class:`~spikesim.neurons.base.ModelError` at the call)
 Differences from Brian2 to know about: spikes arriving at a ``Delta("v")`` synapse on an
 ``(unless refractory)`` variable are still added during the refractory period (Brian2 drops
 them); Brian2's rounding (its sympy pass re-associates sums) is kept as it is, so a model
-from equations matches a hand-written one to rounding (1e-12 relative per step), not bit for bit.
+from equations matches a hand-written one to rounding, not bit for bit (tested: the same spikes
+and v within 1e-9 over 300 ms for AdEx and QIF; LIF with ``method="exact"``). Reference and
+numba run the generated functions bit-identically, like any model. A model is Python source in
+a file: building one from equations costs Brian2's sympy pass (0.1-1 s), not a kernel compile.
 """
 from __future__ import annotations
 
