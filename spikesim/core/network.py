@@ -27,7 +27,7 @@ import numpy as np
 from spikesim import backends as _backends
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import make_projection
@@ -108,7 +108,7 @@ class Network:
         return PopulationHandle(name, population)
 
     def connect(self, pre, post, weights, delays=None, target: str | None = None, plasticity=None,
-                synapse: SynapseModel | None = None):
+                synapse: SynapseModel | None = None, stp=None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
         ``delays`` in ms (default: one step). ``synapse``: a postsynaptic model from
         :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
@@ -123,6 +123,9 @@ class Network:
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
         if synapse is not None and target is not None:
             raise ValueError("give either synapse= or the shorthand target=, not both")
+        from spikesim.synapses.continuous import ContinuousModel
+        if isinstance(synapse, ContinuousModel):
+            return self._connect_continuous(pre_n, post_n, weights, delays, synapse, plasticity, stp)
         if synapse is None:
             synapse = legacy_synapse("v" if target is None else target, post_obj)
         elif not isinstance(synapse, SynapseModel):
@@ -131,9 +134,30 @@ class Network:
         proj = make_projection(pre_n, self._pops[pre_n].n, post_n, post_obj.n, weights,
                                self.dt if delays is None else delays, target or "v", self.dt, plasticity)
         proj.synapse = synapse
+        if stp is not None:
+            from spikesim.synapses.stp import TsodyksMarkram
+            if not isinstance(stp, TsodyksMarkram):
+                raise TypeError(f"stp must be ss.synapses.TsodyksMarkram(...), got {type(stp).__name__}")
+            if plasticity is not None:
+                raise ValueError("a projection takes either stp= or plasticity=, not both")
+        proj.stp = stp
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
+        self._projections.append(proj)
+        return proj
+
+    def _connect_continuous(self, pre_n, post_n, weights, delays, model, plasticity, stp):
+        """A coupling evaluated every step (``ss.synapses.GapJunction`` ...): no spikes, no delay."""
+        pre_obj, post_obj = self._pops[pre_n], self._pops[post_n]
+        if not isinstance(pre_obj, NeuronModel):
+            raise ValueError(f"a continuous projection needs neuron state on both sides; {pre_n!r} is an input")
+        if delays is not None or plasticity is not None or stp is not None:
+            raise ValueError(f"{type(model).__name__} acts every step without delay; delays, plasticity and stp "
+                             "do not apply")
+        model.bind(pre_obj, post_obj)
+        proj = make_projection(pre_n, pre_obj.n, post_n, post_obj.n, weights, self.dt, "v", self.dt, None)
+        proj.synapse, proj.stp = model, None
         self._projections.append(proj)
         return proj
 
@@ -146,6 +170,18 @@ class Network:
         if isinstance(self._pops[name], (SpikeSource, Poisson)):
             raise ValueError(f"population {name!r} is an input; inject currents into neurons")
         self._dirty = self._plan is not None          # between runs: the plan is rebuilt, the state kept
+        if isinstance(current, PoissonInput):
+            syn = current.synapse
+            syn = legacy_synapse(syn, self._pops[name]) if isinstance(syn, str) else syn
+            if not isinstance(syn, SynapseModel):
+                raise TypeError(f"PoissonInput synapse must be a target string or a spikesim.synapses model, got "
+                                f"{type(syn).__name__}")
+            syn.bind(self._pops[name], n)
+            if self._plan is not None:
+                raise ValueError("a PoissonInput adds a synapse target; inject it before the first run")
+            current.synapse_model = syn
+            self._injections.append((name, current))
+            return
         if isinstance(current, GaussianCurrent):
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
@@ -165,7 +201,8 @@ class Network:
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
-        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections if pr.post == name}
+        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections
+                     if pr.post == name and isinstance(pr.synapse, SynapseModel)}
         for var in state:
             if not isinstance(var, str) or (var not in obj.state_vars and var.partition(".")[0] not in syn_names):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
@@ -243,12 +280,13 @@ class Network:
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
         order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity."""
-        try:
-            k = next(i for i, pr in enumerate(self._projections) if pr is projection)
-        except StopIteration:
-            raise KeyError("this projection does not belong to the network") from None
-        if self._plan is None:
+        from spikesim.core.plan import is_continuous
+        spiking = [pr for pr in self._projections if not is_continuous(pr)]
+        if not any(pr is projection for pr in self._projections):
+            raise KeyError("this projection does not belong to the network")
+        if self._plan is None or is_continuous(projection):
             return np.array(projection.weights, copy=True)
+        k = next(i for i, pr in enumerate(spiking) if pr is projection)
         p = self._plan
         return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
 
@@ -280,7 +318,8 @@ class Network:
         check_inputs_at_build(self._pops, self.dt)
         n_total = sum(obj.n for obj in self._pops.values())
         longest = max((int(pr.delay_steps.max()) for pr in self._projections if pr.delay_steps.size), default=1)
-        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections}),
+        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections
+                               if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps)
@@ -385,6 +424,10 @@ class Network:
                 if step1 > T.shape[0]:
                     raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
                                      f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        for pp in p.pops:
+            if pp.kind == "poisson" and pp.timed and step1 > pp.p_fire.shape[0]:
+                raise ValueError(f"the rates of Poisson {pp.name!r} cover {pp.p_fire.shape[0]} steps but the run "
+                                 f"needs steps up to {step1}")
         if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
             raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
                              f"steps up to {step1}")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spikesim.backends.contract import C_SRC0
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.rng.counter import stream_id
 
@@ -122,11 +122,15 @@ class SourcePlan:
     start: int
     n: int
     kind: str                      # "spike_source" | "poisson"
-    p_fire: np.ndarray | None = None
+    p_fire: np.ndarray | None = None      # (n,), or over time (n_steps, n) / (n_steps, 1)
     stream: int = 0
 
+    @property
+    def timed(self) -> bool:
+        return self.p_fire is not None and self.p_fire.ndim == 2
+
     def signature(self):
-        return (self.kind,)
+        return (self.kind, self.timed, self.timed and self.p_fire.shape[1] == 1)
 
 
 @dataclass
@@ -150,6 +154,40 @@ class Monitor:
 
     def signature(self):
         return (self.pop, self.syn, self.row)
+
+
+def is_continuous(pr) -> bool:
+    from spikesim.synapses.continuous import ContinuousModel
+    return isinstance(pr.synapse, ContinuousModel)
+
+
+@dataclass
+class ContinuousPlan:
+    """A continuous projection, by postsynaptic neuron: the presynaptic ids and weights of post j
+    are ``pre[indptr[j]:indptr[j+1]]``, ``w[...]`` (local ids); ``acc`` the step's summed current."""
+    pre_pop: int
+    post_pop: int
+    model: type
+    U: np.ndarray                     # the model's parameters, in declared order
+    indptr: np.ndarray
+    pre: np.ndarray
+    w: np.ndarray
+    acc: np.ndarray
+
+    def signature(self):
+        return (self.pre_pop, self.post_pop, self.model.__qualname__, model_source_hash(self.model))
+
+
+@dataclass
+class PoissonInputPlan:
+    receiver: int
+    k: int
+    p: float
+    weight: float
+    stream: int
+
+    def signature(self):
+        return (self.receiver,)
 
 
 @dataclass
@@ -178,6 +216,13 @@ class Plan:
     src_off: np.ndarray
     monitors: list[Monitor] = field(default_factory=list)
     rec_spike: np.ndarray = field(default=None)
+    poisson_inputs: list[PoissonInputPlan] = field(default_factory=list)
+    continuous: list[ContinuousPlan] = field(default_factory=list)
+    # short-term plasticity (spikesim.synapses.stp): slot of each CSR synapse (-1: none), per-slot
+    # state u, x, step of the last spike, and parameters U, tau_f, tau_d
+    stp_slot: np.ndarray = field(default=None)
+    stp_state: np.ndarray = field(default=None)      # (4, n_slots): u, x, last spike step, r of that spike
+    stp_params: np.ndarray = field(default=None)     # (3, n_slots): U, tau_f, tau_d
     # plasticity (spikesim.plasticity.stdp): see _add_plasticity
     syn_rule: np.ndarray = field(default=None)
     syn_pre: np.ndarray = field(default=None)
@@ -209,9 +254,23 @@ class Plan:
     def neuron_pops(self) -> list[NeuronPlan]:
         return [p for p in self.pops if p.kind == "neuron"]
 
+    @property
+    def has_stp(self) -> bool:
+        return self.stp_params is not None and self.stp_params.shape[1] > 0
+
     def signature(self) -> tuple:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
-                tuple(m.signature() for m in self.monitors), self.has_plasticity)
+                tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
+                tuple(c.signature() for c in self.continuous),
+                self.has_plasticity, self.has_stp)
+
+    def stream_keys(self) -> np.ndarray:
+        """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
+        noise input, then one per PoissonInput, in order."""
+        keys = [getattr(pp, "stream", 0) for pp in self.pops]
+        keys += [stream for pp in self.neuron_pops for stream, _ in pp.noise]
+        keys += [q.stream for q in self.poisson_inputs]
+        return np.array(keys, dtype=np.uint64)
 
     # monitor tables for the kernels
     def monitor_arrays(self):
@@ -242,6 +301,8 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None) -> Plan:
+    continuous = [pr for pr in projections if is_continuous(pr)]
+    projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
     sizes = np.array([pops[k].n for k in names], dtype=np.int64)
     stop = np.cumsum(sizes)
@@ -254,6 +315,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     for pr in projections:
         if pr.synapse.neuron_target is None:
             syn_models[pr.post].setdefault(pr.synapse.key(), pr.synapse)
+    for name, cur in injections:
+        if isinstance(cur, PoissonInput) and cur.synapse_model.neuron_target is None:
+            syn_models[name].setdefault(cur.synapse_model.key(), cur.synapse_model)
     for name, spec in records.items():          # recording "I_syn" makes the shorthand synapse exist
         obj = pops[name]
         if "I_syn" in spec["state"] and getattr(obj, "legacy_tau_syn", None):
@@ -294,20 +358,24 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     # receivers, in order of first use
     receivers, recv_of = [], {}
 
-    def receiver(pr) -> int:
-        p = index[pr.post]
-        syn = pr.synapse
+    def receiver(post_name, syn) -> int:
+        p = index[post_name]
         if syn.neuron_target is not None:
-            key = (p, -1, list(type(pops[pr.post]).state).index(syn.var))
+            key = (p, -1, list(type(pops[post_name]).state).index(syn.var))
         else:
-            k = syn_index[pr.post][syn.key()]
+            k = syn_index[post_name][syn.key()]
             key = (p, k, list(type(syn).state).index(type(syn).target))
         if key not in recv_of:
             recv_of[key] = len(receivers)
             receivers.append(Receiver(*key))
         return recv_of[key]
 
-    recv_per_proj = [receiver(pr) for pr in projections]
+    recv_per_proj = [receiver(pr.post, pr.synapse) for pr in projections]
+    poisson_inputs = []
+    for name, cur in injections:
+        if isinstance(cur, PoissonInput):
+            poisson_inputs.append(PoissonInputPlan(receiver(name, cur.synapse_model), cur.k, cur.rate_hz * dt * 1e-3,
+                                                   cur.weight, stream_id(name, 1000 + len(poisson_inputs))))
 
     # one CSR by presynaptic global index, stable within a projection
     cat = lambda parts, dt_: np.concatenate(parts).astype(dt_) if parts else np.zeros(0, dt_)  # noqa: E731
@@ -333,6 +401,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
         plan = plans[index[name]]
+        if isinstance(cur, PoissonInput):
+            continue
         if isinstance(cur, GaussianCurrent):
             mean, sd = cur.arrays(plan.n)
             plan.noise.append((stream_id(name, 1 + len(plan.noise)), np.ascontiguousarray(np.stack([mean, sd]))))
@@ -347,6 +417,16 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int16),
                 row_delay=np.zeros(0, np.int32), row_ring=np.zeros(0, np.int16), out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
+    plan.poisson_inputs = poisson_inputs
+    for pr in continuous:
+        order_c = np.lexsort((pr.pre_idx, pr.post_idx))
+        n_post = pops[pr.post].n
+        cindptr = np.concatenate([[0], np.cumsum(np.bincount(pr.post_idx, minlength=n_post))]).astype(np.int64)
+        U = np.array([pr.synapse.values[k] for k in type(pr.synapse).params], dtype=np.float64)
+        plan.continuous.append(ContinuousPlan(index[pr.pre], index[pr.post], type(pr.synapse), U, cindptr,
+                                              pr.pre_idx[order_c].astype(np.int64),
+                                              np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
+    _add_stp(plan, projections, pre_all[order], order)
     _add_row_summaries(plan, N)
     _add_monitors(plan, pops, records, index)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
@@ -388,6 +468,32 @@ def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict) -> None:
             col += ids.size
 
 
+def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray) -> None:
+    """One short-term-plasticity slot per (projection with ``stp``, presynaptic neuron)."""
+    slot_cat, params = [], []
+    n = 0
+    for pr in projections:
+        stp = getattr(pr, "stp", None)
+        if stp is None:
+            slot_cat.append(np.full(pr.n_synapses, -1, dtype=np.int64))
+            continue
+        pres, local = np.unique(pr.pre_idx, return_inverse=True)
+        slot_cat.append(n + local.ravel())
+        params += [(stp.U, stp.tau_f, stp.tau_d)] * pres.size
+        n += pres.size
+    if n == 0:
+        plan.stp_slot = np.zeros(0, np.int32)
+        plan.stp_state = np.zeros((4, 0))
+        plan.stp_params = np.zeros((3, 0))
+        return
+    plan.stp_slot = np.concatenate(slot_cat)[order].astype(np.int32)
+    plan.stp_params = np.ascontiguousarray(np.array(params, dtype=np.float64).T)
+    plan.stp_state = np.zeros((4, n))
+    plan.stp_state[0] = 0.0           # u
+    plan.stp_state[1] = 1.0           # x
+    plan.stp_state[2] = -1.0          # step of the last spike (-1: none yet)
+
+
 def _add_row_summaries(plan: Plan, N: int) -> None:
     """Rows whose synapses share one delay and one receiver get them stored once per row, so the
     propagation loop reads only (post, w) per synapse for them."""
@@ -402,7 +508,11 @@ def _add_row_summaries(plan: Plan, N: int) -> None:
     key = plan.delay.astype(np.int64) * 65536 + plan.syn_ring
     lo = np.minimum.reduceat(key, first)
     hi = np.maximum.reduceat(key, first)
-    uniform = rows[lo == hi]
+    same = lo == hi
+    if plan.has_stp:                 # rows with short-term plasticity go through the per-synapse path
+        has = np.maximum.reduceat((plan.stp_slot >= 0).astype(np.int64), first) > 0
+        same &= ~has
+    uniform = rows[same]
     plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
     plan.row_ring[uniform] = plan.syn_ring[plan.indptr[uniform]]
     plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
@@ -448,4 +558,4 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)
 
 
-__all__ = ["Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
+__all__ = ["ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
