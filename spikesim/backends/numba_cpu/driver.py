@@ -229,7 +229,8 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"            {new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
         for j, k in enumerate(m.state):
             emit(f"            S{p}_{j}[i] = {loc[k]}")
-        emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in m.state))
+        checked = m.state if m.finite_check is None else m.finite_check
+        emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in checked))
         for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
             fn = src.function(sp.model, "update", spre)
             new = ", ".join(sloc[q] for q in sp.model.state)
