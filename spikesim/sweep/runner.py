@@ -188,10 +188,11 @@ def execute(spec: SweepSpec, out: Path, client, threads: int = 1, progress: bool
             run.skipped.append(p.hash)
         else:
             todo.append(p)
-    from .plugin import ThreadLimits
-
-    client.register_plugin(ThreadLimits(threads), name=ThreadLimits.name)
     futures = {}
+    if todo:
+        from .plugin import ThreadLimits
+
+        client.register_plugin(ThreadLimits(threads), name=ThreadLimits.name)
     for p in todo:
         fut = client.submit(run_point, p.task(spec), str(out.resolve()), threads, pure=False,
                             key=f"spikesim-point-{p.hash}-{os.getpid()}-{time.time_ns()}")
@@ -205,7 +206,7 @@ def execute(spec: SweepSpec, out: Path, client, threads: int = 1, progress: bool
             print(f"dask dashboard: {link}", file=sys.stderr)
         bar = tqdm(total=len(futures), desc=f"sweep {spec.paradigm}", unit="point")
     try:
-        for fut in as_completed(list(futures), loop=client.loop):
+        for fut in (as_completed(list(futures), loop=client.loop) if futures else []):
             p = futures[fut]
             try:
                 status = fut.result()
@@ -255,6 +256,8 @@ def run(paradigm: str, grid=None, seeds=1, *, out, preset: str = "quick", overri
             client = connect(scheduler, connect_timeout)
             own.append(client)
             threads = threads or 1
+        elif client is None and all(is_done(out, p.hash) for p in spec.points):
+            threads = threads or 1  # nothing to run: no cluster needed
         elif client is None:
             n = workers or os.cpu_count() or 1
             threads = threads or default_threads(n)
