@@ -26,9 +26,11 @@ from spikesim.cli import main
 from spikesim.core.result import Result
 from spikesim.paradigms import Paradigm
 
-pytest.importorskip("distributed")
+import distributed  # noqa: F401,E402 - the `sweep` extra, part of `dev`
 
-DASK = str(Path(sys.executable).with_name("dask"))
+pytestmark = pytest.mark.timeout(900)  # bounded even if a cluster hangs (each wait below is bounded too)
+
+DASK = [sys.executable, "-m", "dask"]  # the `dask` command of this environment
 IZH_GRID = {"thalamic_sd_exc": [4.0, 5.0], "thalamic_sd_inh": [2.0, 3.0]}
 IZH_SET = {"duration": 200.0}
 # Wall-clock metrics differ between any two runs; every other number must be identical.
@@ -84,7 +86,7 @@ def tcp_cluster(tmp: Path, env: dict, n_workers: int = 2):
     """`dask scheduler` and `dask worker` as separate processes, on 127.0.0.1 only."""
     sched_file = tmp / "scheduler.json"
     common = dict(env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+    procs = [subprocess.Popen([*DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--scheduler-file", str(sched_file), "--idle-timeout", "300"], **common)]
     try:
         t0 = time.monotonic()
@@ -95,7 +97,7 @@ def tcp_cluster(tmp: Path, env: dict, n_workers: int = 2):
         time.sleep(0.2)
         address = json.loads(sched_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
-        procs.append(subprocess.Popen([DASK, "worker", address, "--host", "127.0.0.1", "--nworkers", str(n_workers),
+        procs.append(subprocess.Popen([*DASK, "worker", address, "--host", "127.0.0.1", "--nworkers", str(n_workers),
                                        "--nthreads", "1", "--no-dashboard", "--death-timeout", "60",
                                        "--local-directory", str(tmp / "dask-worker-space")], **common))
         from distributed import Client
