@@ -163,8 +163,8 @@ def local_cluster(workers: int, threads: int):
     env = thread_env(threads)
     env.update({k: os.environ[k] for k in _PASS_ENV if k in os.environ})
     # dask sets MALLOC_TRIM_THRESHOLD_=65536 in every worker it spawns; that fixes glibc's mmap
-    # threshold, so each large array is a fresh mmap and page-faults in: the point of
-    # izhikevich-2003's full preset ran 2x slower than in a plain process (measured). Unset it.
+    # threshold, so each large array is a fresh mmap and page-faults in: a full-preset
+    # izhikevich-2003 point ran 1.3-2x slower with it in a plain process (measured). Unset it.
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0", env=env, silence_logs=40)
