@@ -1,12 +1,18 @@
 """Sweep points without dask: grid parsing, expansion, config hashes, bad input, the table's
 metric flattening and the report."""
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
+from spikesim.core.result import Result
+from spikesim.paradigms import Paradigm
+from spikesim.sweep import aggregate, runner
 from spikesim.sweep.aggregate import SHARED, flatten_metrics
 from spikesim.sweep.grid import SweepError, config_hash, expand, parse_grid_args, parse_seeds
+from spikesim.sweep.report import draw_curves, format_table
+from spikesim.sweep.runner import SweepRun, default_threads, run_point, thread_env
 
 P = "izhikevich-2003"
 
@@ -83,3 +89,56 @@ def test_flatten_metrics_assigns_models():
     assert one == [("m", "exc/rate_hz", 3.0), ("m", "n", 7.0)]
     two = flatten_metrics({"a": {"acc": 0.5}, "b": {"acc": np.float32(0.25)}, "gap": 0.25}, ["a", "b"])
     assert two == [("a", "acc", 0.5), ("b", "acc", 0.25), (SHARED, "gap", 0.25)]
+
+
+# -- aggregation and report without dask: points run in this process ---------------------------
+@dataclasses.dataclass
+class LinConfig:
+    x: float = 1.0
+    mode: str = "up"
+    seed: int = 0
+
+
+class Lin(Paradigm):
+    """Two models whose metrics are known functions of (x, mode, seed)."""
+
+    name = "lin"
+    Config = LinConfig
+    models = ("a", "b")
+    default_models = ("a", "b")
+
+    def run(self, cfg, models, progress=True):
+        sign = 1.0 if cfg.mode == "up" else -1.0
+        return Result(metrics={"a": {"y": sign * cfg.x + cfg.seed}, "b": {"y": 2 * cfg.x, "curve": np.ones(3)},
+                               "gap": cfg.x}, config=dataclasses.asdict(cfg))
+
+
+LIN = Lin()
+
+
+def test_table_and_report_from_point_folders(tmp_path, monkeypatch):
+    # run_point caps the threads of the process it runs in; keep this pytest process as it is
+    monkeypatch.setattr(runner, "apply_thread_limits", lambda threads: None)
+    spec = expand("test_sweep_grid:LIN", {"x": [1, 2], "mode": ["up", "down"]}, 2)
+    run = SweepRun(spec, tmp_path)
+    for p in spec.points:
+        assert run_point(p.task(spec), str(tmp_path))["status"] == "done"
+        run.ran.append(p.hash)
+    table = aggregate.write(run)
+    back = aggregate.load(tmp_path)
+    assert len(table) == len(back) == 8 * 3  # a/y, b/y and the shared gap per point (arrays left out)
+    for t in (table, back):
+        a = t.metric("y", "a")
+        assert np.array_equal(a["value"], np.where(a["mode"] == "up", 1.0, -1.0) * a["x"] + a["seed"])
+        assert set(t.columns["model"]) == {"a", "b", SHARED}
+    assert list(back.points["status"]) == ["done"] * 8
+    text = format_table(back)
+    assert "8/8 points done" in text and "-1.5" in text  # mean over seeds 0, 1 of -1 + seed
+    paths = draw_curves(back, tmp_path / "report")
+    assert sorted(p.name for p in paths) == ["a__y.png", "b__y.png", "shared__gap.png"]
+    assert all(p.stat().st_size > 5000 for p in paths)
+
+
+def test_thread_defaults():
+    assert default_threads(2, cores=2) == 1 and default_threads(1, cores=4) == 4 and default_threads(3, cores=2) == 1
+    assert set(thread_env(2).values()) == {"2"} and "NUMBA_NUM_THREADS" in thread_env(2)

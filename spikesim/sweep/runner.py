@@ -208,8 +208,10 @@ def execute(spec: SweepSpec, out: Path, client, threads: int = 1, progress: bool
     if progress and futures:
         from tqdm.auto import tqdm
 
+        import importlib.util
+
         link = getattr(client, "dashboard_link", None)
-        if link:
+        if link and importlib.util.find_spec("bokeh") is not None:  # the dashboard needs bokeh
             print(f"dask dashboard: {link}", file=sys.stderr)
         bar = tqdm(total=len(futures), desc=f"sweep {spec.paradigm}", unit="point")
     try:
