@@ -206,9 +206,9 @@ def execute(spec: SweepSpec, out: Path, client, threads: int = 1, progress: bool
         futures[fut] = p
     bar = None
     if progress and futures:
-        from tqdm.auto import tqdm
-
         import importlib.util
+
+        from tqdm.auto import tqdm
 
         link = getattr(client, "dashboard_link", None)
         if link and importlib.util.find_spec("bokeh") is not None:  # the dashboard needs bokeh
@@ -240,8 +240,7 @@ def execute(spec: SweepSpec, out: Path, client, threads: int = 1, progress: bool
 
 def run(paradigm: str, grid=None, seeds=1, *, out, preset: str = "quick", overrides=None, models=None,
         client=None, scheduler: str | None = None, workers: int | None = None, threads: int | None = None,
-        connect_timeout: float = 5.0, progress: bool = True, report: bool = False,
-        verbose: bool = False):
+        connect_timeout: float = 5.0, progress: bool = True, report: bool = False):
     """Run a sweep and aggregate it; returns :class:`spikesim.sweep.aggregate.SweepTable`.
 
     ``grid``: {key: [values]}; ``seeds``: a count N (the config's seed, +1, ..., +N-1) or a list;
