@@ -1,8 +1,10 @@
 """Sweeps on dask.distributed (issue 13's bars):
 
-* a 2-parameter x 3-seed sweep of izhikevich-2003 on a LocalCluster of 2 workers, starting from a
-  cold Numba cache (both workers compile the same kernels at once), and again on a scheduler and
-  workers started as separate processes over TCP on 127.0.0.1: identical aggregated numbers;
+* a 2-parameter x 3-seed sweep of izhikevich-2003 on a LocalCluster of 2 workers, and again on a
+  scheduler and workers started as separate processes over TCP on 127.0.0.1: identical
+  aggregated numbers;
+* two workers compiling the same spikesim Numba kernel at once into a cold cache folder: both
+  succeed, and fresh workers then load that cache (hits, no misses);
 * a sweep killed (SIGKILL, client and workers) after its first points: the rerun runs only the
   missing points and leaves the finished ones untouched;
 * a point that raises is recorded with its traceback while the others complete.
@@ -59,13 +61,39 @@ class Toy(Paradigm):
 TOY = Toy()
 
 
+@dataclass
+class CacheToyConfig:
+    n: int = 4
+    seed: int = 0
+
+
+class CacheToy(Paradigm):
+    """Runs one of spikesim's cached Numba kernels (small, so it compiles in seconds) and reports
+    the kernel's cache statistics in this worker process."""
+
+    name = "cache-toy"
+    Config = CacheToyConfig
+    models = ("oja-traces",)
+
+    def run(self, cfg, models, progress=True):
+        from spikesim.backends.numba_cpu import oja_subspace as kernels
+
+        steps, ids = _cache_toy_events(cfg)
+        X = kernels.traces_from_events(steps, np.zeros_like(steps), ids, T=5, B=1, n=cfg.n, beta=0.5)
+        stats = kernels._traces_from_events.stats
+        return Result(metrics={"total": float(X.sum()), "cache_hits": sum(stats.cache_hits.values()),
+                               "cache_misses": sum(stats.cache_misses.values())})
+
+
+def _cache_toy_events(cfg):
+    rng = np.random.default_rng(cfg.seed + 100 * cfg.n)
+    return np.sort(rng.integers(0, 5, 20)), rng.integers(0, cfg.n, 20)
+
+
+CACHE_TOY = CacheToy()
+
+
 # -- helpers ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def numba_cache(tmp_path_factory):
-    """A Numba cache folder that starts empty (cold) for this module's workers."""
-    return tmp_path_factory.mktemp("numba-cache")
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """End a process we started and its children (its own process group): TERM, then KILL."""
     if proc.poll() is None:
@@ -111,10 +139,10 @@ def tcp_cluster(tmp: Path, env: dict, n_workers: int = 2):
 
 
 @pytest.fixture(scope="module")
-def tcp(tmp_path_factory, numba_cache):
+def tcp(tmp_path_factory):
     """One scheduler + 2 workers as separate processes for the whole module: (address, client)."""
     tmp = tmp_path_factory.mktemp("tcp-cluster")
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with tcp_cluster(tmp, env) as (address, client):
         yield address, client
 
@@ -129,14 +157,10 @@ def _rows(table) -> dict:
 
 
 # -- the bars --------------------------------------------------------------------------------------
-def test_local_cluster_cold_cache_and_tcp_cluster_agree(tmp_path, numba_cache, tcp, monkeypatch):
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache))
-    assert not any(numba_cache.rglob("*.nbi"))
+def test_local_cluster_and_tcp_cluster_agree(tmp_path, tcp):
     local = sweep.run("izhikevich-2003", IZH_GRID, 3, overrides=IZH_SET, out=tmp_path / "local", workers=2,
-                      progress=False, report=True)
+                      progress=False)
     assert len(local.ran) == 12 and not local.failed and not local.skipped
-    assert any(numba_cache.rglob("*.nbi")), "the workers wrote no Numba cache"
-    assert len(local.figures) >= 4 and all(p.stat().st_size > 5000 for p in local.figures)
     back = sweep.load(tmp_path / "local")
     assert _rows(back) == _rows(local) and list(back.points["status"]) == ["done"] * 12
 
@@ -158,8 +182,7 @@ def test_local_cluster_cold_cache_and_tcp_cluster_agree(tmp_path, numba_cache, t
             assert hi > lo > 0
 
 
-def test_killed_sweep_resumes_only_missing_points(tmp_path, numba_cache, tcp, monkeypatch):
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_cache))
+def test_killed_sweep_resumes_only_missing_points(tmp_path, tcp):
     out, cwd = tmp_path / "sweep", tmp_path / "cwd"
     cwd.mkdir()
     grid = ["--grid", "thalamic_sd_exc=4,5", "--grid", "thalamic_sd_inh=2,3", "--seeds", "2",
@@ -194,7 +217,7 @@ def test_killed_sweep_resumes_only_missing_points(tmp_path, numba_cache, tcp, mo
 
 def test_a_raising_point_is_recorded_and_the_others_complete(tmp_path, tcp, capsys):
     args = ["sweep", "test_sweep_dask:TOY", "--grid", "x=1,2,3", "--seeds", "2", "--out", str(tmp_path),
-            "--scheduler", tcp[0], "--quiet"]
+            "--scheduler", tcp[0], "--quiet", "--report"]
     assert main(args) == 1
     captured = capsys.readouterr()
     assert captured.err.count("RuntimeError: toy refuses x=2.0") == 2
@@ -209,6 +232,35 @@ def test_a_raising_point_is_recorded_and_the_others_complete(tmp_path, tcp, caps
         assert rec["type"] == "RuntimeError" and 'raise RuntimeError(f"toy refuses' in rec["traceback"]
         assert not (tmp_path / "points" / h / "result.h5").exists()
     assert "toy refuses" in table.points["traceback"][2]
+    assert "figure: " in captured.out and (tmp_path / "report" / "toy__y.png").stat().st_size > 5000
     # a rerun retries only the failed points
     assert main(args) == 1
     assert "4 already done, 2 failed" in capsys.readouterr().out
+
+
+def test_numba_cache_cold_concurrent_compiles(tmp_path, monkeypatch):
+    from distributed import Client
+
+    from spikesim.sweep.runner import local_cluster
+
+    cache = tmp_path / "numba-cache"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))  # passed on to the LocalCluster workers
+    with local_cluster(2, 1) as cluster, Client(cluster, set_as_default=False) as client:
+        cold = sweep.run("test_sweep_dask:CACHE_TOY", {"n": [3, 4, 5, 6]}, 1, out=tmp_path / "cold", client=client,
+                         progress=False)
+        assert len(cold.ran) == 4 and not cold.failed
+        assert list(cache.rglob("*_traces_from_events*.nbi")) and list(cache.rglob("*_traces_from_events*.nbc"))
+        assert cold.metric("cache_misses")["value"].sum() >= 2, "both workers should have compiled (cold cache)"
+        # fresh worker processes load what the two wrote at once: hits only
+        client.restart(wait_for_workers=True)
+        warm = sweep.run("test_sweep_dask:CACHE_TOY", {"n": [7, 8]}, 1, out=tmp_path / "warm", client=client,
+                         progress=False)
+    assert len(warm.ran) == 2 and not warm.failed
+    assert warm.metric("cache_misses")["value"].sum() == 0 and (warm.metric("cache_hits")["value"] >= 1).all()
+    # and the kernel computed the right numbers: sum over events of beta^(T-1-t) / sum_t beta^(T-1-t)
+    for table in (cold, warm):
+        tot = table.metric("total")
+        for n, value in zip(tot["n"], tot["value"]):
+            steps, _ = _cache_toy_events(CacheToyConfig(n=int(n)))
+            expected = (0.5 ** (4 - steps)).sum() / (0.5 ** np.arange(5)).sum()
+            assert value == pytest.approx(expected, rel=1e-12)
