@@ -142,3 +142,13 @@ def test_table_and_report_from_point_folders(tmp_path, monkeypatch):
 def test_thread_defaults():
     assert default_threads(2, cores=2) == 1 and default_threads(1, cores=4) == 4 and default_threads(3, cores=2) == 1
     assert set(thread_env(2).values()) == {"2"} and "NUMBA_NUM_THREADS" in thread_env(2)
+
+
+@pytest.mark.parametrize("name", __import__("spikesim.paradigms", fromlist=["names"]).names())
+def test_every_paradigm_can_be_swept(name):
+    """Issue 13, item 4: every paradigm's config is a plain serialisable value with a seed."""
+    spec = expand(name, {}, 2)
+    assert len({p.hash for p in spec.points}) == 2
+    for p in spec.points:
+        assert json.loads(json.dumps(p.config)) == p.config
+        json.dumps(p.task(spec))  # what a worker receives: builtins only
