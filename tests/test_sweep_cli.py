@@ -24,6 +24,7 @@ def _free_port() -> int:
     (["--grid", "duration"], "--grid expects key=v1,v2"),
     (["--set", "duration"], "--set expects key=value"),
     (["--workers", "0"], "workers must be an integer >= 1"),
+    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "cannot be combined"),
     (["--model", "nope"], "no model 'nope'"),
     (["--scheduler", "tcp://127.0.0.1:{port}", "--connect-timeout", "1"], "cannot reach the dask scheduler"),
 ])

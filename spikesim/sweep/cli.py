@@ -15,8 +15,12 @@ from pathlib import Path
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``sweep`` on the ``spikesim`` sub-command parsers."""
-    p = subparsers.add_parser("sweep", help="run a paradigm over a parameter grid and seeds on dask",
-                              description=__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "sweep", help="run a paradigm over a parameter grid and seeds on dask",
+        description="Run PARADIGM at every combination of the --grid values, for every seed, on "
+                    "dask.distributed (a LocalCluster, or --scheduler); one result.h5 per point under "
+                    "DIR/points/, the table in DIR/sweep.h5. Rerunning the same command runs only the "
+                    "missing points.")
     p.add_argument("paradigm", help="registered paradigm name, or package.module:ATTRIBUTE")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="a swept config key and its values (repeatable; points = product of all)")

@@ -258,6 +258,9 @@ def run(paradigm: str, grid=None, seeds=1, *, out, preset: str = "quick", overri
         raise SweepError(f"workers must be an integer >= 1, got {workers!r}")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise SweepError(f"threads must be an integer >= 1, got {threads!r}")
+    if workers is not None and (client is not None or scheduler):
+        raise SweepError("workers sets the size of spikesim's own LocalCluster; it cannot be combined "
+                         "with a client or a scheduler address")
     own: list = []
     try:
         if client is None and scheduler:
