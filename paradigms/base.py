@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 import typing
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -37,14 +39,23 @@ def _coerce(field_name: str, type_hint: Any, text: Any) -> Any:
         if type_hint is int:
             return int(text)
         if type_hint is float:
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise ConfigError(f"--set {field_name}={text!r}: must be a finite number")
+            return value
         if type_hint is str:
             return text
         if origin in (list, tuple) or type_hint in (list, tuple):
             value = json.loads(text) if text.strip().startswith("[") else [s for s in text.split(",") if s]
             args = typing.get_args(type_hint)
+            if not isinstance(value, list):
+                raise ValueError(text)
             if args and args[0] in (int, float, str):
+                if args[0] in (int, float) and any(isinstance(v, (bool, list, dict)) or v is None for v in value):
+                    raise ValueError(text)
                 value = [args[0](v) for v in value]
+                if args[0] is float and not all(math.isfinite(v) for v in value):
+                    raise ConfigError(f"--set {field_name}={text!r}: every element must be a finite number")
             return tuple(value) if (origin is tuple or type_hint is tuple) else list(value)
         if origin is typing.Union or str(origin) == "types.UnionType":
             for arg in typing.get_args(type_hint):
@@ -58,8 +69,24 @@ def _coerce(field_name: str, type_hint: Any, text: Any) -> Any:
                     continue
             raise ValueError(text)
         return json.loads(text)
-    except (ValueError, json.JSONDecodeError):
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError, json.JSONDecodeError):
         raise ConfigError(f"--set {field_name}={text!r}: cannot convert to {type_hint}") from None
+
+
+def _check_seeds(cfg) -> None:
+    """Integer config fields named like a seed must be valid seeds (0 .. 2**63 - 1)."""
+    from spikesim.core.validate import check_seed
+
+    for f in dataclasses.fields(cfg):
+        if f.name == "seed" or f.name.startswith("seed_") or f.name.endswith("_seed"):
+            value = getattr(cfg, f.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                try:
+                    check_seed(value, f.name)
+                except (TypeError, ValueError) as exc:
+                    raise ConfigError(str(exc)) from None
 
 
 class Paradigm:
@@ -84,11 +111,41 @@ class Paradigm:
                 raise ConfigError(f"paradigm {self.name!r} has no config key {key!r}; keys: {sorted(fields)}")
             values[key] = _coerce(key, hints.get(key, str), text)
         cfg = self.Config(**values)
-        self.validate(cfg)
+        _check_seeds(cfg)
+        try:
+            self.validate(cfg)
+        except ConfigError:
+            raise
+        except (TypeError, ValueError, OverflowError) as exc:   # a check tripped over a value of the wrong kind
+            raise ConfigError(f"paradigm {self.name!r}: invalid configuration ({exc})") from None
         return cfg
 
     def validate(self, cfg) -> None:
         """Raise ConfigError for impossible values; subclasses extend."""
+
+    #: config fields naming local files or folders -> built-in values of that field that are not
+    #: paths (an empty value means "not used"); checked by :meth:`check_paths` before any work
+    path_fields: Mapping[str, Sequence[str]] = {"data_dir": ()}
+
+    def check_paths(self, cfg) -> None:
+        """Raise ConfigError for a data path in ``cfg`` that does not exist or cannot be read;
+        called by the CLI after :meth:`make_config`, before any work."""
+        for name, builtins in self.path_fields.items():
+            value = getattr(cfg, name, "")
+            if not value or value in builtins:
+                continue
+            path = Path(str(value)).expanduser()
+            if not path.exists():
+                raise ConfigError(f"{name}={value!r}: no such file or folder")
+            if name.endswith("_dir") and not path.is_dir():
+                raise ConfigError(f"{name}={value!r}: not a folder")
+            if path.is_dir():
+                if not os.access(path, os.R_OK | os.X_OK):
+                    raise ConfigError(f"{name}={value!r}: the folder is not readable")
+            elif not path.is_file():
+                raise ConfigError(f"{name}={value!r}: not a regular file or folder")
+            elif not os.access(path, os.R_OK):
+                raise ConfigError(f"{name}={value!r}: the file is not readable")
 
     def resolve_models(self, arg: str | Sequence[str] | None = None) -> list[str]:
         if arg is None or arg == "" or arg == []:

@@ -4,6 +4,7 @@ speed. Figures: raster and population rate histogram."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,19 @@ class Izhikevich2003(Paradigm):
     def validate(self, cfg) -> None:
         if cfg.n_exc < 1 or cfg.n_inh < 1:
             raise ConfigError("n_exc and n_inh must be >= 1")
-        if cfg.duration <= 0:
+        if not cfg.duration > 0:
             raise ConfigError("duration must be > 0 ms")
+        if not (math.isfinite(cfg.thalamic_sd_exc) and math.isfinite(cfg.thalamic_sd_inh)
+                and cfg.thalamic_sd_exc >= 0 and cfg.thalamic_sd_inh >= 0):
+            raise ConfigError("thalamic_sd_exc and thalamic_sd_inh must be finite and >= 0")
+        from spikesim.backends import check_name
+        from spikesim.neurons.izhikevich import METHODS
+        try:
+            check_name(cfg.backend)
+        except Exception as exc:
+            raise ConfigError(f"backend {cfg.backend!r}: {' '.join(str(exc).split())}") from None
+        if cfg.method not in METHODS:
+            raise ConfigError(f"unknown method {cfg.method!r}; use one of {list(METHODS)}")
 
     def run(self, cfg, models, progress=True) -> Result:
         n_steps = int(round(cfg.duration))

@@ -101,6 +101,8 @@ class MotionParadigm(Paradigm):
     models = ("hd-snn", "hd-snn-event", "ann-frames")
     default_models = ("hd-snn", "hd-snn-event", "ann-frames")
 
+    path_fields = {"image_source": ("leaves", "noise", "cloud")}
+
     def validate(self, cfg: MotionConfig) -> None:
         if min(cfg.n_x, cfg.n_y) < 8 or cfg.n_t < 4:
             raise ConfigError(f"n_x, n_y must be >= 8 and n_t >= 4; got {cfg.n_x}, {cfg.n_y}, {cfg.n_t}")
