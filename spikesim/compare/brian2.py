@@ -577,8 +577,12 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     # ---- synapses: one Synapses per receiver, CSR order --------------------------------------
     pre_of = np.repeat(np.arange(N, dtype=np.int64), np.diff(plan.indptr))
     n_syn = 0
+    if hasattr(plan, "syn_ring"):
+        syn_recv = plan.syn_ring
+    else:                                    # receiver of each synapse from its ring cell
+        syn_recv = np.searchsorted(plan.recv_off, plan.cell, side="right") - 1
     for r in range(len(plan.receivers)):
-        sel = np.flatnonzero(plan.syn_ring == r)
+        sel = np.flatnonzero(syn_recv == r)
         if sel.size == 0:
             continue
         d = plan.delay[sel]

@@ -475,6 +475,12 @@ class Translator:
         return acc
 
     def _binop(self, op, a, b, node):
+        if isinstance(op, (ast.BitAnd, ast.BitOr)):         # on booleans: logical and / or (branch-free models)
+            kinds = {x.kind if isinstance(x, Sym) else ("bool" if isinstance(x.value, (bool, np.bool_)) else "int")
+                     for x in (a, b)}
+            if kinds != {"bool"}:
+                self._fail(node, "a bitwise operator on non-boolean values")
+            return self._boolop("and" if isinstance(op, ast.BitAnd) else "or", [a, b])
         if type(op) not in _BINOPS:
             self._fail(node, f"the operator {type(op).__name__}")
         sym, fn = _BINOPS[type(op)]
