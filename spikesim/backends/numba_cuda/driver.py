@@ -150,7 +150,8 @@ def generate(plan) -> str:
         m = pp.model
         pre = prefix_of(m)
         loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
-        names = [f"S{p}", f"P{p}", f"U{p}"] + [f"{a}{p}_{k}" for k in range(len(pp.synapses)) for a in ("G", "GP", "GU")]
+        names = [f"S{p}", f"P{p}", f"U{p}"]
+        names += [f"{a}{p}_{k}" for k in range(len(pp.synapses)) for a in ("G", "GP", "GU")]
         names += [f"C{p}"] if pp.I_const is not None else []
         names += [f"T{p}_{j}" for j in range(len(pp.I_time))] + [f"Z{p}_{j}" for j in range(len(pp.noise))]
         emit(f"        n{p} = i64[{slot[f'n{p}']}]")
