@@ -549,7 +549,7 @@ def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
     """STDP and reward-modulated STDP (tests/test_core_plasticity.py's network): same spikes and
     bit-identical learned weights."""
     from test_core_plasticity import plastic_network
-    nets = {b: plastic_network(b, duration=35.0) for b in ("numba", "cuda")}   # exc first fires at 25 ms
+    nets = {b: plastic_network(b, duration=30.0) for b in ("numba", "cuda")}   # exc first fires at 25 ms
     res = {b: n[0].run(n[3]) for b, n in nets.items()}
     assert res["numba"].spikes("exc")[0].size + res["numba"].spikes("izh")[0].size > 10
     assert_same_results(res["numba"], res["cuda"], exact=True)

@@ -205,7 +205,9 @@ def pack(plan):
         head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
     head[K.L_N], head[K.L_NSLOTS], head[K.L_SEED], head[K.L_RBITS] = N, plan.n_slots, plan.seed, rbits
     back = {}                           # what sync_to_host copies back: name -> (array, f64 offset)
-    back["w"] = (plan.w, buf.put_f(K.F_W, plan.w))
+    w_at = (plan.w, buf.put_f(K.F_W, plan.w))
+    if n_rules:                         # static weights do not change on the device
+        back["w"] = w_at
     buf.put_f(K.F_RING, plan.ring)
     if n_rules:
         buf.put_f(K.F_RULES, plan.rules)
@@ -234,7 +236,7 @@ def pack(plan):
     buf.put_i(K.O_RECCOUNT, np.zeros(n_cols, dtype=np.int64))
     head[K.L_NREC] = n_cols
     i64, f64 = buf.arrays()
-    return i64, f64, {"exact": exact, "back": back, "n_cols": n_cols, "n_rules": n_rules}
+    return i64, f64, {"exact": exact, "back": back, "w": w_at, "n_cols": n_cols, "n_rules": n_rules}
 
 
 class _Launcher:
@@ -315,6 +317,7 @@ class CudaRunner:
         self.plastic = info["n_rules"] > 0
         self.n_mod = int(plan.mod_syn.size) if self.plastic else 0
         self._back = info["back"]
+        self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
         self._col_sizes = np.array([m.ids.size for m in plan.monitors], dtype=np.int64)
         self.d_i64 = cuda.to_device(i64)
@@ -421,9 +424,10 @@ class CudaRunner:
         return status, reached
 
     def sync_to_host(self):
-        """Copy the state of every neuron and synapse model, the weights and, for plastic networks,
-        the eligibilities and traces into the plan's arrays (the rings stay on the device); the
-        spike sources' read pointers in ``plan.counters`` are set to where the device is."""
+        """Copy the state of every neuron and synapse model and, for plastic networks, the weights,
+        eligibilities and traces into the plan's arrays (the rings stay on the device; static
+        weights are the host's); the spike sources' read pointers in ``plan.counters`` are set
+        to where the device is."""
         for arr, off in self._back.values():
             arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
         p = self.plan
@@ -434,9 +438,9 @@ class CudaRunner:
                     p.counters[C_SRC0 + pp.index] = lo + np.searchsorted(p.src_step[lo:hi], self._step)
 
     def sync_to_device(self):
-        """Upload what :meth:`sync_to_host` copies back (after the host changed the plan's state
-        or weights between runs)."""
-        for arr, off in self._back.values():
+        """Upload the plan's state, weights and plasticity traces (after the host changed them
+        between runs)."""
+        for arr, off in list(self._back.values()) + [self._w]:
             self.d_f64[off:off + arr.size].copy_to_device(np.ascontiguousarray(arr, dtype=np.float64).ravel())
 
 
