@@ -2,7 +2,7 @@
 backends) with four published models on their task paradigms. See README.md."""
 __version__ = "0.1.0"
 
-from spikesim import inputs, neurons  # noqa: E402
+from spikesim import connectivity, inputs, neurons, synapses  # noqa: E402
 from spikesim.core.network import Network, SimulationError  # noqa: E402
 from spikesim.core.result import NotAResultFileError, Result, load  # noqa: E402
 
@@ -17,4 +17,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'spikesim' has no attribute {name!r}")
 
 
-__all__ = ["Network", "NotAResultFileError", "Result", "SimulationError", "inputs", "load", "neurons", "__version__"]
+__all__ = ["connectivity", "synapses", "Network", "NotAResultFileError", "Result", "SimulationError", "inputs", "load", "neurons", "__version__"]

@@ -1,5 +1,5 @@
 """Input populations (``ss.inputs.SpikeSource``, ``ss.inputs.Poisson``)."""
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 
-__all__ = ["GaussianCurrent", "Poisson", "SpikeSource"]
+__all__ = ["GaussianCurrent", "Poisson", "PoissonInput", "SpikeSource"]

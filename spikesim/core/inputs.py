@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikesim.core.validate import check_array, check_index_array, check_int
+from spikesim.core.validate import check_array, check_index_array, check_int, check_number
 
 
 class _Frozen:
@@ -58,7 +58,8 @@ class SpikeSource(_Frozen):
 
 
 class Poisson(_Frozen):
-    """``n`` independent Poisson sources at ``rate_hz`` (scalar or (n,)).
+    """``n`` independent Poisson sources at ``rate_hz``: a scalar or (n,), or a rate over time,
+    (n_steps, n) or (n_steps, 1) (row k is the rate of step k; one column drives every source).
 
     In each step of length dt a source fires when u < rate * dt, u drawn from the counter-based
     stream keyed by (network seed, population index, step, neuron), so every backend emits the
@@ -77,13 +78,40 @@ class Poisson(_Frozen):
             raise ValueError(f"Poisson n must be a positive integer, got {n!r}") from None
         rate = check_array(rate_hz, "Poisson rate_hz", finite=False, readonly=False)
         rate = np.full(n, float(rate)) if rate.ndim == 0 else rate
-        if rate.shape != (n,):
-            raise ValueError(f"Poisson rate_hz must be a scalar or shape ({n},), got {rate.shape}")
+        if rate.shape != (n,) and not (rate.ndim == 2 and rate.shape[1] in (1, n) and rate.shape[0] >= 1):
+            raise ValueError(f"Poisson rate_hz must be a scalar, shape ({n},), or over time (n_steps, {n}) or "
+                             f"(n_steps, 1); got {rate.shape}")
         if not np.all(np.isfinite(rate)) or np.any(rate < 0):
             raise ValueError("Poisson rate_hz must be finite and >= 0")
         rate.setflags(write=False)
         self.n, self.rate_hz = n, rate
         self._sealed = True
 
+    @property
+    def timed(self) -> bool:
+        """True when the rate changes over time (rows are steps)."""
+        return self.rate_hz.ndim == 2
+
     def __repr__(self) -> str:
         return f"Poisson(n={self.n}, mean rate={self.rate_hz.mean():.3g} Hz)"
+
+
+class PoissonInput:
+    """``k`` independent Poisson trains at ``rate_hz`` per target neuron, each adding ``weight``
+    to the target at the start of the step a spike falls in (Brian2's ``PoissonInput``): per
+    step and neuron the count is Binomial(k, rate * dt), drawn in the loop from the
+    counter-based stream (inverse CDF of one uniform), so no k source neurons are simulated.
+
+    ``synapse``: where the weight goes, as in ``Network.connect`` (default ``Delta("v")``; the
+    shorthand strings ``"v"``, ``"I"``, ``"I_syn"`` work too). Inject it with ``net.inject(pop, ...)``.
+    """
+
+    def __init__(self, k: int, rate_hz: float, weight: float, synapse="v"):
+        self.k = check_int(k, "PoissonInput k", low=1)
+        self.rate_hz = check_number(rate_hz, "PoissonInput rate_hz", low=0.0)
+        self.weight = check_number(weight, "PoissonInput weight")
+        self.synapse = synapse
+        self.synapse_model = None          # resolved against the target population by Network.inject
+
+    def __repr__(self) -> str:
+        return f"PoissonInput(k={self.k}, rate_hz={self.rate_hz}, weight={self.weight}, synapse={self.synapse!r})"

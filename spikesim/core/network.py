@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from spikesim import backends as _backends
-from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_NONFINITE
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
+                                        STATUS_NONFINITE)
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import make_projection
@@ -81,6 +82,7 @@ class Network:
         self._injections: list[tuple[str, np.ndarray]] = []
         self._records: dict[str, dict] = {}
         self._plan = None
+        self._dirty = False
         self._step = 0
         self.last_run_stats: dict[str, float] = {}
 
@@ -106,7 +108,7 @@ class Network:
         return PopulationHandle(name, population)
 
     def connect(self, pre, post, weights, delays=None, target: str | None = None, plasticity=None,
-                synapse: SynapseModel | None = None):
+                synapse: SynapseModel | None = None, stp=None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
         ``delays`` in ms (default: one step). ``synapse``: a postsynaptic model from
         :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
@@ -121,6 +123,9 @@ class Network:
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
         if synapse is not None and target is not None:
             raise ValueError("give either synapse= or the shorthand target=, not both")
+        from spikesim.synapses.continuous import ContinuousModel
+        if isinstance(synapse, ContinuousModel):
+            return self._connect_continuous(pre_n, post_n, weights, delays, synapse, plasticity, stp)
         if synapse is None:
             synapse = legacy_synapse("v" if target is None else target, post_obj)
         elif not isinstance(synapse, SynapseModel):
@@ -129,9 +134,30 @@ class Network:
         proj = make_projection(pre_n, self._pops[pre_n].n, post_n, post_obj.n, weights,
                                self.dt if delays is None else delays, target or "v", self.dt, plasticity)
         proj.synapse = synapse
+        if stp is not None:
+            from spikesim.synapses.stp import TsodyksMarkram
+            if not isinstance(stp, TsodyksMarkram):
+                raise TypeError(f"stp must be ss.synapses.TsodyksMarkram(...), got {type(stp).__name__}")
+            if plasticity is not None:
+                raise ValueError("a projection takes either stp= or plasticity=, not both")
+        proj.stp = stp
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
+        self._projections.append(proj)
+        return proj
+
+    def _connect_continuous(self, pre_n, post_n, weights, delays, model, plasticity, stp):
+        """A coupling evaluated every step (``ss.synapses.GapJunction`` ...): no spikes, no delay."""
+        pre_obj, post_obj = self._pops[pre_n], self._pops[post_n]
+        if not isinstance(pre_obj, NeuronModel):
+            raise ValueError(f"a continuous projection needs neuron state on both sides; {pre_n!r} is an input")
+        if delays is not None or plasticity is not None or stp is not None:
+            raise ValueError(f"{type(model).__name__} acts every step without delay; delays, plasticity and stp "
+                             "do not apply")
+        model.bind(pre_obj, post_obj)
+        proj = make_projection(pre_n, pre_obj.n, post_n, post_obj.n, weights, self.dt, "v", self.dt, None)
+        proj.synapse, proj.stp = model, None
         self._projections.append(proj)
         return proj
 
@@ -139,16 +165,31 @@ class Network:
         """Inject a current: scalar, per-neuron (n,), over time (n_steps, n) with row k at step k
         ((n_steps, 1) drives every neuron alike; a 1-D array must have one value per neuron), or an input object such as
         ``ss.inputs.GaussianCurrent(mean, sd)`` (noise drawn in the loop)."""
-        self._check_open("inject")
         name = self._name_of(pop)
         n = self._pops[name].n
         if isinstance(self._pops[name], (SpikeSource, Poisson)):
             raise ValueError(f"population {name!r} is an input; inject currents into neurons")
+        self._dirty = self._plan is not None          # between runs: the plan is rebuilt, the state kept
+        if isinstance(current, PoissonInput):
+            syn = current.synapse
+            syn = legacy_synapse(syn, self._pops[name]) if isinstance(syn, str) else syn
+            if not isinstance(syn, SynapseModel):
+                raise TypeError(f"PoissonInput synapse must be a target string or a spikesim.synapses model, got "
+                                f"{type(syn).__name__}")
+            syn.bind(self._pops[name], n)
+            if self._plan is not None:
+                raise ValueError("a PoissonInput adds a synapse target; inject it before the first run")
+            current.synapse_model = syn
+            self._injections.append((name, current))
+            return
         if isinstance(current, GaussianCurrent):
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
             return
-        self._injections.append((name, check_current(current, n, name)))
+        cur = check_current(current, n, name)
+        if cur.ndim == 2 and self._step:             # rows are global steps: a protocol starts now
+            cur = np.concatenate([np.zeros((self._step, n)), cur])
+        self._injections.append((name, cur))
 
     def record(self, pop, spikes: bool = True, state: tuple[str, ...] | str = (), every: int = 1,
                ids=None) -> None:
@@ -160,7 +201,8 @@ class Network:
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
-        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections if pr.post == name}
+        syn_names = {(pr.synapse.name or pr.synapse.default_name()) for pr in self._projections
+                     if pr.post == name and isinstance(pr.synapse, SynapseModel)}
         for var in state:
             if not isinstance(var, str) or (var not in obj.state_vars and var.partition(".")[0] not in syn_names):
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
@@ -173,15 +215,78 @@ class Network:
             ids = np.unique(arr).astype(np.int64)
         self._records[name] = merge_record(self._records.get(name), spikes, state, every, name, ids)
 
+    # ---------------------------------------------------------------- between runs and in callbacks
+    def _state_array(self, pop, var: str):
+        from spikesim.core.plan import resolve_state
+        name = self._name_of(pop)
+        if self._plan is None:
+            self._build()
+        pp = self._plan.pops[self._plan.names.index(name)]
+        if pp.kind != "neuron":
+            raise ValueError(f"population {name!r} is an input and has no state")
+        syn, row = resolve_state(self._pops[name], var, pp.synapses)
+        return (pp.S if syn < 0 else pp.synapses[syn].S), row
+
+    def get_state(self, pop, var: str) -> np.ndarray:
+        """Current values (n,) of a state variable (a neuron's, or ``"<synapse>.<var>"``)."""
+        arr, row = self._state_array(pop, var)
+        self._runner.sync_to_host()
+        return arr[row].copy()
+
+    def set_state(self, pop, var: str, values) -> None:
+        """Set a state variable (scalar or (n,)) before a run, between runs or in a ``run`` callback."""
+        from spikesim.neurons.base import per_neuron
+        arr, row = self._state_array(pop, var)
+        self._runner.sync_to_host()
+        arr[row] = per_neuron(var, values, arr.shape[1], "state")
+        if hasattr(self._runner, "sync_to_device"):
+            self._runner.sync_to_device()
+
+    def set_param(self, pop, name: str, values) -> None:
+        """Change a neuron parameter (scalar or (n,)) between runs or in a callback; derived
+        values are recomputed and the state is kept."""
+        from spikesim.neurons.base import per_neuron
+        pname = self._name_of(pop)
+        obj = self._pops[pname]
+        if not isinstance(obj, NeuronModel) or name not in type(obj).params:
+            raise ValueError(f"population {pname!r} has no parameter {name!r}")
+        old = obj.param_values[name]
+        obj.param_values[name] = per_neuron(name, values, obj.n)
+        try:
+            obj.validate()
+        except ValueError:
+            obj.param_values[name] = old
+            raise
+        self._dirty = self._plan is not None
+
+    def _refresh(self) -> None:
+        """Rebuild the plan after inject/set_param between runs, carrying over every dynamic
+        array (state, rings, weights, traces, counters)."""
+        self._runner.sync_to_host()
+        old = self._plan
+        self._plan = None
+        self._build()
+        new = self._plan
+        for a, b in zip(old.pops, new.pops):
+            if a.kind == "neuron":
+                b.S[:] = a.S
+                for sa, sb in zip(a.synapses, b.synapses):
+                    sb.S[:] = sa.S
+        for attr in ("ring", "w", "x_pre", "x_post", "elig", "counters"):
+            getattr(new, attr)[...] = getattr(old, attr)
+        self._runner = _backends.make_runner(self.backend, new)
+        self._dirty = False
+
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
         order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity."""
-        try:
-            k = next(i for i, pr in enumerate(self._projections) if pr is projection)
-        except StopIteration:
-            raise KeyError("this projection does not belong to the network") from None
-        if self._plan is None:
+        from spikesim.core.plan import is_continuous
+        spiking = [pr for pr in self._projections if not is_continuous(pr)]
+        if not any(pr is projection for pr in self._projections):
+            raise KeyError("this projection does not belong to the network")
+        if self._plan is None or is_continuous(projection):
             return np.array(projection.weights, copy=True)
+        k = next(i for i, pr in enumerate(spiking) if pr is projection)
         p = self._plan
         return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
 
@@ -213,36 +318,49 @@ class Network:
         check_inputs_at_build(self._pops, self.dt)
         n_total = sum(obj.n for obj in self._pops.values())
         longest = max((int(pr.delay_steps.max()) for pr in self._projections if pr.delay_steps.size), default=1)
-        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections}),
+        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections
+                               if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 
-    def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None) -> Result:
+    def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None,
+            callback=None, every: float | None = None) -> Result:
         """Simulate ``duration`` ms from the current time and return what was recorded.
+
+        ``callback(net)`` is called every ``every`` ms of simulated time (Brian2's
+        ``network_operation``): it may read and write state (:meth:`get_state`,
+        :meth:`set_state`), change parameters (:meth:`set_param`) and inject currents. Cost:
+        the compiled loop returns to Python at each call (about 10 us on the CPU backends plus
+        what the callback does; state access on "cuda" copies between device and host; a changed
+        parameter or current rebuilds the plan, and a kernel of a new kind compiles once).
 
         Raises :class:`SimulationError` (with ``.result`` holding everything recorded up to the
         failing step) when a state variable becomes NaN/inf.
         """
         n_steps = check_duration(duration, self.dt)
         chunk_steps = check_chunk_steps(chunk_steps)
+        if callback is not None:
+            if not callable(callback):
+                raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+            every_steps = check_duration(every, self.dt, "every") if every is not None else 0
+            if every_steps < 1:
+                raise ValueError("run(callback=...) needs every= (ms, at least one step)")
+            chunk_steps = every_steps
+        elif every is not None:
+            raise ValueError("every= is the interval of the callback; give callback= too")
         started = now_iso()
         t_build = time.perf_counter()
         if self._plan is None:
             self._build()
+        elif self._dirty:
+            self._refresh()
         build_s = time.perf_counter() - t_build
         p = self._plan
         step0, step1 = self._step, self._step + n_steps
-        for pp in p.neuron_pops:
-            for T in pp.I_time:
-                if step1 > T.shape[0]:
-                    raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
-                                     f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
-        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
-            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
-                             f"steps up to {step1}")
+        self._check_coverage(step1)
         # monitors for this run
         every = [m.every for m in p.monitors]
         n_cols = sum(m.ids.size for m in p.monitors)
@@ -267,6 +385,13 @@ class Network:
             while step < step1:
                 target = min(step1, step + chunk)
                 status, reached = self._runner.run_steps(step, target, spk_step, spk_gid, rec_buf, rec_count)
+                if callback is not None and status == STATUS_DONE:
+                    self._step = int(reached)
+                    callback(self)
+                    if self._dirty:
+                        self._refresh()
+                        self._check_coverage(step1)
+                        p = self._plan
                 if bar is not None:
                     bar.update(int(reached) - step)
                 step = int(reached)
@@ -290,6 +415,22 @@ class Network:
             raise SimulationError(f"state of population {pop!r} became NaN/inf at step {bad} (t = {bad * self.dt} ms); "
                                   "the recording up to that step is in the exception's .result", result)
         return result
+
+    def _check_coverage(self, step1: int) -> None:
+        """Time arrays (currents, modulators) must cover every step of the run."""
+        p = self._plan
+        for pp in p.neuron_pops:
+            for T in pp.I_time:
+                if step1 > T.shape[0]:
+                    raise ValueError(f"the current injected into {pp.name!r} arrays cover {T.shape[0]} steps "
+                                     f"({T.shape[0] * self.dt} ms) but the run needs steps up to {step1}")
+        for pp in p.pops:
+            if pp.kind == "poisson" and pp.timed and step1 > pp.p_fire.shape[0]:
+                raise ValueError(f"the rates of Poisson {pp.name!r} cover {pp.p_fire.shape[0]} steps but the run "
+                                 f"needs steps up to {step1}")
+        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
+            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
+                             f"steps up to {step1}")
 
     def _collect(self, spk_step, spk_gid, rec_buf, rec_count, step0, started) -> Result:
         p = self._plan

@@ -12,12 +12,14 @@ the order they were added. Each population carries its own arrays:
 * ``Poisson`` populations: p = rate * dt per neuron and a random stream keyed by the name.
 
 Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
-(global index), ``w``, ``delay``, ``syn_ring``). A **receiver** is one place that spikes are
-delivered to: (population, synapse model's target) or (population, state variable) for a
-``Delta``. Each receiver r has ``n_slots = max_delay + 1`` slots of its population's width in
-the flat ``ring``: the cell of neuron g (global index) in slot t is
-``ring[ring_base[r] + t * ring_n[r] + g]`` (``ring_base`` already subtracts the population's
-first index). Decay factors and other derived values are computed here once in float64, so
+(global index, for plasticity), ``cell``, ``w``, ``delay``). A **receiver** is one place that
+spikes are delivered to: (population, synapse model's target) or (population, state variable)
+for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its population) from
+``recv_off[r]`` in every slot. The flat ``ring`` is slot-major with ``ring_cells`` cells per
+slot and ``n_slots = max_delay + 1`` slots: a synapse adds its weight to
+``ring[((step + delay) % n_slots) * ring_cells + cell]``, ``cell`` = its receiver's offset +
+the local postsynaptic id, so a spike whose synapses share one delay computes the slot base once
+whatever populations and synapse models they reach (``row_delay``). Decay factors and other derived values are computed here once in float64, so
 kernels only evaluate the models' arithmetic.
 
 ``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spikesim.backends.contract import C_SRC0
-from spikesim.core.inputs import Poisson, SpikeSource
+from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.rng.counter import stream_id
 
@@ -122,11 +124,15 @@ class SourcePlan:
     start: int
     n: int
     kind: str                      # "spike_source" | "poisson"
-    p_fire: np.ndarray | None = None
+    p_fire: np.ndarray | None = None      # (n,), or over time (n_steps, n) / (n_steps, 1)
     stream: int = 0
 
+    @property
+    def timed(self) -> bool:
+        return self.p_fire is not None and self.p_fire.ndim == 2
+
     def signature(self):
-        return (self.kind,)
+        return (self.kind, self.timed, self.timed and self.p_fire.shape[1] == 1)
 
 
 @dataclass
@@ -152,6 +158,40 @@ class Monitor:
         return (self.pop, self.syn, self.row)
 
 
+def is_continuous(pr) -> bool:
+    from spikesim.synapses.continuous import ContinuousModel
+    return isinstance(pr.synapse, ContinuousModel)
+
+
+@dataclass
+class ContinuousPlan:
+    """A continuous projection, by postsynaptic neuron: the presynaptic ids and weights of post j
+    are ``pre[indptr[j]:indptr[j+1]]``, ``w[...]`` (local ids); ``acc`` the step's summed current."""
+    pre_pop: int
+    post_pop: int
+    model: type
+    U: np.ndarray                     # the model's parameters, in declared order
+    indptr: np.ndarray
+    pre: np.ndarray
+    w: np.ndarray
+    acc: np.ndarray
+
+    def signature(self):
+        return (self.pre_pop, self.post_pop, self.model.__qualname__, model_source_hash(self.model))
+
+
+@dataclass
+class PoissonInputPlan:
+    receiver: int
+    k: int
+    p: float
+    weight: float
+    stream: int
+
+    def signature(self):
+        return (self.receiver,)
+
+
 @dataclass
 class Plan:
     dt: float
@@ -162,22 +202,29 @@ class Plan:
     pop_stop: np.ndarray
     receivers: list[Receiver]
     ring: np.ndarray
-    ring_base: np.ndarray
+    recv_off: np.ndarray
     ring_n: np.ndarray
+    ring_cells: int
     n_slots: int
     indptr: np.ndarray
     post: np.ndarray
     w: np.ndarray
     delay: np.ndarray
-    syn_ring: np.ndarray
+    cell: np.ndarray
     row_delay: np.ndarray
-    row_ring: np.ndarray
     out_degree: np.ndarray
     src_step: np.ndarray
     src_gid: np.ndarray
     src_off: np.ndarray
     monitors: list[Monitor] = field(default_factory=list)
     rec_spike: np.ndarray = field(default=None)
+    poisson_inputs: list[PoissonInputPlan] = field(default_factory=list)
+    continuous: list[ContinuousPlan] = field(default_factory=list)
+    # short-term plasticity (spikesim.synapses.stp): slot of each CSR synapse (-1: none), per-slot
+    # state u, x, step of the last spike, and parameters U, tau_f, tau_d
+    stp_slot: np.ndarray = field(default=None)
+    stp_state: np.ndarray = field(default=None)      # (4, n_slots): u, x, last spike step, r of that spike
+    stp_params: np.ndarray = field(default=None)     # (3, n_slots): U, tau_f, tau_d
     # plasticity (spikesim.plasticity.stdp): see _add_plasticity
     syn_rule: np.ndarray = field(default=None)
     syn_pre: np.ndarray = field(default=None)
@@ -209,9 +256,23 @@ class Plan:
     def neuron_pops(self) -> list[NeuronPlan]:
         return [p for p in self.pops if p.kind == "neuron"]
 
+    @property
+    def has_stp(self) -> bool:
+        return self.stp_params is not None and self.stp_params.shape[1] > 0
+
     def signature(self) -> tuple:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
-                tuple(m.signature() for m in self.monitors), self.has_plasticity)
+                tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
+                tuple(c.signature() for c in self.continuous),
+                self.has_plasticity, self.has_stp)
+
+    def stream_keys(self) -> np.ndarray:
+        """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
+        noise input, then one per PoissonInput, in order."""
+        keys = [getattr(pp, "stream", 0) for pp in self.pops]
+        keys += [stream for pp in self.neuron_pops for stream, _ in pp.noise]
+        keys += [q.stream for q in self.poisson_inputs]
+        return np.array(keys, dtype=np.uint64)
 
     # monitor tables for the kernels
     def monitor_arrays(self):
@@ -231,7 +292,6 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
     for syn in synapses:
         scls = type(syn)
         arrays = syn.bind(obj, obj.n)
-        syn.validate(arrays)
         arrays.update(derived_arrays(scls, dt, arrays, obj.n))
         srows, sP, sshared, sU = split_values(arrays)
         sS = np.zeros((len(scls.state), obj.n))
@@ -243,6 +303,8 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None) -> Plan:
+    continuous = [pr for pr in projections if is_continuous(pr)]
+    projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
     sizes = np.array([pops[k].n for k in names], dtype=np.int64)
     stop = np.cumsum(sizes)
@@ -255,6 +317,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     for pr in projections:
         if pr.synapse.neuron_target is None:
             syn_models[pr.post].setdefault(pr.synapse.key(), pr.synapse)
+    for name, cur in injections:
+        if isinstance(cur, PoissonInput) and cur.synapse_model.neuron_target is None:
+            syn_models[name].setdefault(cur.synapse_model.key(), cur.synapse_model)
     for name, spec in records.items():          # recording "I_syn" makes the shorthand synapse exist
         obj = pops[name]
         if "I_syn" in spec["state"] and getattr(obj, "legacy_tau_syn", None):
@@ -295,20 +360,24 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     # receivers, in order of first use
     receivers, recv_of = [], {}
 
-    def receiver(pr) -> int:
-        p = index[pr.post]
-        syn = pr.synapse
+    def receiver(post_name, syn) -> int:
+        p = index[post_name]
         if syn.neuron_target is not None:
-            key = (p, -1, list(type(pops[pr.post]).state).index(syn.var))
+            key = (p, -1, list(type(pops[post_name]).state).index(syn.var))
         else:
-            k = syn_index[pr.post][syn.key()]
+            k = syn_index[post_name][syn.key()]
             key = (p, k, list(type(syn).state).index(type(syn).target))
         if key not in recv_of:
             recv_of[key] = len(receivers)
             receivers.append(Receiver(*key))
         return recv_of[key]
 
-    recv_per_proj = [receiver(pr) for pr in projections]
+    recv_per_proj = [receiver(pr.post, pr.synapse) for pr in projections]
+    poisson_inputs = []
+    for name, cur in injections:
+        if isinstance(cur, PoissonInput):
+            poisson_inputs.append(PoissonInputPlan(receiver(name, cur.synapse_model), cur.k, cur.rate_hz * dt * 1e-3,
+                                                   cur.weight, stream_id(name, 1000 + len(poisson_inputs))))
 
     # one CSR by presynaptic global index, stable within a projection
     cat = lambda parts, dt_: np.concatenate(parts).astype(dt_) if parts else np.zeros(0, dt_)  # noqa: E731
@@ -327,13 +396,17 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         max_d = max_delay_steps
     n_slots = max_d + 1
     ring_n = np.array([plans[r.pop].n for r in receivers], dtype=np.int64)
-    ring_off = np.concatenate([[0], np.cumsum(ring_n * n_slots)]).astype(np.int64)
-    ring_base = np.array([ring_off[k] - plans[r.pop].start for k, r in enumerate(receivers)], dtype=np.int64)
-    ring = np.zeros(max(int(ring_off[-1]), 1))
+    recv_off = np.concatenate([[0], np.cumsum(ring_n)]).astype(np.int64)
+    ring_cells = int(recv_off[-1])
+    ring = np.zeros(max(ring_cells * n_slots, 1))
+    post_start = np.array([plans[r.pop].start for r in receivers], dtype=np.int64)
+    cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
         plan = plans[index[name]]
+        if isinstance(cur, PoissonInput):
+            continue
         if isinstance(cur, GaussianCurrent):
             mean, sd = cur.arrays(plan.n)
             plan.noise.append((stream_id(name, 1 + len(plan.noise)), np.ascontiguousarray(np.stack([mean, sd]))))
@@ -343,11 +416,22 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
             plan.I_time.append(np.ascontiguousarray(cur))
 
     plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
-                pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, ring_base=ring_base, ring_n=ring_n,
+                pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
+                ring_cells=ring_cells,
                 n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
-                delay=d_all[order].astype(np.int32), syn_ring=r_all[order].astype(np.int16),
-                row_delay=np.zeros(0, np.int32), row_ring=np.zeros(0, np.int16), out_degree=counts.astype(np.int64),
+                delay=d_all[order].astype(np.int32), cell=cell_all[order].astype(np.int32),
+                row_delay=np.zeros(0, np.int32), out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
+    plan.poisson_inputs = poisson_inputs
+    for pr in continuous:
+        order_c = np.lexsort((pr.pre_idx, pr.post_idx))
+        n_post = pops[pr.post].n
+        cindptr = np.concatenate([[0], np.cumsum(np.bincount(pr.post_idx, minlength=n_post))]).astype(np.int64)
+        U = np.array([pr.synapse.values[k] for k in type(pr.synapse).params], dtype=np.float64)
+        plan.continuous.append(ContinuousPlan(index[pr.pre], index[pr.post], type(pr.synapse), U, cindptr,
+                                              pr.pre_idx[order_c].astype(np.int64),
+                                              np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
+    _add_stp(plan, projections, pre_all[order], order)
     _add_row_summaries(plan, N)
     _add_monitors(plan, pops, records, index)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
@@ -389,23 +473,51 @@ def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict) -> None:
             col += ids.size
 
 
+def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray) -> None:
+    """One short-term-plasticity slot per (projection with ``stp``, presynaptic neuron)."""
+    slot_cat, params = [], []
+    n = 0
+    for pr in projections:
+        stp = getattr(pr, "stp", None)
+        if stp is None:
+            slot_cat.append(np.full(pr.n_synapses, -1, dtype=np.int64))
+            continue
+        pres, local = np.unique(pr.pre_idx, return_inverse=True)
+        slot_cat.append(n + local.ravel())
+        params += [(stp.U, stp.tau_f, stp.tau_d)] * pres.size
+        n += pres.size
+    if n == 0:
+        plan.stp_slot = np.zeros(0, np.int32)
+        plan.stp_state = np.zeros((4, 0))
+        plan.stp_params = np.zeros((3, 0))
+        return
+    plan.stp_slot = np.concatenate(slot_cat)[order].astype(np.int32)
+    plan.stp_params = np.ascontiguousarray(np.array(params, dtype=np.float64).T)
+    plan.stp_state = np.zeros((4, n))
+    plan.stp_state[0] = 0.0           # u
+    plan.stp_state[1] = 1.0           # x
+    plan.stp_state[2] = -1.0          # step of the last spike (-1: none yet)
+
+
 def _add_row_summaries(plan: Plan, N: int) -> None:
-    """Rows whose synapses share one delay and one receiver get them stored once per row, so the
-    propagation loop reads only (post, w) per synapse for them."""
+    """Rows whose synapses share one delay get it stored once per row, so the propagation loop
+    reads only (cell, w) per synapse for them."""
     plan.row_delay = np.full(N, -1, dtype=np.int32)
-    plan.row_ring = np.zeros(N, dtype=np.int16)
     counts = np.diff(plan.indptr)
     rows = np.flatnonzero(counts > 0)
     if rows.size == 0:
         plan.row_delay[:] = 0
         return
     first = plan.indptr[rows]
-    key = plan.delay.astype(np.int64) * 65536 + plan.syn_ring
+    key = plan.delay.astype(np.int64)
     lo = np.minimum.reduceat(key, first)
     hi = np.maximum.reduceat(key, first)
-    uniform = rows[lo == hi]
+    same = lo == hi
+    if plan.has_stp:                 # rows with short-term plasticity go through the per-synapse path
+        has = np.maximum.reduceat((plan.stp_slot >= 0).astype(np.int64), first) > 0
+        same &= ~has
+    uniform = rows[same]
     plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
-    plan.row_ring[uniform] = plan.syn_ring[plan.indptr[uniform]]
     plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
 
 
@@ -449,4 +561,4 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)
 
 
-__all__ = ["Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
+__all__ = ["ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

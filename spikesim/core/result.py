@@ -106,6 +106,11 @@ def _state_array(pop, var, a) -> np.ndarray:
     return arr
 
 
+def _pop_name(pop):
+    """A population's name from a name or a ``PopulationHandle`` (anything with ``.name``)."""
+    return pop if isinstance(pop, str) else getattr(pop, "name", pop)
+
+
 class Result:
     """Spikes, state samples, metrics and paradigm data of one run.
 
@@ -137,15 +142,18 @@ class Result:
         """Names of the populations with recorded spikes or state."""
         return sorted(set(self._spikes) | set(self._state))
 
-    def spikes(self, pop: str) -> tuple[np.ndarray, np.ndarray]:
-        """Spike times (ms) and neuron ids of population ``pop``, sorted by time then id."""
+    def spikes(self, pop) -> tuple[np.ndarray, np.ndarray]:
+        """Spike times (ms) and neuron ids of population ``pop`` (its name or the handle that
+        ``Network.add`` returned), sorted by time then id."""
+        pop = _pop_name(pop)
         try:
             return self._spikes[pop]
         except KeyError:
             raise KeyError(f"no spikes recorded for population {pop!r}; recorded: {sorted(self._spikes)}") from None
 
-    def state(self, pop: str, var: str) -> np.ndarray:
-        """Samples of state variable ``var`` of ``pop``, shape (n_samples, n)."""
+    def state(self, pop, var: str) -> np.ndarray:
+        """Samples of state variable ``var`` of ``pop`` (name or handle), shape (n_samples, n)."""
+        pop = _pop_name(pop)
         if pop not in self._state:
             raise KeyError(f"no state recorded for population {pop!r}; recorded: {sorted(self._state)}")
         if var not in self._state[pop]:
@@ -154,6 +162,7 @@ class Result:
 
     def state_times(self, pop: str) -> np.ndarray:
         """Times (ms) of the state samples of ``pop``."""
+        pop = _pop_name(pop)
         return self._state_times[pop]
 
     def __repr__(self) -> str:

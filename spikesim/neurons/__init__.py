@@ -1,10 +1,17 @@
 """Neuron models: one file each, with the equations and the source paper in the docstring.
-Write your own by subclassing :class:`NeuronModel` (see :mod:`spikesim.neurons.base`)."""
+Write your own by subclassing :class:`NeuronModel` (see :mod:`spikesim.neurons.base`), or build
+one from Brian2 equations with :func:`from_brian2`."""
+from .adex import AdEx
+from .alif import ALIF
 from .base import ModelError, NeuronModel
+from .brian2_import import from_brian2
+from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF
+from .qif import QIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
-__all__ = ["ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF"]
+__all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
+           "QIF", "from_brian2"]

@@ -155,7 +155,16 @@ class NeuronModel(ModelBase):
     #: the parameter a ``target="I_syn"`` shorthand synapse takes its time constant from (legacy)
     legacy_tau_syn: str | None = None
 
-    def __init__(self, n, **values):
+    @classmethod
+    def check_contract(cls, extra: tuple[str, ...] = ()) -> None:
+        super().check_contract(extra)
+        for fname in ("threshold", "reset"):
+            if "I" in arg_names(getattr(cls, fname)):
+                raise ModelError(f"{cls.kind_label} {cls.model_name()}: {fname}() takes ['I']; only update() may "
+                                 "take the input current (threshold and reset are evaluated after every neuron's "
+                                 "update, when no per-neuron I is defined); keep what they need in a state variable")
+
+    def __init__(self, n, /, **values):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"population size n must be a positive integer, got {n!r}")
         cls = type(self)

@@ -59,12 +59,12 @@ class LIF(NeuronModel):
         v_inf = v_rest + r_m * I
         free = v_inf + (v - v_inf) * decay_m
         refractory = ref > 0.0
-        held = refractory and clamp > 0.0
+        held = refractory & (clamp > 0.0)
         return (v_reset if held else free), (ref - 1.0 if refractory else ref)
 
     @staticmethod
     def threshold(v, ref, v_th, clamp):
-        return v >= v_th and (clamp > 0.0 or ref <= 0.0)
+        return (v >= v_th) & ((clamp > 0.0) | (ref <= 0.0))
 
     @staticmethod
     def reset(v_reset, ref_steps):

@@ -63,3 +63,23 @@ def stream_id(name: str, tag: int = 0) -> int:
     for b in name.encode("utf-8"):
         h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return (h ^ (tag * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF
+
+
+def binomial_from_uniform(u, k, p):
+    """Binomial(k, p) by inversion of one uniform u in [0, 1): the smallest c with CDF(c) > u
+    (sequential search from c = 0; the pmf is updated by the ratio (k - c) / (c + 1) * p / (1 - p)).
+    Plain float arithmetic: every backend returns the same count for the same u."""
+    if p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return k
+    q = 1.0 - p
+    pmf = math.pow(q, k * 1.0)      # libm pow on every backend (no integer-power shortcut)
+    cdf = pmf
+    c = 0
+    ratio = p / q
+    while u >= cdf and c < k:
+        pmf = pmf * ((k - c) / (c + 1.0)) * ratio
+        c += 1
+        cdf = cdf + pmf
+    return c

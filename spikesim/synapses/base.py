@@ -71,7 +71,9 @@ class SynapseModel(ModelBase):
                 raise ModelError(f"synapse model {cls.model_name()}: target {cls.target!r} is not one of its "
                                  f"state variables {list(cls.state)}")
             cls.check_contract(extra=tuple(post_model.state))
-        return {k: per_neuron(f"{cls.model_name()} {k}", v, n_post) for k, v in self.values.items()}
+        arrays = {k: per_neuron(f"{cls.model_name()} {k}", v, n_post) for k, v in self.values.items()}
+        self.validate(arrays)
+        return arrays
 
     def validate(self, arrays: dict[str, np.ndarray]) -> None:
         """Hook for range checks (raise ValueError naming the parameter)."""

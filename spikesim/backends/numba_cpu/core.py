@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .driver import generate, kernel_arrays, load_kernel, streams
+from .driver import generate, kernel_arrays, load_kernel
 
 
 class NumbaRunner:
@@ -17,17 +17,17 @@ class NumbaRunner:
         self.spike_list = np.zeros(max(plan.n_total, 1), dtype=np.int64)
         self.rec_ids, self.rec_idoff, self.rec_every = plan.monitor_arrays()
         self.rec_col0 = np.array([m.col0 for m in plan.monitors], dtype=np.int64)
-        self.streams = streams(plan)
+        self.streams = plan.stream_keys()
         self.pop_n = np.array([pp.n for pp in plan.pops], dtype=np.int64)
 
     def run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
         p = self.plan
         status, reached = self.kernel(
             step0, step1, p.seed, p.dt, p.n_slots, p.counters, self.spike_list, spk_step, spk_gid, p.rec_spike,
-            rec_buf, rec_count, self.rec_ids, self.rec_idoff, self.rec_every, self.rec_col0, p.indptr, p.post, p.w,
-            p.delay, p.syn_ring, p.row_delay, p.row_ring, p.ring, p.ring_base, p.ring_n, p.src_step, p.src_gid,
+            rec_buf, rec_count, self.rec_ids, self.rec_idoff, self.rec_every, self.rec_col0, p.indptr, p.post, p.cell,
+            p.w, p.delay, p.row_delay, p.ring, p.recv_off, p.ring_n, p.ring_cells, p.src_step, p.src_gid,
             p.src_off, p.pop_start, self.pop_n, self.streams, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,
-            p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn, *self.extra)
+            p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn, p.stp_slot, p.stp_state, p.stp_params, *self.extra)
         return int(status), int(reached)
 
     def sync_to_host(self):

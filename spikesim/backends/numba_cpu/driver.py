@@ -31,18 +31,28 @@ import math
 import numpy as np
 from numba import njit
 from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
-from spikesim.backends.numba_cpu.scalars import normal as _normal, uniform as _uniform
+from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
+from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 from spikesim.backends.numba_cpu.plasticity import plasticity_step
 {imports}
 
 _inline = njit(inline="always", cache=True)
+
+
+@_inline
+def _deliver(target, slot):
+    """Add one ring slot to its target row and clear it (loops from 0 over views vectorise)."""
+    for i in range(target.size):
+        target[i] += slot[i]
+        slot[i] = 0.0
 '''
 
 COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spk_step", "spk_gid",
                "rec_spike", "rec_buf", "rec_count", "rec_ids", "rec_idoff", "rec_every", "rec_col0", "indptr",
-               "post", "w", "delay", "syn_ring", "row_delay", "row_ring", "ring", "ring_base", "ring_n",
+               "post", "cell", "w", "delay", "row_delay", "ring", "recv_off", "ring_n", "ring_cells",
                "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
-               "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn")
+               "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn", "stp_slot", "stp_state",
+               "stp_params")
 
 
 def _decorate(src: str, decorator: str = "@_inline") -> str:
@@ -70,23 +80,24 @@ class _Source:
 
 
 class CpuArrays:
-    """How the generated CPU loop addresses a population's arrays (one argument each, neuron ``i``).
-    The CUDA driver has its own (flat buffers), with the same methods."""
+    """How the generated CPU loop addresses a population's arrays (neuron ``i``; per-neuron rows
+    through the 1-D views of :func:`_views`). The CUDA driver has its own (flat buffers), with
+    the same methods, so both emit the per-neuron step with :func:`emit_neuron_update`."""
 
     def state(self, p, j):
-        return f"S{p}[{j}, i]"
+        return f"S{p}_{j}[i]"
 
     def param(self, p, j):
-        return f"P{p}[{j}, i]"
+        return f"P{p}_{j}[i]"
 
     def shared(self, p, name):
         return f"U{p}_{name}"
 
     def syn_state(self, p, k, j):
-        return f"G{p}_{k}[{j}, i]"
+        return f"G{p}_{k}_{j}[i]"
 
     def syn_param(self, p, k, j):
-        return f"GP{p}_{k}[{j}, i]"
+        return f"GP{p}_{k}_{j}[i]"
 
     def syn_shared(self, p, k, name):
         return f"GU{p}_{k}_{name}"
@@ -100,6 +111,9 @@ class CpuArrays:
     def noise(self, p, j, row):
         return f"Z{p}_{j}[{row}, i]"
 
+    def coupled(self, c):
+        return f"CA{c}[i]"
+
 
 def _binding(model, rows, param, loc, extra_loc=None):
     """name -> expression for every bindable name of a model in the generated loop
@@ -111,6 +125,13 @@ def _binding(model, rows, param, loc, extra_loc=None):
         for k, v in extra_loc.items():
             b.setdefault(k, v)
     return b
+
+
+def _views(emit, name: str, n_rows: int) -> None:
+    """1-D views of the rows of a 2-D array, so the loops index one dimension (as fast as the
+    hand-written loops they replace)."""
+    for j in range(n_rows):
+        emit(f"        {name}_{j} = {name}[{j}]")
 
 
 def _call(fn_name, model, fname, binding) -> str:
@@ -136,10 +157,10 @@ def neuron_bindings(pp, prefix_of, arrays):
     return loc, binding, syn_bind
 
 
-def emit_neuron_update(emit, pad, pp, src, prefix, arrays, loc, binding, syn_bind, noise0):
-    """The per-neuron step up to the model update, shared by every compiled backend: load the
+def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0):
+    """The per-neuron step up to the model update, shared by the compiled backends: load the
     state, sum the input current (constant, time arrays, noise ``streams[noise0 + j]``, synapse
-    currents in synapse order), update, store. ``pad``: the indentation."""
+    currents in synapse order, continuous projections), update, store. ``pad``: indentation."""
     p, m = pp.index, pp.model
     for j, k in enumerate(m.state):
         emit(f"{pad}{loc[k]} = {arrays.state(p, j)}")
@@ -155,6 +176,9 @@ def emit_neuron_update(emit, pad, pp, src, prefix, arrays, loc, binding, syn_bin
     for sp, spre, sloc, sb in syn_bind:
         fn = src.function(sp.model, "current", spre)
         emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
+    for c, cp in enumerate(plan.continuous):
+        if cp.post_pop == p:
+            emit(f"{pad}I = I + {arrays.coupled(c)}")
     fn = src.function(m, "update", prefix)
     new = ", ".join(loc[k] for k in m.state)
     emit(f"{pad}{new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
@@ -188,12 +212,37 @@ def generate(plan) -> tuple[str, list[str]]:
 
     # ---- receivers
     for r, rc in enumerate(plan.receivers):
+        pp = plan.pops[rc.pop]
         arr = f"S{rc.pop}" if rc.syn < 0 else f"G{rc.pop}_{rc.syn}"
-        emit(f"        lo = ring_base[{r}] + pop_start[{rc.pop}] + slot * ring_n[{r}]")
+        emit(f"        lo = slot * ring_cells + recv_off[{r}]")
+        emit(f"        _deliver({arr}[{rc.row}], ring[lo:lo + pop_n[{rc.pop}]])")
+    n_streams = len(plan.pops) + sum(len(pp.noise) for pp in plan.neuron_pops)
+    if plan.poisson_inputs:
+        extra_args += ["PIN_k", "PIN_p", "PIN_w"]
+    for q, pin in enumerate(plan.poisson_inputs):
+        rc = plan.receivers[pin.receiver]
+        arr = f"S{rc.pop}" if rc.syn < 0 else f"G{rc.pop}_{rc.syn}"
         emit(f"        tgt = {arr}[{rc.row}]")
+        emit(f"        stream = streams[{n_streams + q}]")
         emit("        for i in range(tgt.size):")
-        emit("            tgt[i] += ring[lo + i]")
-        emit("            ring[lo + i] = 0.0")
+        emit(f"            tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(i)), PIN_k[{q}], "
+             f"PIN_p[{q}])")
+    # ---- continuous projections, from the state at the start of the step
+    for c, cp in enumerate(plan.continuous):
+        extra_args += [f"CI{c}", f"CP{c}", f"CW{c}", f"CU{c}", f"CA{c}"]
+        pre_state = list(plan.pops[cp.pre_pop].model.state)
+        post_state = list(plan.pops[cp.post_pop].model.state)
+        b = {"w": f"CW{c}[q]", "dt": "dt", "t": "t"}
+        b.update({f"{k}_pre": f"S{cp.pre_pop}[{j}, i]" for j, k in enumerate(pre_state)})
+        b.update({f"{k}_post": f"S{cp.post_pop}[{j}, jj]" for j, k in enumerate(post_state)})
+        b.update({k: f"CU{c}[{j}]" for j, k in enumerate(cp.model.params)})
+        fn = src.function(cp.model, "coupling", prefix_of(cp.model))
+        emit(f"        for jj in range(pop_n[{cp.post_pop}]):")
+        emit("            acc = 0.0")
+        emit(f"            for q in range(CI{c}[jj], CI{c}[jj + 1]):")
+        emit(f"                i = CP{c}[q]")
+        emit(f"                acc = acc + {_call(fn, cp.model, 'coupling', b)}")
+        emit(f"            CA{c}[jj] = acc")
     emit("        n_spk = 0")
     neuron_pops = []
     for pp in plan.pops:
@@ -215,7 +264,8 @@ def generate(plan) -> tuple[str, list[str]]:
             emit(f"        s = pop_start[{p}]")
             emit(f"        stream = streams[{p}]")
             emit(f"        for i in range(pop_n[{p}]):")
-            emit(f"            if _uniform(seed_u, stream, step_u, np.uint64(i)) < F{p}[i]:")
+            rate = (f"F{p}[step, 0]" if pp.p_fire.shape[1] == 1 else f"F{p}[step, i]") if pp.timed else f"F{p}[i]"
+            emit(f"            if _uniform(seed_u, stream, step_u, np.uint64(i)) < {rate}:")
             emit("                spike_list[n_spk] = s + i")
             emit("                n_spk += 1")
             continue
@@ -239,21 +289,31 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"        s = pop_start[{p}]")
         emit(f"        lo{p} = n_spk")
         emit("        finite = True")
+        _views(emit, f"S{p}", len(m.state))
+        _views(emit, f"P{p}", len(pp.rows))
+        for k, sp in enumerate(pp.synapses):
+            _views(emit, f"G{p}_{k}", len(sp.model.state))
+            _views(emit, f"GP{p}_{k}", len(sp.rows))
         emit(f"        for i in range(pop_n[{p}]):")
-        emit_neuron_update(emit, " " * 12, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
         emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in m.state))
         emit_synapse_updates(emit, " " * 12, pp, src, arrays, syn_bind)
-        fn = src.function(m, "threshold", pre)
-        emit("            spike_list[n_spk] = s + i")
-        emit(f"            n_spk += {_call(fn, m, 'threshold', binding)}")
         emit("        if not finite:")
         emit(f"            counters[C_BAD_POP] = {p}")
         emit("            return 2, step")
+        # threshold in a loop of its own: the update loop above stays free of the compaction's
+        # loop-carried count, so it vectorises
+        fn = src.function(m, "threshold", pre)
+        tb = dict(binding)
+        tb.update({k: arrays.state(p, j) for j, k in enumerate(m.state)})
+        emit(f"        for i in range(pop_n[{p}]):")
+        emit("            spike_list[n_spk] = s + i")
+        emit(f"            n_spk += {_call(fn, m, 'threshold', tb)}")
         emit(f"        hi{p} = n_spk")
 
     # ---- propagation
-    body += """        ev = 0
+    prop = """        ev = 0
         for k in range(n_spk):
             g = spike_list[k]
             a = np.uint64(indptr[g])
@@ -263,24 +323,36 @@ def generate(plan) -> tuple[str, list[str]]:
                 tt = slot + d
                 if tt >= n_slots:
                     tt -= n_slots
-                r = row_ring[g]
-                base = np.uint64(ring_base[r] + tt * ring_n[r])
+                base = np.uint64(tt * ring_cells)
                 for syn in range(a, b):
-                    ring[base + np.uint64(post[syn])] += w[syn]
+                    ring[base + np.uint64(cell[syn])] += w[syn]
             else:
                 for syn in range(a, b):
                     tt = slot + delay[syn]
                     if tt >= n_slots:
                         tt -= n_slots
-                    r = syn_ring[syn]
-                    ring[np.uint64(ring_base[r] + tt * ring_n[r] + post[syn])] += w[syn]
+                    ring[np.uint64(tt * ring_cells + cell[syn])] += WEIGHT
             ev += indptr[g + 1] - indptr[g]
-        counters[C_EVENTS] += ev""".split("\n")
+        counters[C_EVENTS] += ev"""
+    if plan.has_stp:
+        prop = prop.replace("WEIGHT", "wv").replace("""                    ring[np.uint64(tt""", """                    wv = w[syn]
+                    sl = stp_slot[syn]
+                    if sl >= 0:
+                        if stp_state[2, sl] != step:
+                            u, x, rr = _stp_spike(stp_state[0, sl], stp_state[1, sl], (step - stp_state[2, sl]) * dt,
+                                                  stp_params[0, sl], stp_params[1, sl], stp_params[2, sl])
+                            stp_state[0, sl] = u
+                            stp_state[1, sl] = x
+                            stp_state[2, sl] = step
+                            stp_state[3, sl] = rr
+                        wv = wv * stp_state[3, sl]
+                    ring[np.uint64(tt""")
+    body += prop.replace("WEIGHT", "w[syn]").split("\n")
 
     # ---- resets
     for pp in neuron_pops:
         p, m = pp.index, pp.model
-        loc = {k: arrays.state(p, j) for j, k in enumerate(m.state)}
+        loc = {k: f"S{p}[{j}, i]" for j, k in enumerate(m.state)}
         binding = _binding(m, pp.rows, lambda j: arrays.param(p, j), loc)
         binding.update({k: arrays.shared(p, k) for k in pp.shared})
         fn = src.function(m, "reset", prefix_of(m))
@@ -343,6 +415,7 @@ def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
     for f in (here / "scalars.py", here / "plasticity.py", here.parents[1] / "rng" / "counter.py",
+              here.parents[1] / "synapses" / "stp.py",
               here.parent / "contract.py", here.parents[1] / "plasticity" / "stdp.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
@@ -377,13 +450,6 @@ def load_kernel(source: str):
     return mod
 
 
-def streams(plan) -> np.ndarray:
-    """uint64 stream keys: one per population (Poisson), then one per noise input in order."""
-    keys = [getattr(pp, "stream", 0) for pp in plan.pops]
-    keys += [stream for pp in plan.neuron_pops for stream, _ in pp.noise]
-    return np.array(keys, dtype=np.uint64)
-
-
 def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
     """The per-population arrays named in ``extra_args``."""
     out = {}
@@ -402,4 +468,9 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
             out[f"T{p}_{j}"] = T
         for j, (_, ms) in enumerate(pp.noise):
             out[f"Z{p}_{j}"] = ms
+    for c, cp in enumerate(plan.continuous):
+        out[f"CI{c}"], out[f"CP{c}"], out[f"CW{c}"], out[f"CU{c}"], out[f"CA{c}"] = cp.indptr, cp.pre, cp.w, cp.U, cp.acc
+    out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
+    out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
+    out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)
     return {k: out[k] for k in extra_args}

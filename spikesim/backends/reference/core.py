@@ -15,7 +15,8 @@ from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, S
 from spikesim.neurons.base import arg_names
 from spikesim.plasticity.stdp import (P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE, P_ETA, P_KIND,
                                       P_W_MAX, P_W_MIN, RULE_RSTDP)
-from spikesim.rng.counter import counter_normal, uniform_array
+from spikesim.rng.counter import binomial_from_uniform, counter_normal, uniform_array
+from spikesim.synapses.stp import tsodyks_markram_spike
 
 
 def plasticity_step(step, fired, out_syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
@@ -73,6 +74,7 @@ def _where(model, rows, shared, U, extra=()):
 class ReferenceRunner:
     def __init__(self, plan):
         self.plan = plan
+        self.streams = plan.stream_keys()
         self.bound = {}
         for pp in plan.neuron_pops:
             w = _where(pp.model, pp.rows, pp.shared, pp.U)
@@ -106,11 +108,35 @@ class ReferenceRunner:
             # inputs: each receiver's ring slot is added to its state row and cleared
             for r, rc in enumerate(p.receivers):
                 pp = p.pops[rc.pop]
-                lo = p.ring_base[r] + pp.start + slot * p.ring_n[r]
+                lo = slot * p.ring_cells + p.recv_off[r]
                 x = ring[lo:lo + pp.n].copy()
                 ring[lo:lo + pp.n] = 0.0
                 target = pp.S if rc.syn < 0 else pp.synapses[rc.syn].S
                 target[rc.row] += x
+            n_streams = len(p.pops) + sum(len(pp.noise) for pp in p.neuron_pops)
+            for q, pin in enumerate(p.poisson_inputs):           # Binomial(k, rate dt) counts
+                rc = p.receivers[pin.receiver]
+                pp = p.pops[rc.pop]
+                target = pp.S if rc.syn < 0 else pp.synapses[rc.syn].S
+                u = uniform_array(p.seed, int(self.streams[n_streams + q]), step, np.arange(pp.n))
+                for i in range(pp.n):
+                    target[rc.row, i] += pin.weight * binomial_from_uniform(float(u[i]), pin.k, pin.p)
+            # continuous projections, from the state at the start of the step
+            for cp in p.continuous:
+                pre_s, post_s = p.pops[cp.pre_pop].S, p.pops[cp.post_pop].S
+                names = arg_names(cp.model.coupling)
+                pre_rows = {f"{k}_pre": j for j, k in enumerate(p.pops[cp.pre_pop].model.state)}
+                post_rows = {f"{k}_post": j for j, k in enumerate(p.pops[cp.post_pop].model.state)}
+                params = dict(zip(cp.model.params, (float(u) for u in cp.U)))
+                for jj in range(cp.acc.size):
+                    acc = 0.0
+                    for q in range(cp.indptr[jj], cp.indptr[jj + 1]):
+                        i = cp.pre[q]
+                        env = {"w": float(cp.w[q]), "dt": p.dt, "t": t, **params}
+                        env.update({k: float(pre_s[r, i]) for k, r in pre_rows.items()})
+                        env.update({k: float(post_s[r, jj]) for k, r in post_rows.items()})
+                        acc = acc + cp.model.coupling(*[env[a] for a in names])
+                    cp.acc[jj] = acc
             # state update and threshold, population by population
             fired_parts, fired_by_pop = [], {}
             for pp in p.pops:
@@ -122,7 +148,8 @@ class ReferenceRunner:
                     continue
                 if pp.kind == "poisson":
                     u = uniform_array(p.seed, pp.stream, step, np.arange(pp.n))
-                    fired_parts.append(pp.start + np.flatnonzero(u < pp.p_fire))
+                    rate = pp.p_fire[step] if pp.timed else pp.p_fire       # a (1,) row broadcasts
+                    fired_parts.append(pp.start + np.flatnonzero(u < rate))
                     continue
                 update, threshold, _, syns = self.bound[pp.index]
                 env = self._env(pp, t)
@@ -141,6 +168,9 @@ class ReferenceRunner:
                         current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
                     for (cur, _), e in zip(syns, senv):
                         current = current + cur(i, e)
+                    for cp in p.continuous:
+                        if cp.post_pop == pp.index:
+                            current = current + float(cp.acc[i])
                     env["I"] = current
                     new = update(i, env)
                     for j, val in enumerate(new):
@@ -166,9 +196,23 @@ class ReferenceRunner:
             # propagation: the rows of this step's spikes (ascending by population, CSR order), then add
             rows = [np.arange(p.indptr[g], p.indptr[g + 1]) for g in fired]
             syn = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-            r = p.syn_ring[syn].astype(np.int64)
-            cell = p.ring_base[r] + ((step + p.delay[syn]) % n_slots) * p.ring_n[r] + p.post[syn]
-            np.add.at(ring, cell, p.w[syn])
+            cell = ((step + p.delay[syn].astype(np.int64)) % n_slots) * p.ring_cells + p.cell[syn]
+            weight = p.w[syn]
+            if p.has_stp:                                        # Tsodyks-Markram: w * r of the spike
+                weight = weight.copy()
+                for k, s_ in enumerate(syn):
+                    sl = p.stp_slot[s_]
+                    if sl < 0:
+                        continue
+                    st = p.stp_state
+                    if st[2, sl] != step:
+                        U, tau_f, tau_d = p.stp_params[:, sl]
+                        u_, x_, r_ = tsodyks_markram_spike(float(st[0, sl]), float(st[1, sl]),
+                                                           (step - float(st[2, sl])) * p.dt, float(U), float(tau_f),
+                                                           float(tau_d))
+                        st[:, sl] = u_, x_, step, r_
+                    weight[k] = weight[k] * st[3, sl]
+            np.add.at(ring, cell, weight)
             counters[C_EVENTS] += syn.size
 
             # reset
