@@ -37,7 +37,8 @@ variable becomes NaN/inf the run stops at that step like the CPU's (same status,
 step, same recording); the state left at that step may differ (other populations may have been
 updated and reset in it).
 
-Launches per step: two (neurons; delivery + monitors), four with plastic synapses.
+Launches per step: two (neurons; delivery + monitors), two more with plastic synapses (potentiation,
+traces), two more with continuous projections (ring input, couplings; before the neurons).
 
 Module constants ``BLOCK`` / ``DELIVER_BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid cap of
 the delivery and plasticity kernels), ``CHECK_EVERY`` (steps between host checks of the stop
@@ -147,21 +148,30 @@ class _Buffers:
         return np.concatenate(self.i_blocks), np.concatenate(self.f_blocks)
 
 
-def synapse_codes(plan) -> tuple[np.ndarray, int]:
-    """Per synapse ``((delay << rbits) | receiver) << 32 | post`` (int64) and ``rbits``."""
+def synapse_codes(plan) -> np.ndarray:
+    """Per synapse ``delay << 40 | cell`` (int64): the ring cell it adds to, ``delay`` slots ahead."""
+    from .kernels import CELL_BITS
     delay = np.asarray(plan.delay, dtype=np.int64)
-    n_slots, n_recv = int(plan.n_slots), max(len(plan.receivers), 1)
-    rbits = max(1, (n_recv - 1).bit_length())
+    n_slots = int(plan.n_slots)
     if delay.size and (delay.min() < 1 or delay.max() >= n_slots):
         raise ValueError("synaptic delays must lie in [1, n_slots - 1] steps")
-    if n_slots >= 2 ** (31 - rbits):
-        raise ValueError(f"the cuda backend supports delays up to {2 ** (31 - rbits) - 1} steps with "
-                         f"{n_recv} receivers, got {n_slots - 1}")
-    code = delay << rbits               # in place from here: one temporary even for 10^9 synapses
-    code |= np.asarray(plan.syn_ring, dtype=np.int64)
-    code <<= 32
-    code |= np.asarray(plan.post, dtype=np.int64)
-    return code, rbits
+    if n_slots >= 2 ** (63 - CELL_BITS) or plan.ring_cells >= 2 ** CELL_BITS:
+        raise ValueError(f"the cuda backend supports up to {2 ** (63 - CELL_BITS) - 1} delay steps and "
+                         f"2**{CELL_BITS} ring cells per slot")
+    code = delay << CELL_BITS           # in place from here: one temporary even for 10^9 synapses
+    code |= np.asarray(plan.cell, dtype=np.int64)
+    return code
+
+
+def stp_lists(plan) -> tuple[np.ndarray, np.ndarray]:
+    """CSR by presynaptic neuron of the short-term-plasticity slots its synapses use (each once)."""
+    N = plan.n_total
+    row = np.repeat(np.arange(N, dtype=np.int64), np.diff(plan.indptr))
+    sl = np.asarray(plan.stp_slot, dtype=np.int64)
+    keep = sl >= 0
+    pairs = np.unique(np.stack([row[keep], sl[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(pairs[0], minlength=N))])
+    return ptr, pairs[1]
 
 
 def pack(plan):
@@ -177,7 +187,7 @@ def pack(plan):
     head = buf.head
     buf.put_f(None, np.array([plan.dt]))
     buf.put_i(K.O_INDPTR, plan.indptr)
-    code, rbits = synapse_codes(plan)
+    code = synapse_codes(plan)
     buf.put_i(K.O_SYN, code)
     exact = exact_delivery(code.size, N)
     if exact:
@@ -186,8 +196,7 @@ def pack(plan):
         buf.put_i(K.O_CHAIN, multapse_chains(np.asarray(plan.indptr, dtype=np.int64), code))
     del code
     buf.put_i(K.O_SPIKELIST, np.zeros(2 * N, dtype=np.int64))
-    buf.put_i(K.O_RINGBASE, plan.ring_base)
-    buf.put_i(K.O_RINGN, plan.ring_n)
+    buf.put_i(K.O_RECVOFF, plan.recv_off)
     buf.put_i(K.O_RECSPIKE, plan.rec_spike)
     if plan.src_step.size:              # spike sources: one schedule and read pointer per neuron
         order = np.lexsort((plan.src_step, plan.src_gid))
@@ -197,14 +206,27 @@ def pack(plan):
         buf.put_i(K.O_SRCCUR, ptr[:-1])
     n_rules = int(plan.rules.shape[0]) if plan.has_plasticity else 0
     if n_rules:
+        buf.put_i(K.O_POST, plan.post)
         buf.put_i(K.O_SYNRULE, plan.syn_rule)
         buf.put_i(K.O_SYNPRE, plan.syn_pre)
         buf.put_i(K.O_POSTPTR, plan.post_indptr)
         buf.put_i(K.O_POSTSYN, plan.post_syn)
         buf.put_i(K.O_MODSYN, plan.mod_syn)
         head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
-    head[K.L_N], head[K.L_NSLOTS], head[K.L_SEED], head[K.L_RBITS] = N, plan.n_slots, plan.seed, rbits
+    head[K.L_N], head[K.L_NSLOTS], head[K.L_SEED], head[K.L_RINGCELLS] = N, plan.n_slots, plan.seed, plan.ring_cells
     back = {}                           # what sync_to_host copies back: name -> (array, f64 offset)
+    if plan.has_stp:
+        ptr, lists = stp_lists(plan)
+        buf.put_i(K.O_STPSLOT, plan.stp_slot)
+        buf.put_i(K.O_STPPTR, ptr)
+        buf.put_i(K.O_STPLIST, lists)
+        head[K.L_NSTP] = plan.stp_state.shape[1]
+        back["stp_state"] = (plan.stp_state, buf.put_f(K.F_STP, plan.stp_state))
+        buf.put_f(K.F_STPPAR, plan.stp_params)
+    pins = plan.poisson_inputs
+    buf.put_i(K.O_PINK, np.array([q.k for q in pins], dtype=np.int64))
+    buf.put_f(K.F_PINP, np.array([q.p for q in pins], dtype=np.float64))
+    buf.put_f(K.F_PINW, np.array([q.weight for q in pins], dtype=np.float64))
     w_at = (plan.w, buf.put_f(K.F_W, plan.w))
     if n_rules:                         # static weights do not change on the device
         back["w"] = w_at
@@ -218,9 +240,11 @@ def pack(plan):
     for j, (name, value) in enumerate(slots):
         if isinstance(value, int):
             head[K.N_LAYOUT + j] = value
+        elif value.dtype.kind in "iu":
+            buf.put_i(K.N_LAYOUT + j, value)
         else:
             offset[name] = buf.put_f(K.N_LAYOUT + j, value)
-            if name[0] in "SG":         # neuron and synapse state
+            if name[0] in "SG" or name.startswith("CA"):   # neuron and synapse state, coupling sums
                 back[name] = (value, offset[name])
     # state monitors: one column per recorded (variable, neuron), its f64 index and sampling interval
     idx, every = [], []
@@ -304,12 +328,10 @@ class CudaRunner:
     def __init__(self, plan):
         from numba import cuda
         from . import kernels as K
-        from spikesim.backends.numba_cpu.driver import streams
-
-        from .driver import neuron_kernel
+        from .driver import step_kernels
         self._cuda, self._K = cuda, K
         self.plan = plan
-        self.neuron_kernel = neuron_kernel(plan)
+        self.step_kernels = step_kernels(plan)
         i64, f64, info = pack(plan)
         self.N = plan.n_total
         self.n_rec = info["n_cols"]
@@ -322,7 +344,7 @@ class CudaRunner:
         self._col_sizes = np.array([m.ids.size for m in plan.monitors], dtype=np.int64)
         self.d_i64 = cuda.to_device(i64)
         self.d_f64 = cuda.to_device(f64)
-        self.d_streams = cuda.to_device(streams(plan))
+        self.d_streams = cuda.to_device(plan.stream_keys())
         self._step = None               # the step the device state has reached (None: not run yet)
         self._cap = -1
         self._d_spk = None
@@ -363,8 +385,8 @@ class CudaRunner:
         grid_p = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_mod) / block)))
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
-            launchers = [make_launcher(self.neuron_kernel, grid_a, block, (f64, i64, self.d_streams, spk)),
-                         make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec))]
+            launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
+            launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
             if self.plastic:
                 launchers += [make_launcher(K.potentiate_kernel, grid_p, block, (f64, i64)),
                               make_launcher(K.plastic_tail_kernel, grid_p, block, (f64, i64))]
@@ -375,18 +397,13 @@ class CudaRunner:
                 self._compiled = True
                 step += 1
         status_view = i64[K.H_STATUS:K.H_STATUS + 1]
-        if self.plastic:
-            ka, kb, kc, kd = launchers
-        else:
-            ka, kb = launchers
+        ka, kb = launchers[:2]
         while step < step1:
             stop = min(step1, step + int(CHECK_EVERY))
-            if self.plastic:
+            if len(launchers) > 2:
                 for s in range(step, stop):
-                    ka(s)
-                    kb(s)
-                    kc(s)
-                    kd(s)
+                    for launch in launchers:
+                        launch(s)
             else:
                 for s in range(step, stop):
                     ka(s)

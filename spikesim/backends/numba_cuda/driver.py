@@ -11,11 +11,16 @@ synapse updates) is emitted by the CPU driver's own :func:`emit_neuron_update` /
 the same order on both backends.
 
 One thread per neuron, over every population (a branch per population range): ring slots of
-the receivers of its population -> input current -> update -> NaN/inf check -> synapse updates
--> threshold -> reset (the reset touches only the neuron's own state, so it can run before the
-propagation of the other neurons' spikes) -> spike list and spike record. Spike sources read a
-per-neuron schedule; Poisson sources draw the counter-based uniform of (seed, stream of the
-population, step, neuron).
+the receivers of its population and PoissonInput counts -> input current -> update -> NaN/inf
+check -> synapse updates -> threshold -> reset (the reset touches only the neuron's own state,
+so it can run before the propagation of the other neurons' spikes) -> spike list, spike record,
+short-term-plasticity state. Spike sources read a per-neuron schedule; Poisson sources draw the
+counter-based uniform of (seed, stream of the population, step, neuron). With continuous
+projections (gap junctions, rate coupling) the couplings read the other neurons' state after
+this step's ring input and before their update, so the step starts with two more kernels:
+``input_kernel`` (ring slots and PoissonInput) and ``coupling_kernel`` (one thread per
+postsynaptic neuron sums each continuous projection into its accumulator), and
+``neuron_kernel`` then starts at the input current.
 
 The module is written to the kernel cache (``driver.cache_dir()`` of the numba driver, one file
 per hash of the source) and imported from there.
@@ -25,6 +30,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
+
 from spikesim.backends.numba_cpu.driver import (_call, _binding, _Source, emit_neuron_update, emit_synapse_updates,
                                                 load_kernel, neuron_bindings)
 
@@ -33,9 +40,10 @@ import math
 import numpy as np
 from numba import cuda
 from spikesim.backends.contract import STATUS_NONFINITE
-from spikesim.backends.numba_cuda.kernels import (F_DT, F_RING, H_BADPOP, H_CAP, H_CNT0, H_SPIKES, H_STATUS, H_STOP,
-    L_N, L_NRULES, L_NSLOTS, L_SEED, O_RECSPIKE, O_RINGBASE, O_RINGN, O_SPIKELIST, O_SRCCUR, O_SRCPTR, O_SRCSTEP,
-    normal as _normal, plastic_decay as _plastic_decay, uniform as _uniform)
+from spikesim.backends.numba_cuda.kernels import (F_DT, F_PINP, F_PINW, F_RING, H_BADPOP, H_CAP, H_CNT0, H_SPIKES,
+    H_STATUS, H_STOP, L_N, L_NRULES, L_NSLOTS, L_RINGCELLS, L_SEED, O_PINK, O_RECSPIKE, O_RECVOFF, O_SPIKELIST,
+    O_SRCCUR, O_SRCPTR, O_SRCSTEP, binomial as _binomial, normal as _normal, plastic_decay as _plastic_decay,
+    stp_on_spike as _stp_on_spike, uniform as _uniform)
 {imports}
 
 _dev = cuda.jit(device=True)
@@ -44,8 +52,9 @@ _dev = cuda.jit(device=True)
 
 def pop_slots(plan) -> list[tuple]:
     """The i64 slots after ``kernels.N_LAYOUT``, in order: ``(name, value)`` with an int value
-    (``start``/``n`` of a population) or a float64 array whose f64 offset the slot holds. Depends
-    on the plan's signature only (which arrays exist), so generated code can name slots by index."""
+    (``start``/``n`` of a population), or an array whose offset the slot holds (in f64 for a float
+    array, in i64 for an integer one). Depends on the plan's signature only (which arrays exist),
+    so generated code can name slots by index."""
     out = []
     for pp in plan.pops:
         p = pp.index
@@ -61,6 +70,9 @@ def pop_slots(plan) -> list[tuple]:
             out.append((f"C{p}", pp.I_const))
         out += [(f"T{p}_{j}", T) for j, T in enumerate(pp.I_time)]
         out += [(f"Z{p}_{j}", ms) for j, (_, ms) in enumerate(pp.noise)]
+    for c, cp in enumerate(plan.continuous):
+        out += [(f"CI{c}", cp.indptr.astype(np.int64)), (f"CP{c}", cp.pre.astype(np.int64)), (f"CW{c}", cp.w),
+                (f"CU{c}", cp.U), (f"CA{c}", cp.acc)]
     return out
 
 
@@ -100,76 +112,148 @@ class CudaArrays:
     def noise(self, p, j, row):
         return self._row(f"oZ{p}_{j}", row, f"n{p}")
 
+    def coupled(self, c):
+        return f"f64[oCA{c} + i]"
+
 
 def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
     for f in (here / "kernels.py", here.parents[1] / "rng" / "counter.py", here.parent / "contract.py",
-              here.parent / "scalar.py", here.parents[1] / "plasticity" / "stdp.py"):
+              here.parent / "scalar.py", here.parents[1] / "plasticity" / "stdp.py",
+              here.parents[1] / "synapses" / "stp.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
 
 
+_PROLOGUE = [
+    "    g = cuda.grid(1)",
+    "    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:",
+    "        return",
+    "    if g >= i64[L_N]:",
+    "        return",
+    "    dt = f64[F_DT]",
+    "    t = step * dt",
+    "    n_slots = i64[L_NSLOTS]",
+    "    slot = step % n_slots",
+    "    seed_u = np.uint64(i64[L_SEED])",
+    "    step_u = np.uint64(step)",
+]
+
+
+def _kernel(name, doc, pre, body, post=()):
+    return ["", "@cuda.jit", f"def {name}(step, f64, i64, streams, spk):", f'    """{doc}"""'] + list(pre) + \
+        list(body) + list(post)
+
+
+def _pop_branches(plan, slot, branch):
+    """``if``/``elif`` over the populations for which ``branch(pp)`` returns lines (thread g)."""
+    out, first, skipped = [], True, False
+    for pp in plan.pops:
+        lines = branch(pp)
+        if lines is None:
+            skipped = True
+            continue
+        p = pp.index
+        low = f"i64[{slot[f's{p}']}] <= g and " if skipped else ""     # populations before may have no branch
+        out.append(f"    {'if' if first else 'elif'} {low}g < i64[{slot[f's{p}']}] + i64[{slot[f'n{p}']}]:   "
+                   f"# ---- population {p} ({pp.kind})")
+        out.append(f"        i = g - i64[{slot[f's{p}']}]")
+        out += lines
+        first = False
+    return out
+
+
+def _offsets(pp, slot, arrays):
+    """Lines loading a neuron population's sizes, array offsets and shared values."""
+    p = pp.index
+    names = [f"S{p}", f"P{p}", f"U{p}"]
+    names += [f"{a}{p}_{k}" for k in range(len(pp.synapses)) for a in ("G", "GP", "GU")]
+    names += [f"C{p}"] if pp.I_const is not None else []
+    names += [f"T{p}_{j}" for j in range(len(pp.I_time))] + [f"Z{p}_{j}" for j in range(len(pp.noise))]
+    out = [f"        n{p} = i64[{slot[f'n{p}']}]"] + [f"        o{name} = i64[{slot[name]}]" for name in names]
+    out += [f"        U{p}_{k} = f64[oU{p} + {j}]" for j, k in enumerate(pp.shared)]
+    for k, sp in enumerate(pp.synapses):
+        out += [f"        GU{p}_{k}_{q} = f64[oGU{p}_{k} + {j}]" for j, q in enumerate(sp.shared)]
+    return out
+
+
+def _ring_input(plan, pp, arrays):
+    """This population's ring slots added to their targets (and cleared), then its PoissonInputs
+    (in the CPU's order: every receiver, then the PoissonInputs in order)."""
+    p, out = pp.index, []
+    for r, rc in enumerate(plan.receivers):
+        if rc.pop != p:
+            continue
+        tgt = arrays.state(p, rc.row) if rc.syn < 0 else arrays.syn_state(p, rc.syn, rc.row)
+        out.append(f"        idx = f_ring + slot * i64[L_RINGCELLS] + i64[o_roff + {r}] + i")
+        out.append(f"        {tgt} = {tgt} + f64[idx]")
+        out.append("        f64[idx] = 0.0")
+    n_streams = len(plan.pops) + sum(len(q.noise) for q in plan.neuron_pops)
+    for q, pin in enumerate(plan.poisson_inputs):
+        rc = plan.receivers[pin.receiver]
+        if rc.pop != p:
+            continue
+        tgt = arrays.state(p, rc.row) if rc.syn < 0 else arrays.syn_state(p, rc.syn, rc.row)
+        out.append(f"        {tgt} = {tgt} + f64[i64[F_PINW] + {q}] * _binomial(_uniform(seed_u, "
+                   f"streams[{n_streams + q}], step_u, np.uint64(i)), i64[i64[O_PINK] + {q}], f64[i64[F_PINP] + {q}])")
+    return out
+
+
+def _ring_prologue():
+    return ["    f_ring = i64[F_RING]", "    o_roff = i64[O_RECVOFF]"]
+
+
 def generate(plan) -> str:
-    """The source of the module defining ``neuron_kernel`` for ``plan``'s signature."""
+    """The source of the module defining the step's generated kernels for ``plan``'s signature."""
     from .kernels import N_LAYOUT
     src = _Source("@_dev")
     arrays = CudaArrays()
     slot = {name: N_LAYOUT + j for j, (name, _) in enumerate(pop_slots(plan))}
     models: dict = {}
-    body: list[str] = []
-    emit = body.append
     n_noise = 0
+    split = bool(plan.continuous)      # ring input and couplings in kernels of their own
 
     def prefix_of(model):
         return models.setdefault(model, f"m{len(models)}")
 
-    first = True
-    for pp in plan.pops:
+    def neuron_branch(pp):
+        nonlocal n_noise
         p = pp.index
-        emit(f"    {'if' if first else 'elif'} g < i64[{slot[f's{p}']}] + i64[{slot[f'n{p}']}]:   "
-             f"# ---- population {p} ({pp.kind})")
-        first = False
-        emit(f"        i = g - i64[{slot[f's{p}']}]")
         if pp.kind == "spike_source":
-            emit("        o_cur = i64[O_SRCCUR] + g")
-            emit("        o_step = i64[O_SRCSTEP]")
-            emit("        ptr = i64[o_cur]")
-            emit("        end = i64[i64[O_SRCPTR] + g + 1]")
-            emit("        while ptr < end and i64[o_step + ptr] < step:")
-            emit("            ptr += 1")
-            emit("        if ptr < end and i64[o_step + ptr] == step:")
-            emit("            spiked = True")
-            emit("            ptr += 1")
-            emit("        i64[o_cur] = ptr")
-            continue
+            return ["        o_cur = i64[O_SRCCUR] + g",
+                    "        o_step = i64[O_SRCSTEP]",
+                    "        ptr = i64[o_cur]",
+                    "        end = i64[i64[O_SRCPTR] + g + 1]",
+                    "        while ptr < end and i64[o_step + ptr] < step:",
+                    "            ptr += 1",
+                    "        if ptr < end and i64[o_step + ptr] == step:",
+                    "            spiked = True",
+                    "            ptr += 1",
+                    "        i64[o_cur] = ptr"]
         if pp.kind == "poisson":
-            emit(f"        if _uniform(seed_u, streams[{p}], step_u, np.uint64(i)) < f64[i64[{slot[f'F{p}']}] + i]:")
-            emit("            spiked = True")
-            continue
+            off = f"i64[{slot[f'F{p}']}]"
+            if not pp.timed:
+                rate = f"f64[{off} + i]"
+            elif pp.p_fire.shape[1] == 1:
+                rate = f"f64[{off} + step]"
+            else:
+                rate = f"f64[{off} + step * i64[{slot[f'n{p}']}] + i]"
+            return [f"        if _uniform(seed_u, streams[{p}], step_u, np.uint64(i)) < {rate}:",
+                    "            spiked = True"]
+        lines = []
+        emit = lines.append
         m = pp.model
         pre = prefix_of(m)
         loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
-        names = [f"S{p}", f"P{p}", f"U{p}"]
-        names += [f"{a}{p}_{k}" for k in range(len(pp.synapses)) for a in ("G", "GP", "GU")]
-        names += [f"C{p}"] if pp.I_const is not None else []
-        names += [f"T{p}_{j}" for j in range(len(pp.I_time))] + [f"Z{p}_{j}" for j in range(len(pp.noise))]
-        emit(f"        n{p} = i64[{slot[f'n{p}']}]")
-        for name in names:
-            emit(f"        o{name} = i64[{slot[name]}]")
-        for j, k in enumerate(pp.shared):
-            emit(f"        U{p}_{k} = f64[oU{p} + {j}]")
-        for k, sp in enumerate(pp.synapses):
-            for j, q in enumerate(sp.shared):
-                emit(f"        GU{p}_{k}_{q} = f64[oGU{p}_{k} + {j}]")
-        for r, rc in enumerate(plan.receivers):      # this population's ring slots, added to their targets
-            if rc.pop != p:
-                continue
-            tgt = arrays.state(p, rc.row) if rc.syn < 0 else arrays.syn_state(p, rc.syn, rc.row)
-            emit(f"        idx = f_ring + i64[o_rbase + {r}] + slot * i64[o_rn + {r}] + g")
-            emit(f"        {tgt} = {tgt} + f64[idx]")
-            emit("        f64[idx] = 0.0")
-        emit_neuron_update(emit, " " * 8, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+        lines += _offsets(pp, slot, arrays)
+        for c, cp in enumerate(plan.continuous):
+            if cp.post_pop == p:
+                emit(f"        oCA{c} = i64[{slot[f'CA{c}']}]")
+        if not split:
+            lines += _ring_input(plan, pp, arrays)
+        emit_neuron_update(emit, " " * 8, plan, pp, src, pre, arrays, loc, binding, syn_bind,
+                           len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
         emit("        finite = " + " and ".join(f"math.isfinite({loc[k]})" for k in m.state))
         emit_synapse_updates(emit, " " * 8, pp, src, arrays, syn_bind)
@@ -188,35 +272,50 @@ def generate(plan) -> str:
         emit(f"            {z}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'reset', rb)}")
         for j in range(len(m.state)):
             emit(f"            {arrays.state(p, j)} = z{j}")
+        return lines
 
-    head = [
-        "",
-        "@cuda.jit",
-        "def neuron_kernel(step, f64, i64, streams, spk):",
-        '    """Generated: inputs, update, threshold and reset of neuron cuda.grid(1) at step."""',
-        "    g = cuda.grid(1)",
-        "    par = step % 2",
-        "    if g == 0:",
-        "        i64[H_CNT0 + 1 - par] = 0           # the list of step + 1; step - 1's kernels are done",
-        "    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:",
-        "        return",
-    ]
+    kernels: list[str] = []
+    if split:
+        def input_branch(pp):
+            if pp.kind != "neuron":
+                return None
+            p = pp.index
+            names = [f"S{p}"] + [f"G{p}_{k}" for k in range(len(pp.synapses))]
+            return ([f"        n{p} = i64[{slot[f'n{p}']}]"] + [f"        o{x} = i64[{slot[x]}]" for x in names]
+                    + _ring_input(plan, pp, arrays))
+        kernels += _kernel("input_kernel", "Generated: ring slots and PoissonInput counts into their targets.",
+                           _PROLOGUE + _ring_prologue(), _pop_branches(plan, slot, input_branch))
+        body = []
+        for c, cp in enumerate(plan.continuous):
+            pre_pp, post_pp = plan.pops[cp.pre_pop], plan.pops[cp.post_pop]
+            b = {"w": f"f64[oCW{c} + q]", "dt": "dt", "t": "t"}
+            b.update({f"{k}_pre": f"f64[oS{cp.pre_pop}_c + {j} * n_pre + i]" for j, k in enumerate(pre_pp.model.state)})
+            b.update({f"{k}_post": f"f64[oS{cp.post_pop}_c + {j} * n_post + jj]"
+                      for j, k in enumerate(post_pp.model.state)})
+            b.update({k: f"f64[oCU{c} + {j}]" for j, k in enumerate(cp.model.params)})
+            fn = src.function(cp.model, "coupling", prefix_of(cp.model))
+            s_post, n_post = slot[f"s{cp.post_pop}"], slot[f"n{cp.post_pop}"]
+            body += [f"    if i64[{s_post}] <= g and g < i64[{s_post}] + i64[{n_post}]:   # ---- continuous projection {c}",
+                     f"        jj = g - i64[{s_post}]",
+                     f"        n_pre = i64[{slot[f'n{cp.pre_pop}']}]",
+                     f"        n_post = i64[{n_post}]",
+                     f"        oS{cp.pre_pop}_c = i64[{slot[f'S{cp.pre_pop}']}]",
+                     f"        oS{cp.post_pop}_c = i64[{slot[f'S{cp.post_pop}']}]"]
+            body += [f"        o{x} = i64[{slot[x]}]" for x in (f"CI{c}", f"CP{c}", f"CW{c}", f"CU{c}", f"CA{c}")]
+            body += ["        acc = 0.0",
+                     f"        for q in range(i64[oCI{c} + jj], i64[oCI{c} + jj + 1]):",
+                     f"            i = i64[oCP{c} + q]",
+                     f"            acc = acc + {_call(fn, cp.model, 'coupling', b)}",
+                     f"        f64[oCA{c} + jj] = acc"]
+        kernels += _kernel("coupling_kernel", "Generated: each continuous projection summed per postsynaptic "
+                           "neuron, from the state after this step's ring input.", _PROLOGUE, body)
+
+    pre = [_PROLOGUE[0], "    par = step % 2", "    if g == 0:",
+           "        i64[H_CNT0 + 1 - par] = 0           # the list of step + 1; step - 1's kernels are done"]
+    pre += _PROLOGUE[1:3]
     if plan.has_plasticity:
-        head.append("    _plastic_decay(g, f64, i64, i64[L_NRULES])")
-    head += [
-        "    if g >= i64[L_N]:",
-        "        return",
-        "    dt = f64[F_DT]",
-        "    t = step * dt",
-        "    n_slots = i64[L_NSLOTS]",
-        "    slot = step % n_slots",
-        "    seed_u = np.uint64(i64[L_SEED])",
-        "    step_u = np.uint64(step)",
-        "    f_ring = i64[F_RING]",
-        "    o_rbase = i64[O_RINGBASE]",
-        "    o_rn = i64[O_RINGN]",
-        "    spiked = False",
-    ]
+        pre.append("    _plastic_decay(g, f64, i64, i64[L_NRULES])")
+    pre += _PROLOGUE[3:] + ([] if split else _ring_prologue()) + ["    spiked = False"]
     tail = [
         "    if spiked:",
         "        k = cuda.atomic.add(i64, H_CNT0 + par, 1)",
@@ -225,15 +324,27 @@ def generate(plan) -> str:
         "            m = cuda.atomic.add(i64, H_SPIKES, 1)",
         "            spk[m] = step",
         "            spk[i64[H_CAP] + m] = g",
-        "",
     ]
-    text = "\n".join(["{header}"] + src.functions + head + body + tail)
+    if plan.has_stp:
+        tail.append("        _stp_on_spike(f64, i64, g, step, dt)")
+    kernels += _kernel("neuron_kernel", "Generated: inputs, update, threshold and reset of neuron cuda.grid(1) "
+                       "at step.", pre, _pop_branches(plan, slot, neuron_branch), tail + [""])
+
+    text = "\n".join(["{header}"] + src.functions + kernels)
     key = hashlib.sha1((text + _library_key()).encode()).hexdigest()[:20]
     header = _HEADER.format(key=key, imports="\n".join(sorted(src.imports)))
     return text.replace("{header}", header)
 
 
+def step_kernels(plan) -> list:
+    """The generated kernels of a step for ``plan``, in launch order (``input_kernel`` and
+    ``coupling_kernel`` with continuous projections, then ``neuron_kernel``), each taking
+    ``(step, f64, i64, streams, spk)``; compiled on first launch, module from the kernel cache."""
+    mod = load_kernel(generate(plan))
+    return ([mod.input_kernel, mod.coupling_kernel] if plan.continuous else []) + [mod.neuron_kernel]
+
+
 def neuron_kernel(plan):
-    """The compiled-on-first-launch ``neuron_kernel`` for ``plan`` (module from the kernel cache)."""
-    return load_kernel(generate(plan)).neuron_kernel
+    """The generated ``neuron_kernel`` for ``plan``."""
+    return step_kernels(plan)[-1]
 

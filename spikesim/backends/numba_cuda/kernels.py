@@ -17,9 +17,11 @@ Kernels of step n, in launch order:
    monitors, spike-record capacity check;
 3. with plasticity, :func:`potentiate_kernel` and :func:`plastic_tail_kernel`.
 
-Ring cell of synapse ``syn`` (the plan's flat ring): ``F_RING + ring_base[r] + slot * ring_n[r]
-+ post``. Its receiver r, delay d and global post index are packed in one int64 per synapse:
-``((d << RBITS) | r) << 32 | post``.
+Ring cell of synapse ``syn`` (the plan's slot-major ring): ``F_RING + slot * ring_cells +
+cell``, ``cell`` = its receiver's offset + the local postsynaptic index; delay d and cell are
+packed in one int64 per synapse: ``d << 40 | cell``. Short-term plasticity: the neuron kernel
+updates the Tsodyks-Markram state of a spiking neuron's slots, the delivery multiplies each
+weight by its slot's r of the step.
 
 This module imports nothing from :mod:`spikesim.core` (status codes from
 :mod:`spikesim.backends.contract`).
@@ -32,25 +34,60 @@ from spikesim.backends.contract import STATUS_BUFFER_FULL
 from spikesim.backends.scalar import compile_scalar
 from spikesim.plasticity.stdp import (N_RULE_PARAMS, P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE,
                                       P_ETA, P_KIND, P_W_MAX, P_W_MIN, RULE_RSTDP, clip_weight)
-from spikesim.rng.counter import counter_normal, counter_uniform, splitmix64
+from spikesim.rng.counter import binomial_from_uniform, counter_normal, counter_uniform, splitmix64
+from spikesim.synapses.stp import tsodyks_markram_spike
 
 # ---- i64 header: run control (uploaded and read back once per chunk) --------------------------
 H_STATUS, H_STOP, H_BADPOP, H_CNT0, H_CNT1, H_SPIKES, H_EVENTS, H_CAP = range(8)
 N_HEADER = 8
 # ---- i64 fixed layout: sizes and offsets of the shared tables (uploaded once) -------------------
-(L_N, L_NSLOTS, L_SEED, L_NREC, L_RBITS, L_EXACT, L_NRULES, L_NMOD, L_MODLEN,
- O_INDPTR, O_SYN, O_CHAIN, O_SORTED, O_SPIKELIST, O_RINGBASE, O_RINGN, O_RECIDX, O_RECEVERY, O_RECCOUNT,
- O_RECSPIKE, O_SRCPTR, O_SRCSTEP, O_SRCCUR, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_MODSYN,
- F_W, F_RING, F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD) = range(N_HEADER, N_HEADER + 35)
-N_LAYOUT = N_HEADER + 35        # the population slots follow
+(L_N, L_NSLOTS, L_SEED, L_NREC, L_RINGCELLS, L_EXACT, L_NRULES, L_NMOD, L_MODLEN, L_NSTP,
+ O_INDPTR, O_SYN, O_CHAIN, O_SORTED, O_SPIKELIST, O_RECVOFF, O_RECIDX, O_RECEVERY, O_RECCOUNT,
+ O_RECSPIKE, O_SRCPTR, O_SRCSTEP, O_SRCCUR, O_POST, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_MODSYN,
+ O_STPSLOT, O_STPPTR, O_STPLIST, O_PINK,
+ F_W, F_RING, F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD, F_STP, F_STPPAR, F_PINP, F_PINW) = range(N_HEADER, N_HEADER + 44)
+N_LAYOUT = N_HEADER + 44        # the population slots follow
 F_DT = 0                        # f64[0] = dt
-POST_MASK = 0xFFFFFFFF
+CELL_BITS = 40
+CELL_MASK = (1 << CELL_BITS) - 1
 
 _dev = cuda.jit(device=True)
 _splitmix64 = compile_scalar(splitmix64, _dev)
 uniform = compile_scalar(counter_uniform, _dev, splitmix64=_splitmix64)
 normal = compile_scalar(counter_normal, _dev, counter_uniform=uniform)
+binomial = compile_scalar(binomial_from_uniform, _dev)
 _clip = compile_scalar(clip_weight, _dev)
+_stp_spike = compile_scalar(tsodyks_markram_spike, _dev)
+
+
+@cuda.jit(device=True)
+def stp_on_spike(f64, i64, g, step, dt):
+    """Short-term plasticity at the spike of neuron g in ``step``: the Tsodyks-Markram state
+    (u, x, step of the last spike, r) of each of its slots, as the CPU's propagation does it."""
+    n = i64[L_NSTP]
+    fs = i64[F_STP]
+    fp = i64[F_STPPAR]
+    o_list = i64[O_STPLIST]
+    for j in range(i64[i64[O_STPPTR] + g], i64[i64[O_STPPTR] + g + 1]):
+        sl = i64[o_list + j]
+        u, x, r = _stp_spike(f64[fs + sl], f64[fs + n + sl], (step - f64[fs + 2 * n + sl]) * dt,
+                             f64[fp + sl], f64[fp + n + sl], f64[fp + 2 * n + sl])
+        f64[fs + sl] = u
+        f64[fs + n + sl] = x
+        f64[fs + 2 * n + sl] = step
+        f64[fs + 3 * n + sl] = r
+
+
+@cuda.jit(device=True)
+def _weight(f64, i64, syn):
+    """The weight synapse ``syn`` delivers: w, times r of its short-term-plasticity slot if any."""
+    w = f64[i64[F_W] + syn]
+    n = i64[L_NSTP]
+    if n > 0:
+        sl = i64[i64[O_STPSLOT] + syn]
+        if sl >= 0:
+            w = w * f64[i64[F_STP] + 3 * n + sl]
+    return w
 
 
 @cuda.jit(device=True)
@@ -84,24 +121,21 @@ def plastic_decay(t, f64, i64, n_rules):
 
 
 @cuda.jit(device=True)
-def _depress(f64, i64, syn, post, N):
+def _depress(f64, i64, syn, N):
     """STDP depression of ``syn`` (if plastic) after its presynaptic spike."""
     r = i64[i64[O_SYNRULE] + syn]
     if r >= 0:
-        x = f64[i64[F_XPOST] + r * N + post]
+        x = f64[i64[F_XPOST] + r * N + i64[i64[O_POST] + syn]]
         _plastic_change(f64, i64, syn, r, -(f64[i64[F_RULES] + r * N_RULE_PARAMS + P_A_MINUS] * x))
 
 
 @cuda.jit(device=True)
-def _cell(i64, code, now, n_slots, rbits):
-    """Index into f64 of the ring cell a synapse code ((delay << rbits | r) << 32 | post) hits."""
-    post = code & POST_MASK
-    dr = code >> 32
-    r = dr & ((1 << rbits) - 1)
-    slot = now + (dr >> rbits)          # 1 <= delay < n_slots: one wrap at most, no 64-bit modulo
+def _cell(i64, code, now, n_slots):
+    """Index into f64 of the ring cell a synapse code (delay << 40 | cell) hits."""
+    slot = now + (code >> CELL_BITS)    # 1 <= delay < n_slots: one wrap at most, no 64-bit modulo
     if slot >= n_slots:
         slot -= n_slots
-    return i64[F_RING] + i64[i64[O_RINGBASE] + r] + slot * i64[i64[O_RINGN] + r] + post, post
+    return i64[F_RING] + slot * i64[L_RINGCELLS] + (code & CELL_MASK)
 
 
 @cuda.jit(device=True)
@@ -123,27 +157,25 @@ def _deliver_ordered(step, f64, i64, par, n_spk):
         i64[o_sorted + rank] = g
     cuda.syncthreads()
     n_slots = i64[L_NSLOTS]
-    rbits = i64[L_RBITS]
     now = step % n_slots
     o_ptr = i64[O_INDPTR]
     o_syn = i64[O_SYN]
     o_chain = i64[O_CHAIN]
-    f_w = i64[F_W]
     plastic = i64[L_NRULES] > 0
     for k in range(n_spk):
         g = i64[o_sorted + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
             ch = i64[o_chain + syn]             # (next synapse of the same cell + 1) * 2 + is_first
             if ch & 1:
-                idx, post = _cell(i64, i64[o_syn + syn], now, n_slots, rbits)
-                x = f64[idx] + f64[f_w + syn]
+                idx = _cell(i64, i64[o_syn + syn], now, n_slots)
+                x = f64[idx] + _weight(f64, i64, syn)
                 if plastic:
-                    _depress(f64, i64, syn, post, N)
+                    _depress(f64, i64, syn, N)
                 nxt = (ch >> 1) - 1
                 while nxt >= 0:
-                    x = x + f64[f_w + nxt]
+                    x = x + _weight(f64, i64, nxt)
                     if plastic:
-                        _depress(f64, i64, nxt, post, N)
+                        _depress(f64, i64, nxt, N)
                     nxt = (i64[o_chain + nxt] >> 1) - 1
                 f64[idx] = x
         cuda.syncthreads()
@@ -159,13 +191,11 @@ def deliver_kernel(step, f64, i64, rec):
     par = step % 2
     n_spk = i64[H_CNT0 + par]
     n_slots = i64[L_NSLOTS]
-    rbits = i64[L_RBITS]
     tid = cuda.threadIdx.x
     bdim = cuda.blockDim.x
     o_list = i64[O_SPIKELIST] + par * N
     o_ptr = i64[O_INDPTR]
     o_syn = i64[O_SYN]
-    f_w = i64[F_W]
     now = step % n_slots
     plastic = i64[L_NRULES] > 0
     exact = i64[L_EXACT] != 0
@@ -174,10 +204,9 @@ def deliver_kernel(step, f64, i64, rec):
     for k in range(cuda.blockIdx.x, 0 if exact else n_spk, cuda.gridDim.x):
         g = i64[o_list + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
-            idx, post = _cell(i64, i64[o_syn + syn], now, n_slots, rbits)
-            cuda.atomic.add(f64, idx, f64[f_w + syn])
+            cuda.atomic.add(f64, _cell(i64, i64[o_syn + syn], now, n_slots), _weight(f64, i64, syn))
             if plastic:                     # depression, after the old weight went out (same thread)
-                _depress(f64, i64, syn, post, N)
+                _depress(f64, i64, syn, N)
     t = cuda.grid(1)
     n_threads = cuda.gridDim.x * bdim
     for k in range(t, n_spk, n_threads):
