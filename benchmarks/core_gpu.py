@@ -85,9 +85,11 @@ def sweep_plan(N, K, seed=7):
     w[:Ne * K] = we
     w[Ne * K:] = wi
     indptr = np.arange(N + 1, dtype=np.int64) * K
-    syn_ring = np.where(post < Ne, recv[0], recv[1]).astype(np.int16)
+    exc = post < Ne                     # ring cell: the receiver's offset + the local post id
+    cell = np.where(exc, p.recv_off[recv[0]] + post, p.recv_off[recv[1]] + post - Ne).astype(np.int32)
+    del exc
     plan = dataclasses.replace(p, indptr=indptr, post=post.astype(np.int32), w=w, delay=np.ones(N * K, dtype=np.int32),
-                               syn_ring=syn_ring, out_degree=np.full(N, K, dtype=np.int64), counters=p.counters.copy())
+                               cell=cell, out_degree=np.full(N, K, dtype=np.int64), counters=p.counters.copy())
     _add_row_summaries(plan, N)
     return plan
 

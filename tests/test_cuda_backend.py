@@ -84,9 +84,11 @@ def n_spikes(res):
 
 def plan_arrays(net) -> dict:
     """Everything a run changes in the plan: the state of every neuron and synapse model (after
-    ``sync_to_host``), the weights and the plasticity traces."""
+    ``sync_to_host``), the weights, the plasticity traces, the short-term-plasticity state and the
+    continuous projections' last sums."""
     p = net._plan
-    out = {"w": p.w, "x_pre": p.x_pre, "x_post": p.x_post, "elig": p.elig}
+    out = {"w": p.w, "x_pre": p.x_pre, "x_post": p.x_post, "elig": p.elig, "stp_state": p.stp_state}
+    out.update({f"continuous{c}": cp.acc for c, cp in enumerate(p.continuous)})
     for pp in p.neuron_pops:
         out[pp.name] = pp.S
         out.update({f"{pp.name}.{s.name}": s.S for s in pp.synapses})
@@ -197,7 +199,46 @@ def _hh_qif(backend, T=5.0):
     return net, T
 
 
-MODEL_NETWORKS = {"synapse_zoo": _synapse_zoo, "hh_qif": _hh_qif}
+def _features(backend, T=10.0):
+    """The open core's other inputs and couplings: gap junctions and rate coupling (continuous
+    projections), PoissonInput on a state variable, on a synapse model and as pulses, Tsodyks-
+    Markram short-term plasticity on an exponential synapse (heterogeneous delays) and on jumps,
+    Poisson rates over time ((n_steps, 1) and (n_steps, n)), dt = 0.25 ms."""
+    rng = np.random.default_rng(21)
+    dt, n = 0.25, 12
+    steps = int(round(T / dt))
+    net = ss.Network(dt=dt, seed=13, backend=backend)
+    rate = np.zeros((steps, 1))
+    rate[steps // 3:] = 600.0
+    on = net.add(ss.inputs.Poisson(10, rate_hz=rate), name="on")
+    bg = net.add(ss.inputs.Poisson(8, rate_hz=rng.uniform(0, 500, (steps, 8))), name="bg")
+    a = net.add(ss.neurons.LIF(n, tau_m=rng.uniform(8, 14, n), t_ref=1.0, v0=rng.uniform(-66, -52, n)), name="a")
+    b = net.add(ss.neurons.Izhikevich(6, v0=rng.uniform(-70, -60, 6)), name="b")
+    G = np.where(rng.random((n, n)) < 0.4, rng.uniform(0.05, 0.3, (n, n)), 0.0)
+    np.fill_diagonal(G, 0.0)
+    net.connect(a, a, (G + G.T) / 2, synapse=ss.synapses.GapJunction())
+    net.connect(a, b, rng.uniform(0, 0.5, (n, 6)), synapse=ss.synapses.RateCoupling(theta=-60.0))
+    net.connect(on, a, np.where(rng.random((10, n)) < 0.5, 6.0, 0.0), delays=rng.uniform(dt, 2.0, (10, n)),
+                synapse=ss.synapses.Exponential(tau=3.0, name="ampa"),
+                stp=ss.synapses.TsodyksMarkram(U=0.3, tau_d=40.0, tau_f=200.0))
+    net.connect(bg, a, np.where(rng.random((8, n)) < 0.4, 3.0, 0.0), delays=0.5, target="v",
+                stp=ss.synapses.TsodyksMarkram(U=0.5, tau_d=100.0, tau_f=20.0))
+    net.connect(bg, b, np.where(rng.random((8, 6)) < 0.5, 4.0, 0.0), delays=rng.uniform(dt, 1.5, (8, 6)), target="I")
+    net.connect(a, b, np.where(rng.random((n, 6)) < 0.5, 5.0, 0.0), delays=rng.uniform(dt, 1.0, (n, 6)),
+                target="I_syn")
+    net.inject(a, ss.inputs.PoissonInput(k=50, rate_hz=40.0, weight=0.4, synapse="v"))
+    net.inject(a, ss.inputs.PoissonInput(k=20, rate_hz=80.0, weight=1.5,
+                                         synapse=ss.synapses.Exponential(tau=3.0, name="ampa")))
+    net.inject(a, 9.0)
+    net.inject(b, ss.inputs.PoissonInput(k=30, rate_hz=100.0, weight=2.0, synapse="I"))
+    net.record(a, state=("v", "ampa"))
+    net.record(b, state=("v", "u", "I_syn"), every=2)
+    net.record(on)
+    net.record(bg)
+    return net, T
+
+
+MODEL_NETWORKS = {"synapse_zoo": _synapse_zoo, "hh_qif": _hh_qif, "features": _features}
 
 
 # ============================================================ outer session (no simulator)
@@ -240,7 +281,7 @@ PTX_SCRIPT = textwrap.dedent("""
     import test_cuda_backend as T
     from test_core_plasticity import plastic_network
     from spikesim.backends.numba_cuda import kernels as K
-    from spikesim.backends.numba_cuda.driver import neuron_kernel
+    from spikesim.backends.numba_cuda.driver import neuron_kernel, step_kernels
     from spikesim.backends.numba_cuda.strict_fp import strict_fp
     def kernel_of(net):
         net._build()                  # reference backend: builds the plan, compiles nothing
@@ -254,6 +295,10 @@ PTX_SCRIPT = textwrap.dedent("""
             "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f), False),
             "potentiate": (K.potentiate_kernel, (types.int64, a1f, a1i), False),
             "plastic_tail": (K.plastic_tail_kernel, (types.int64, a1f, a1i), False)}
+    net = T._features("reference")[0]
+    net._build()
+    for kern, name in zip(step_kernels(net._plan), ("features_input", "features_coupling", "features_neuron")):
+        sigs[name] = (kern, neuron, name == "features_coupling")
     for name, (kern, sig, plain_too) in sigs.items():
         with strict_fp():
             ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
@@ -265,9 +310,10 @@ PTX_SCRIPT = textwrap.dedent("""
 def test_kernels_compile_for_sm90_without_fma():
     """Type-check the generated and the fixed kernels for a real GPU (the simulator does not) and
     check that no multiply-add is contracted: none in the kernels of every synapse model, LIF,
-    Izhikevich and STDP. The Hodgkin-Huxley / noise kernel calls libdevice's exp, expm1, log and
-    cos, whose own code uses FMA explicitly: there, strict compilation must remove the
-    contractions of the model's arithmetic (fewer FMA than the default)."""
+    Izhikevich, STDP and the continuous couplings. The Hodgkin-Huxley / noise kernel calls
+    libdevice's exp, expm1, log and cos, whose own code uses FMA explicitly: there, strict
+    compilation must remove the contractions of the model's arithmetic (fewer FMA than the
+    default); the same holds for STP's exp and PoissonInput's pow (only type-checked here)."""
     if INNER or os.environ.get("NUMBA_ENABLE_CUDASIM"):
         pytest.skip("needs the real CUDA target")
     pytest.importorskip("numba_cuda", reason="numba-cuda is not installed")
@@ -278,10 +324,11 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert len(counts) == 6, proc.stdout
-    for name in ("neuron_stdp", "neuron_zoo", "deliver", "potentiate", "plastic_tail"):
+    assert len(counts) == 9, proc.stdout
+    for name in ("neuron_stdp", "neuron_zoo", "deliver", "potentiate", "plastic_tail", "features_coupling"):
         assert counts[name][0] == 0, (name, counts[name])            # strict: no fused multiply-add
-    assert counts["neuron_zoo"][1] > 0, counts["neuron_zoo"]     # the default would fuse: the check can fail
+    for name in ("neuron_zoo", "features_coupling"):
+        assert counts[name][1] > 0, (name, counts[name])             # the default would fuse: the check can fail
     strict, plain = counts["neuron_hh_qif"][:2]
     assert plain > strict, counts["neuron_hh_qif"]
     assert counts["deliver"][2] > 0      # the atomic delivery is a float64 atomic add
@@ -343,16 +390,18 @@ def test_sim_core_networks_match_numba(name, delivery, monkeypatch):
 
 
 @sim
-@pytest.mark.parametrize("name,delivery", [("synapse_zoo", "exact"), ("synapse_zoo", "atomic"), ("hh_qif", "exact")])
+@pytest.mark.parametrize("name,delivery", [("synapse_zoo", "exact"), ("synapse_zoo", "atomic"), ("hh_qif", "exact"),
+                                            ("features", "exact"), ("features", "atomic")])
 def test_sim_model_networks_match_numba(name, delivery, monkeypatch):
-    """Every synapse model, noise, Hodgkin-Huxley and a user's QIF: spikes, recorded neuron and
-    synapse state, and the final state of every model as on the CPU."""
+    """Every synapse model, noise, Hodgkin-Huxley and a user's QIF, continuous projections,
+    PoissonInput, short-term plasticity, Poisson rates over time: spikes, recorded neuron and
+    synapse state, and the final state of everything in the plan as on the CPU."""
     from spikesim.backends.numba_cuda import core
     monkeypatch.setattr(core, "DELIVERY", delivery)
     net_cpu, T = MODEL_NETWORKS[name]("numba")
     net_gpu, _ = MODEL_NETWORKS[name]("cuda")
     cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
-    for pop in ("lif", "izh") if name == "synapse_zoo" else ("hh", "qif"):
+    for pop in {"synapse_zoo": ("lif", "izh"), "hh_qif": ("hh", "qif"), "features": ("a", "b")}[name]:
         assert cpu.spikes(pop)[0].size > 5, f"{pop} should be active"
     assert net_gpu._runner.exact == (delivery == "exact")
     assert net_cpu.last_run_stats["synaptic_events"] == net_gpu.last_run_stats["synaptic_events"] > 0
@@ -623,9 +672,11 @@ def _same_or_late_divergence(a, b, T):
 def test_gpu_model_networks_match_numba():
     """The open core's models on a real GPU. Without transcendental functions in the step (every
     synapse model, LIF, Izhikevich; noise off) the ordered delivery is bit-identical. Hodgkin-
-    Huxley's rates and the noise's Box-Muller call libdevice's exp / log / cos, which may differ
-    from the CPU's libm in the last bit: same spikes on this short run, state within 1e-9."""
-    for build, exact in ((lambda be: _synapse_zoo(be, noise=False), True), (_synapse_zoo, False), (_hh_qif, False)):
+    Huxley's rates, the noise's Box-Muller, STP's and PoissonInput's exp / pow call libdevice,
+    which may differ from the CPU's libm in the last bit: same spikes on these short runs, state
+    within 1e-9."""
+    for build, exact in ((lambda be: _synapse_zoo(be, noise=False), True), (_synapse_zoo, False), (_hh_qif, False),
+                         (_features, False)):
         net_cpu, T = build("numba")
         net_gpu, _ = build("cuda")
         cpu, gpu_res = net_cpu.run(T), net_gpu.run(T)
