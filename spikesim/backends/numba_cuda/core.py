@@ -12,8 +12,9 @@ CPU's order of the input current terms; FMA contraction is switched off, see :mo
 and random numbers come from the same counter-based streams, so a neuron that receives the same
 ring-buffer input computes bit-identical state. Two caveats on a real GPU (not under the
 simulator, which runs the device code as Python): functions such as ``math.exp`` / ``log`` /
-``cos`` evaluated *in the step* (Hodgkin-Huxley's rates, the Box-Muller transform of
-``GaussianCurrent``) come from libdevice, which can differ from the CPU's libm in the last bit;
+``cos`` / ``pow`` evaluated *in the step* (Hodgkin-Huxley's rates, the Box-Muller transform of
+``GaussianCurrent``, Tsodyks-Markram recovery, PoissonInput's binomial) come from libdevice,
+which can differ from the CPU's libm in the last bit;
 decay factors and other ``derived`` values are computed on the host, so LIF, Izhikevich, QIF and
 the exponential / alpha / conductance synapses are unaffected. The ring buffer is where order
 matters: when several spikes of one step reach the same (receiver, delay slot, neuron) cell, the
