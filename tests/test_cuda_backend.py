@@ -594,6 +594,24 @@ def test_sim_host_changes_between_runs_reach_the_device():
 
 
 @sim
+def test_sim_set_state_and_set_param_between_runs_match_numba():
+    """The public protocol: ``set_state`` (copies to and from the device) and ``set_param`` (the
+    plan is rebuilt, carrying state and the spikes pending in the rings) between two runs."""
+    out = []
+    for backend in ("numba", "cuda"):
+        net, T = NETWORKS["lif_delays"](backend, **SMALL["lif_delays"])
+        r1 = net.run(T / 2)
+        net.set_state("exc", "v", net.get_state("exc", "v") + 4.0)
+        net.set_param("exc", "tau_m", 12.0)
+        out.append((net, r1, net.run(T / 2)))
+    (a, a1, a2), (b, b1, b2) = out
+    assert a2.spikes("exc")[0].size > 0
+    assert_same_results(a1, b1, exact=True)
+    assert_same_results(a2, b2, exact=True)
+    assert_same_plan(a, b)
+
+
+@sim
 def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
     """STDP and reward-modulated STDP (tests/test_core_plasticity.py's network): same spikes and
     bit-identical learned weights."""

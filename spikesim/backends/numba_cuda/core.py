@@ -231,7 +231,7 @@ def pack(plan):
     w_at = (plan.w, buf.put_f(K.F_W, plan.w))
     if n_rules:                         # static weights do not change on the device
         back["w"] = w_at
-    buf.put_f(K.F_RING, plan.ring)
+    back["ring"] = (plan.ring, buf.put_f(K.F_RING, plan.ring))     # pending spikes (a rebuilt plan keeps them)
     if n_rules:
         buf.put_f(K.F_RULES, plan.rules)
         buf.put_f(K.F_MOD, plan.modulator)
@@ -442,10 +442,11 @@ class CudaRunner:
         return status, reached
 
     def sync_to_host(self):
-        """Copy the state of every neuron and synapse model and, for plastic networks, the weights,
-        eligibilities and traces into the plan's arrays (the rings stay on the device; static
-        weights are the host's); the spike sources' read pointers in ``plan.counters`` are set
-        to where the device is."""
+        """Copy the state of every neuron and synapse model, the rings (pending spikes), the
+        short-term-plasticity state, the continuous projections' sums and, for plastic networks,
+        the weights, eligibilities and traces into the plan's arrays (static weights are the
+        host's); the spike sources' read pointers in ``plan.counters`` are set to where the
+        device is."""
         for arr, off in self._back.values():
             arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
         p = self.plan
@@ -456,8 +457,8 @@ class CudaRunner:
                     p.counters[C_SRC0 + pp.index] = lo + np.searchsorted(p.src_step[lo:hi], self._step)
 
     def sync_to_device(self):
-        """Upload the plan's state, weights and plasticity traces (after the host changed them
-        between runs)."""
+        """Upload what :meth:`sync_to_host` copies back, and the weights (after the host changed
+        them between runs or in a callback)."""
         for arr, off in list(self._back.values()) + [self._w]:
             self.d_f64[off:off + arr.size].copy_to_device(np.ascontiguousarray(arr, dtype=np.float64).ravel())
 
