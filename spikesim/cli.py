@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--no-figures", action="store_true")
     p_run.add_argument("--quiet", action="store_true", help="no progress bars")
     p_run.set_defaults(func=cmd_run)
+    from spikesim.sweep.cli import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return parser
 
 

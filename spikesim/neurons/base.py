@@ -154,6 +154,10 @@ class NeuronModel(ModelBase):
     kind = "neuron"
     #: the parameter a ``target="I_syn"`` shorthand synapse takes its time constant from (legacy)
     legacy_tau_syn: str | None = None
+    #: state variables checked for NaN/inf after each update (None: all of them); a model whose
+    #: other variables cannot blow up on their own (a refractory countdown) names fewer, which
+    #: keeps the loop short
+    finite_check: tuple[str, ...] | None = None
 
     @classmethod
     def check_contract(cls, extra: tuple[str, ...] = ()) -> None:

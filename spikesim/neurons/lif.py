@@ -27,7 +27,17 @@ REFRACTORY = {"threshold": 0.0, "clamp": 1.0}
 
 class LIF(NeuronModel):
     """``n`` LIF neurons. Defaults: tau_m=10 ms, v_rest=-65 mV, v_reset=-65 mV, v_th=-50 mV,
-    R=1 (so currents are in mV), t_ref=2 ms, tau_syn=5 ms, v0=v_rest."""
+    R=1 (so currents are in mV), t_ref=2 ms, tau_syn=5 ms, v0=v_rest.
+
+    ``refractory="threshold"`` gives an instance of :class:`LIFThresholdRefractory` (its own
+    threshold function, so the clamped default reads only v in the threshold loop)."""
+
+    finite_check = ("v",)
+
+    def __new__(cls, *args, refractory="clamp", **kwargs):
+        if cls is LIF and refractory == "threshold":
+            cls = LIFThresholdRefractory
+        return super().__new__(cls)
 
     state = {"v": -65.0, "ref": 0.0}
     params = {"tau_m": 10.0, "v_rest": -65.0, "v_reset": -65.0, "v_th": -50.0, "r_m": 1.0, "t_ref": 2.0,
@@ -63,9 +73,17 @@ class LIF(NeuronModel):
         return (v_reset if held else free), (ref - 1.0 if refractory else ref)
 
     @staticmethod
-    def threshold(v, ref, v_th, clamp):
-        return (v >= v_th) & ((clamp > 0.0) | (ref <= 0.0))
+    def threshold(v, v_th):
+        return v >= v_th           # clamped: v = v_reset throughout the refractory period
 
     @staticmethod
     def reset(v_reset, ref_steps):
         return v_reset, ref_steps
+
+
+class LIFThresholdRefractory(LIF):
+    """LIF whose refractory period only blocks spikes (v keeps integrating)."""
+
+    @staticmethod
+    def threshold(v, ref, v_th):
+        return (v >= v_th) & (ref <= 0.0)

@@ -297,7 +297,8 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"        for i in range(pop_n[{p}]):")
         emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
-        emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in m.state))
+        checked = m.state if m.finite_check is None else m.finite_check
+        emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in checked))
         emit_synapse_updates(emit, " " * 12, pp, src, arrays, syn_bind)
         emit("        if not finite:")
         emit(f"            counters[C_BAD_POP] = {p}")

@@ -255,7 +255,8 @@ def generate(plan) -> str:
         emit_neuron_update(emit, " " * 8, plan, pp, src, pre, arrays, loc, binding, syn_bind,
                            len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
-        emit("        finite = " + " and ".join(f"math.isfinite({loc[k]})" for k in m.state))
+        checked = m.state if m.finite_check is None else m.finite_check       # as the CPU loop checks
+        emit("        finite = " + " and ".join(f"math.isfinite({loc[k]})" for k in checked))
         emit_synapse_updates(emit, " " * 8, pp, src, arrays, syn_bind)
         emit("        if not finite:")
         emit(f"            cuda.atomic.min(i64, H_BADPOP, {p})")
