@@ -296,7 +296,7 @@ def generate(plan) -> str:
             b.update({k: f"f64[oCU{c} + {j}]" for j, k in enumerate(cp.model.params)})
             fn = src.function(cp.model, "coupling", prefix_of(cp.model))
             s_post, n_post = slot[f"s{cp.post_pop}"], slot[f"n{cp.post_pop}"]
-            body += [f"    if i64[{s_post}] <= g and g < i64[{s_post}] + i64[{n_post}]:   # ---- continuous projection {c}",
+            body += [f"    if i64[{s_post}] <= g and g < i64[{s_post}] + i64[{n_post}]:   # ---- continuous {c}",
                      f"        jj = g - i64[{s_post}]",
                      f"        n_pre = i64[{slot[f'n{cp.pre_pop}']}]",
                      f"        n_post = i64[{n_post}]",
