@@ -17,8 +17,9 @@ What is compared. With the ordered delivery (default up to 2e7 synapses / 1e5 ne
 state of every neuron and synapse model, and learned weights must be bit-identical to the Numba CPU
 backend, for the core networks (tests/core_networks.py) and for networks with every synapse model
 (exponential with exact charge and two time constants, alpha, conductance, alpha conductance,
-pulse, Delta on a variable other than v), GaussianCurrent noise, Hodgkin-Huxley and a user-defined
-model (QIF, defined here). With the atomic delivery (large networks, or ``DELIVERY = "atomic"``)
+pulse, Delta on a variable other than v), GaussianCurrent noise, Hodgkin-Huxley, a user-defined
+model (QIF, defined here), continuous projections (gap junctions, rate coupling), PoissonInput,
+Tsodyks-Markram short-term plasticity and Poisson rates over time. With the atomic delivery (large networks, or ``DELIVERY = "atomic"``)
 spike trains must be identical on these short runs and state may differ in the last bits where a
 ring-buffer cell gets several spikes in one step (summation order): allowed
 |diff| <= 1e-12 * (1 + |x|); without such collisions it must be bit-identical too (see

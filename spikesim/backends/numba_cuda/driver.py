@@ -1,7 +1,7 @@
-"""CUDA driver: the neuron kernel generated for the models of one network.
+"""CUDA driver: the kernels of a step generated for the models of one network.
 
-:func:`generate` writes the source of ``neuron_kernel(step, f64, i64, streams, spk)`` for a
-plan's signature, the way :mod:`spikesim.backends.numba_cpu.driver` writes the CPU loop and with
+:func:`generate` writes the source of ``neuron_kernel(step, f64, i64, streams, spk)`` (and, with
+continuous projections, of ``input_kernel`` and ``coupling_kernel``) for a plan's signature, the way :mod:`spikesim.backends.numba_cpu.driver` writes the CPU loop and with
 its pieces: the models' scalar functions are included by
 :func:`spikesim.backends.codegen.function_source` (as ``cuda.jit(device=True)`` functions), and
 the per-neuron step (state loads, input current in the CPU's order, model update, stores,
