@@ -45,7 +45,8 @@ sys.path.insert(0, str(HERE.parent))
 import _networks as nets  # noqa: E402
 
 from spikesim import backends  # noqa: E402
-from spikesim.core.plan import C_EVENTS, C_SPIKES  # noqa: E402
+from spikesim.backends.contract import C_EVENTS, C_SPIKES  # noqa: E402
+from spikesim.core.plan import _add_row_summaries  # noqa: E402
 
 warnings.filterwarnings("ignore", "overflow encountered")   # uint64 RNG arithmetic under the simulator
 
@@ -65,13 +66,16 @@ def time_network(build, T, backend):
 # ---------------------------------------------------------------------------- sweep (direct CSR)
 def sweep_plan(N, K, seed=7):
     """A CUBA network of N LIF neurons (80 % exc) with K random targets per neuron (multapses
-    allowed), weights x 80/K, delay one step, on the filtered current; returns the plan."""
-    base = nets.cuba(N=N, fixed_k=0, seed=seed, record=False)  # populations only (no synapses)
+    allowed), weights x 80/K, delay one step, on the filtered current; returns the plan. The
+    network is built with its four projections empty (so the plan has the I_syn synapse model and
+    one receiver per population), then the synapses are written into the plan's CSR."""
+    base = nets.cuba(N=N, fixed_k=0, seed=seed, record=False)
     for pr in base._projections:
         assert pr.n_synapses == 0
-    base._projections = []
     base._build()
     p = base._plan
+    recv = {r.pop: k for k, r in enumerate(p.receivers)}
+    assert len(recv) == 2 and all(r.syn == 0 for r in p.receivers), "one I_syn receiver per population"
     rng = np.random.default_rng(seed)
     Ne = int(round(0.8 * N))
     scale = 80.0 / K
@@ -81,21 +85,26 @@ def sweep_plan(N, K, seed=7):
     w[:Ne * K] = we
     w[Ne * K:] = wi
     indptr = np.arange(N + 1, dtype=np.int64) * K
-    return dataclasses.replace(p, indptr=indptr, post=post, w=w, delay=np.ones(N * K, dtype=np.int64),
-                               syn_ring=np.zeros(N * K, dtype=np.int64), ring=np.zeros((1, 2, N)),
-                               ring_target=np.array([2], dtype=np.int64), out_degree=np.full(N, K, dtype=np.int64),
-                               counters=p.counters.copy())
+    exc = post < Ne                     # ring cell: the receiver's offset + the local post id
+    cell = np.where(exc, p.recv_off[recv[0]] + post, p.recv_off[recv[1]] + post - Ne).astype(np.int32)
+    del exc
+    plan = dataclasses.replace(p, indptr=indptr, post=post.astype(np.int32), w=w, delay=np.ones(N * K, dtype=np.int32),
+                               cell=cell, out_degree=np.full(N, K, dtype=np.int64), counters=p.counters.copy())
+    _add_row_summaries(plan, N)
+    return plan
 
 
 def fresh(plan):
-    return dataclasses.replace(plan, state=plan.state.copy(), ring=plan.ring.copy(), counters=plan.counters.copy())
+    """A copy of ``plan`` with its own state, rings and counters (the CSR is shared)."""
+    pops = [dataclasses.replace(pp, S=pp.S.copy(), synapses=[dataclasses.replace(s, S=s.S.copy()) for s in pp.synapses])
+            if pp.kind == "neuron" else pp for pp in plan.pops]
+    return dataclasses.replace(plan, pops=pops, ring=plan.ring.copy(), counters=plan.counters.copy())
 
 
 def run_runner(backend, plan, step0, step1):
     """Drive a backend runner like Network.run does, without monitors; returns (seconds, events)."""
     N = plan.n_total
-    runner = backends.make_runner(backend, plan, np.zeros(N, dtype=np.bool_), np.zeros(0, np.int64),
-                                  np.zeros(0, np.int64), np.zeros(0, np.int64))
+    runner = backends.make_runner(backend, plan)
     spk_step, spk_gid = np.zeros(max(4 * N, 1 << 16), np.int64), np.zeros(max(4 * N, 1 << 16), np.int64)
     rec_buf, rec_count = np.zeros((0, 0)), np.zeros(0, np.int64)
     out = []

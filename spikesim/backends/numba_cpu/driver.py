@@ -55,33 +55,71 @@ COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_lis
                "stp_params")
 
 
-def _decorate(src: str) -> str:
-    return "\n".join(("@_inline\n" + line) if line.startswith("def ") else line for line in src.splitlines())
+def _decorate(src: str, decorator: str = "@_inline") -> str:
+    return "\n".join((decorator + "\n" + line) if line.startswith("def ") else line for line in src.splitlines())
 
 
 class _Source:
-    def __init__(self):
+    """The models' functions included in a generated module, each once, under ``decorator``."""
+
+    def __init__(self, decorator: str = "@_inline"):
         self.functions: list[str] = []
         self.imports: set[str] = set()
         self.done: dict = {}
+        self.decorator = decorator
 
     def function(self, model, fname: str, prefix: str) -> str:
         key = (model, fname)
         if key not in self.done:
             name = f"{prefix}_{fname}"
             src, imp = function_source(unwrap(model, fname), name, prefix, f"{model.kind_label} {model.__name__}")
-            self.functions.append(_decorate(src))
+            self.functions.append(_decorate(src, self.decorator))
             self.imports |= imp
             self.done[key] = name
         return self.done[key]
 
 
-def _binding(model, rows, shared, S_name, P_name, loc, extra_loc=None):
-    """name -> expression for every bindable name of a model in the generated loop (per-neuron
-    parameters through 1-D row views ``<P>_<row>``, see :func:`_views`)."""
+class CpuArrays:
+    """How the generated CPU loop addresses a population's arrays (neuron ``i``; per-neuron rows
+    through the 1-D views of :func:`_views`). The CUDA driver has its own (flat buffers), with
+    the same methods, so both emit the per-neuron step with :func:`emit_neuron_update`."""
+
+    def state(self, p, j):
+        return f"S{p}_{j}[i]"
+
+    def param(self, p, j):
+        return f"P{p}_{j}[i]"
+
+    def shared(self, p, name):
+        return f"U{p}_{name}"
+
+    def syn_state(self, p, k, j):
+        return f"G{p}_{k}_{j}[i]"
+
+    def syn_param(self, p, k, j):
+        return f"GP{p}_{k}_{j}[i]"
+
+    def syn_shared(self, p, k, name):
+        return f"GU{p}_{k}_{name}"
+
+    def i_const(self, p):
+        return f"C{p}[i]"
+
+    def i_time(self, p, j):
+        return f"T{p}_{j}[step, i]"
+
+    def noise(self, p, j, row):
+        return f"Z{p}_{j}[{row}, i]"
+
+    def coupled(self, c):
+        return f"CA{c}[i]"
+
+
+def _binding(model, rows, param, loc, extra_loc=None):
+    """name -> expression for every bindable name of a model in the generated loop
+    (``param(j)``: the expression of per-neuron parameter row j)."""
     b = {k: loc[k] for k in model.state}
-    b.update({k: f"{P_name}_{j}[i]" for j, k in enumerate(rows)})
-    b.update({k: f"{S_name}_{k}" for k in shared})
+    b.update({k: param(j) for j, k in enumerate(rows)})
     b.update({"I": "I", "dt": "dt", "t": "t"})
     if extra_loc:
         for k, v in extra_loc.items():
@@ -101,9 +139,68 @@ def _call(fn_name, model, fname, binding) -> str:
     return f"{fn_name}({', '.join(binding[a] for a in arg_names(getattr(model, fname)))})"
 
 
+def neuron_bindings(pp, prefix_of, arrays):
+    """(loc, binding, syn_bind) of a neuron population: its state locals ``x<p>_<var>``, the
+    binding of its model's names, and per synapse model (plan, prefix, state locals, binding)."""
+    p, m = pp.index, pp.model
+    prefix_of(m)
+    loc = {k: f"x{p}_{k}" for k in m.state}
+    binding = _binding(m, pp.rows, lambda j: arrays.param(p, j), loc)
+    binding.update({k: arrays.shared(p, k) for k in pp.shared})
+    syn_bind = []
+    for k, sp in enumerate(pp.synapses):
+        spre = prefix_of(sp.model)
+        sloc = {q: f"y{p}_{k}_{q}" for q in sp.model.state}
+        sb = _binding(sp.model, sp.rows, lambda j, k=k: arrays.syn_param(p, k, j), sloc, extra_loc=loc)
+        sb.update({q: arrays.syn_shared(p, k, q) for q in sp.shared})
+        syn_bind.append((sp, spre, sloc, sb))
+    return loc, binding, syn_bind
+
+
+def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0):
+    """The per-neuron step up to the model update, shared by the compiled backends: load the
+    state, sum the input current (constant, time arrays, noise ``streams[noise0 + j]``, synapse
+    currents in synapse order, continuous projections), update, store. ``pad``: indentation."""
+    p, m = pp.index, pp.model
+    for j, k in enumerate(m.state):
+        emit(f"{pad}{loc[k]} = {arrays.state(p, j)}")
+    for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
+        for j, q in enumerate(sp.model.state):
+            emit(f"{pad}{sloc[q]} = {arrays.syn_state(p, k, j)}")
+    emit(f"{pad}I = {arrays.i_const(p)}" if pp.I_const is not None else f"{pad}I = 0.0")
+    for j in range(len(pp.I_time)):
+        emit(f"{pad}I = I + {arrays.i_time(p, j)}")
+    for j in range(len(pp.noise)):
+        emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
+             f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+    for sp, spre, sloc, sb in syn_bind:
+        fn = src.function(sp.model, "current", spre)
+        emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
+    for c, cp in enumerate(plan.continuous):
+        if cp.post_pop == p:
+            emit(f"{pad}I = I + {arrays.coupled(c)}")
+    fn = src.function(m, "update", prefix)
+    new = ", ".join(loc[k] for k in m.state)
+    emit(f"{pad}{new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
+    for j, k in enumerate(m.state):
+        emit(f"{pad}{arrays.state(p, j)} = {loc[k]}")
+
+
+def emit_synapse_updates(emit, pad, pp, src, arrays, syn_bind):
+    """Each synapse model's update after the neuron's, stored."""
+    p = pp.index
+    for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
+        fn = src.function(sp.model, "update", spre)
+        new = ", ".join(sloc[q] for q in sp.model.state)
+        emit(f"{pad}{new}{',' if len(sp.model.state) == 1 else ''} = {_call(fn, sp.model, 'update', sb)}")
+        for j, q in enumerate(sp.model.state):
+            emit(f"{pad}{arrays.syn_state(p, k, j)} = {sloc[q]}")
+
+
 def generate(plan) -> tuple[str, list[str]]:
     """(module source, names of the per-population arguments after COMMON_ARGS)."""
     src = _Source()
+    arrays = CpuArrays()
     extra_args: list[str] = []
     body: list[str] = []
     emit = body.append
@@ -176,21 +273,13 @@ def generate(plan) -> tuple[str, list[str]]:
         m = pp.model
         pre = prefix_of(m)
         extra_args += [f"S{p}", f"P{p}", f"U{p}"]
-        loc = {k: f"x{p}_{k}" for k in m.state}
+        loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
         for j, k in enumerate(pp.shared):
             emit(f"        U{p}_{k} = U{p}[{j}]")
-        binding = _binding(m, pp.rows, (), f"S{p}", f"P{p}", loc)
-        binding.update({k: f"U{p}_{k}" for k in pp.shared})
-        syn_bind = []
         for k, sp in enumerate(pp.synapses):
             extra_args += [f"G{p}_{k}", f"GP{p}_{k}", f"GU{p}_{k}"]
-            spre = prefix_of(sp.model)
-            sloc = {q: f"y{p}_{k}_{q}" for q in sp.model.state}
             for j, q in enumerate(sp.shared):
                 emit(f"        GU{p}_{k}_{q} = GU{p}_{k}[{j}]")
-            sb = _binding(sp.model, sp.rows, (), f"G{p}_{k}", f"GP{p}_{k}", sloc, extra_loc=loc)
-            sb.update({q: f"GU{p}_{k}_{q}" for q in sp.shared})
-            syn_bind.append((sp, spre, sloc, sb))
         if pp.I_const is not None:
             extra_args.append(f"C{p}")
         for j in range(len(pp.I_time)):
@@ -206,37 +295,11 @@ def generate(plan) -> tuple[str, list[str]]:
             _views(emit, f"G{p}_{k}", len(sp.model.state))
             _views(emit, f"GP{p}_{k}", len(sp.rows))
         emit(f"        for i in range(pop_n[{p}]):")
-        for j, k in enumerate(m.state):
-            emit(f"            {loc[k]} = S{p}_{j}[i]")
-        for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
-            for j, q in enumerate(sp.model.state):
-                emit(f"            {sloc[q]} = G{p}_{k}_{j}[i]")
-        emit(f"            I = C{p}[i]" if pp.I_const is not None else "            I = 0.0")
-        for j in range(len(pp.I_time)):
-            emit(f"            I = I + T{p}_{j}[step, i]")
-        for j in range(len(pp.noise)):
-            emit(f"            I = I + (Z{p}_{j}[0, i] + Z{p}_{j}[1, i] * "
-                 f"_normal(seed_u, streams[{len(plan.pops) + n_noise}], step_u, np.uint64(i)))")
-            n_noise += 1
-        for sp, spre, sloc, sb in syn_bind:
-            fn = src.function(sp.model, "current", spre)
-            emit(f"            I = I + {_call(fn, sp.model, 'current', sb)}")
-        for c, cp in enumerate(plan.continuous):
-            if cp.post_pop == p:
-                emit(f"            I = I + CA{c}[i]")
-        fn = src.function(m, "update", pre)
-        new = ", ".join(loc[k] for k in m.state)
-        emit(f"            {new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
-        for j, k in enumerate(m.state):
-            emit(f"            S{p}_{j}[i] = {loc[k]}")
+        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+        n_noise += len(pp.noise)
         checked = m.state if m.finite_check is None else m.finite_check
         emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in checked))
-        for k, (sp, spre, sloc, sb) in enumerate(syn_bind):
-            fn = src.function(sp.model, "update", spre)
-            new = ", ".join(sloc[q] for q in sp.model.state)
-            emit(f"            {new}{',' if len(sp.model.state) == 1 else ''} = {_call(fn, sp.model, 'update', sb)}")
-            for j, q in enumerate(sp.model.state):
-                emit(f"            G{p}_{k}_{j}[i] = {sloc[q]}")
+        emit_synapse_updates(emit, " " * 12, pp, src, arrays, syn_bind)
         emit("        if not finite:")
         emit(f"            counters[C_BAD_POP] = {p}")
         emit("            return 2, step")
@@ -244,7 +307,7 @@ def generate(plan) -> tuple[str, list[str]]:
         # loop-carried count, so it vectorises
         fn = src.function(m, "threshold", pre)
         tb = dict(binding)
-        tb.update({k: f"S{p}_{j}[i]" for j, k in enumerate(m.state)})
+        tb.update({k: arrays.state(p, j) for j, k in enumerate(m.state)})
         emit(f"        for i in range(pop_n[{p}]):")
         emit("            spike_list[n_spk] = s + i")
         emit(f"            n_spk += {_call(fn, m, 'threshold', tb)}")
@@ -291,8 +354,8 @@ def generate(plan) -> tuple[str, list[str]]:
     for pp in neuron_pops:
         p, m = pp.index, pp.model
         loc = {k: f"S{p}[{j}, i]" for j, k in enumerate(m.state)}
-        binding = _binding(m, pp.rows, (), f"S{p}", f"P{p}", loc)
-        binding.update({k: f"U{p}_{k}" for k in pp.shared})
+        binding = _binding(m, pp.rows, lambda j: arrays.param(p, j), loc)
+        binding.update({k: arrays.shared(p, k) for k in pp.shared})
         fn = src.function(m, "reset", prefix_of(m))
         emit(f"        s = pop_start[{p}]")
         emit(f"        for q in range(lo{p}, hi{p}):")

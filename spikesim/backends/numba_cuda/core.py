@@ -1,16 +1,24 @@
 """CUDA backend of the event-driven core (numba-cuda): public driver of the kernels.
 
 Layers: :class:`spikesim.core.network.Network` (validates) -> :class:`CudaRunner` (packs the plan
-once, keeps every array on the device across chunks and runs, launches two kernels per step,
-copies the monitors back once per chunk) -> :mod:`.kernels` (the per-step kernels, which call
-the same scalar neuron / RNG maths as the CPU backend, compiled with ``cuda.jit(device=True)``).
+once into two flat device buffers, keeps them on the device across chunks and runs, launches two
+kernels per step, copies the monitors back once per chunk) -> the neuron kernel generated for the
+network's models (:mod:`.driver`, from the same emission code as the CPU loop) and the
+model-independent delivery / plasticity kernels (:mod:`.kernels`).
 
 Exactness against the CPU backends. Per-neuron arithmetic is the same sequence of IEEE
-double-precision + and * (FMA contraction is switched off, see :mod:`.strict_fp`) and the
-Poisson draws come from the same counter-based stream, so a neuron that receives the same
-ring-buffer input computes bit-identical state. The ring buffer is where order matters: when
-several spikes of one step reach the same (target, delay slot, neuron) cell, the CPU adds them
-in ascending spike id, CSR order within a row. ``DELIVERY``:
+double-precision + and * as in the generated CPU loop (the models' own scalar functions, the
+CPU's order of the input current terms; FMA contraction is switched off, see :mod:`.strict_fp`)
+and random numbers come from the same counter-based streams, so a neuron that receives the same
+ring-buffer input computes bit-identical state. Two caveats on a real GPU (not under the
+simulator, which runs the device code as Python): functions such as ``math.exp`` / ``log`` /
+``cos`` / ``pow`` evaluated *in the step* (Hodgkin-Huxley's rates, the Box-Muller transform of
+``GaussianCurrent``, Tsodyks-Markram recovery, PoissonInput's binomial) come from libdevice,
+which can differ from the CPU's libm in the last bit;
+decay factors and other ``derived`` values are computed on the host, so LIF, Izhikevich, QIF and
+the exponential / alpha / conductance synapses are unaffected. The ring buffer is where order
+matters: when several spikes of one step reach the same (receiver, delay slot, neuron) cell, the
+CPU adds them in ascending spike id, CSR order within a row. ``DELIVERY``:
 
 * ``"exact"``: block 0 of the delivery kernel sorts the step's spikes and delivers them one
   after the other (its threads split each row; multapses hitting one cell are chained so one
@@ -25,9 +33,13 @@ in ascending spike id, CSR order within a row. ``DELIVERY``:
   synapses and ``EXACT_MAX_NEURONS`` (1e5) neurons, atomic above.
 Recorded spikes are sorted by (step, neuron) on the host once per chunk, so their order is
 the CPU's. Plastic synapses (STDP, reward-modulated STDP) follow the CPU's per-synapse sequence
-of operations, so learned weights are bit-identical as long as the spikes are.
+of operations, so learned weights are bit-identical as long as the spikes are. When a state
+variable becomes NaN/inf the run stops at that step like the CPU's (same status, population and
+step, same recording); the state left at that step may differ (other populations may have been
+updated and reset in it).
 
-Launches per step: two (neurons; delivery + monitors), four with plastic synapses.
+Launches per step: two (neurons; delivery + monitors), two more with plastic synapses (potentiation,
+traces), two more with continuous projections (ring input, couplings; before the neurons).
 
 Module constants ``BLOCK`` / ``DELIVER_BLOCK`` (threads per block), ``MAX_BLOCKS`` (grid cap of
 the delivery and plasticity kernels), ``CHECK_EVERY`` (steps between host checks of the stop
@@ -38,12 +50,11 @@ from __future__ import annotations
 
 import math
 import os
-from types import SimpleNamespace
 
 import numpy as np
 
-from spikesim.core.plan import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
-                                STATUS_NONFINITE)
+from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
+                                        STATUS_NONFINITE)
 
 BLOCK = 128            # threads per block of the neuron and plasticity kernels
 DELIVER_BLOCK = 512    # threads per block of the delivery kernel (ordered delivery runs in one block)
@@ -112,84 +123,145 @@ def multapse_chains(indptr, code):
     return (nxt + 1) * 2 + first
 
 
-def pack(plan, rec_spike, rec_var, rec_gid, rec_every):
-    """Pack a plan and its monitor tables into the flat ``i64`` / ``f64`` buffers of :mod:`.kernels`."""
-    from . import kernels as K
-    N = int(plan.pop_stop[-1])
-    n_pops = plan.pop_kind.size
-    n_rings, n_slots = plan.ring.shape[0], plan.ring.shape[1]
-    if N >= 2 ** 31:
-        raise ValueError(f"the cuda backend supports up to 2**31 - 1 neurons, got {N}")
-    if n_rings > 4:
-        raise ValueError("the cuda backend supports at most 4 synapse target rows")
-    head = np.zeros(K.N_LAYOUT, dtype=np.int64)
-    blocks, pos = [head], K.N_LAYOUT
+class _Buffers:
+    """The i64 (layout + int tables) and f64 (dt + float arrays) buffers being packed."""
 
-    def put(slot, arr):
-        nonlocal pos
+    def __init__(self, n_head):
+        self.head = np.zeros(n_head, dtype=np.int64)
+        self.i_blocks, self.i_pos = [self.head], n_head
+        self.f_blocks, self.f_pos = [], 0
+
+    def put_i(self, slot, arr):
         arr = np.ascontiguousarray(arr, dtype=np.int64).ravel()
-        head[slot] = pos
-        blocks.append(arr)
-        pos += arr.size
+        self.head[slot] = self.i_pos
+        self.i_blocks.append(arr)
+        self.i_pos += arr.size
 
-    sizes = plan.pop_stop - plan.pop_start
-    put(K.O_POPKIND, plan.pop_kind)
-    put(K.O_POPSTART, plan.pop_start)
-    put(K.O_POPFLAG, plan.pop_flag)
-    put(K.O_POPOF, np.repeat(np.arange(n_pops), sizes))
-    gid = np.asarray(plan.I_time_gid, dtype=np.int64)
-    put(K.O_ITPTR, np.concatenate([[0], np.cumsum(np.bincount(gid, minlength=N))]))
-    put(K.O_ITCOL, np.argsort(gid, kind="stable"))       # columns of each neuron, in column order
-    order = np.lexsort((plan.src_step, plan.src_gid))     # by neuron, then step
-    src_ptr = np.concatenate([[0], np.cumsum(np.bincount(plan.src_gid, minlength=N))])
-    put(K.O_SRCPTR, src_ptr)
-    put(K.O_SRCSTEP, plan.src_step[order])
-    put(K.O_SRCCUR, src_ptr[:-1])
-    put(K.O_INDPTR, plan.indptr)
+    def put_f(self, slot, arr):
+        a = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+        if slot is not None:
+            self.head[slot] = self.f_pos
+        self.f_blocks.append(a)
+        self.f_pos += a.size
+        return self.f_pos - a.size
+
+    def arrays(self):
+        return np.concatenate(self.i_blocks), np.concatenate(self.f_blocks)
+
+
+def synapse_codes(plan) -> np.ndarray:
+    """Per synapse ``delay << 40 | cell`` (int64): the ring cell it adds to, ``delay`` slots ahead."""
+    from .kernels import CELL_BITS
     delay = np.asarray(plan.delay, dtype=np.int64)
+    n_slots = int(plan.n_slots)
     if delay.size and (delay.min() < 1 or delay.max() >= n_slots):
         raise ValueError("synaptic delays must lie in [1, n_slots - 1] steps")
-    code = delay * 4                    # in place: one temporary even for 10^9 synapses
-    code += plan.syn_ring
-    code <<= 32
-    code |= plan.post
-    put(K.O_SYN, code)
-    if exact_delivery(code.size, N):
-        head[K.L_EXACT] = 1
-        put(K.O_SORTED, np.zeros(N, dtype=np.int64))
-        put(K.O_CHAIN, multapse_chains(np.asarray(plan.indptr, dtype=np.int64), code))
-    del code
-    put(K.O_RINGTGT, plan.ring_target)
-    put(K.O_RECVAR, rec_var)
-    put(K.O_RECGID, rec_gid)
-    put(K.O_RECEVERY, rec_every)
-    put(K.O_RECCOUNT, np.zeros(len(rec_var), dtype=np.int64))
-    put(K.O_RECSPIKE, np.asarray(rec_spike, dtype=np.int64))
-    put(K.O_SPIKELIST, np.zeros(2 * N, dtype=np.int64))
-    rules = getattr(plan, "rules", None)
-    n_rules = 0 if rules is None else int(rules.shape[0])
-    empty = np.zeros(0)
-    if n_rules:
-        put(K.O_SYNRULE, plan.syn_rule)
-        put(K.O_SYNPRE, plan.syn_pre)
-        put(K.O_POSTPTR, plan.post_indptr)
-        put(K.O_POSTSYN, plan.post_syn)
-        put(K.O_MODSYN, plan.mod_syn)
-        head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
-    head[K.L_N], head[K.L_NPOPS], head[K.L_NSLOTS], head[K.L_NRINGS] = N, n_pops, n_slots, n_rings
-    head[K.L_SEED], head[K.L_NREC], head[K.L_ITCOLS] = plan.seed, len(rec_var), gid.size
+    if n_slots >= 2 ** (63 - CELL_BITS) or plan.ring_cells >= 2 ** CELL_BITS:
+        raise ValueError(f"the cuda backend supports up to {2 ** (63 - CELL_BITS) - 1} delay steps and "
+                         f"2**{CELL_BITS} ring cells per slot")
+    code = delay << CELL_BITS           # in place from here: one temporary even for 10^9 synapses
+    code |= np.asarray(plan.cell, dtype=np.int64)
+    return code
 
-    fblocks, fpos = [np.array([plan.dt])], 1
-    for slot, arr in ((K.F_PARAMS, plan.params), (K.F_STATE, plan.state), (K.F_ICONST, plan.I_const),
-                      (K.F_ITIME, plan.I_time), (K.F_W, plan.w), (K.F_RING, plan.ring),
-                      (K.F_RULES, plan.rules if n_rules else empty), (K.F_XPRE, plan.x_pre if n_rules else empty),
-                      (K.F_XPOST, plan.x_post if n_rules else empty), (K.F_ELIG, plan.elig if n_rules else empty),
-                      (K.F_MOD, plan.modulator if n_rules else empty)):
-        arr = np.ascontiguousarray(arr, dtype=np.float64).ravel()
-        head[slot] = fpos
-        fblocks.append(arr)
-        fpos += arr.size
-    return np.concatenate(blocks), np.concatenate(fblocks)
+
+def stp_lists(plan) -> tuple[np.ndarray, np.ndarray]:
+    """CSR by presynaptic neuron of the short-term-plasticity slots its synapses use (each once)."""
+    N = plan.n_total
+    row = np.repeat(np.arange(N, dtype=np.int64), np.diff(plan.indptr))
+    sl = np.asarray(plan.stp_slot, dtype=np.int64)
+    keep = sl >= 0
+    pairs = np.unique(np.stack([row[keep], sl[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(pairs[0], minlength=N))])
+    return ptr, pairs[1]
+
+
+def pack(plan):
+    """Pack a plan (its monitors included) into the flat ``i64`` / ``f64`` buffers of
+    :mod:`.kernels`; returns ``(i64, f64, info)``."""
+    from . import kernels as K
+    from .driver import pop_slots
+    N = plan.n_total
+    if N >= 2 ** 31:
+        raise ValueError(f"the cuda backend supports up to 2**31 - 1 neurons, got {N}")
+    slots = pop_slots(plan)
+    buf = _Buffers(K.N_LAYOUT + len(slots))
+    head = buf.head
+    buf.put_f(None, np.array([plan.dt]))
+    buf.put_i(K.O_INDPTR, plan.indptr)
+    code = synapse_codes(plan)
+    buf.put_i(K.O_SYN, code)
+    exact = exact_delivery(code.size, N)
+    if exact:
+        head[K.L_EXACT] = 1
+        buf.put_i(K.O_SORTED, np.zeros(N, dtype=np.int64))
+        buf.put_i(K.O_CHAIN, multapse_chains(np.asarray(plan.indptr, dtype=np.int64), code))
+    del code
+    buf.put_i(K.O_SPIKELIST, np.zeros(2 * N, dtype=np.int64))
+    buf.put_i(K.O_RECVOFF, plan.recv_off)
+    buf.put_i(K.O_RECSPIKE, plan.rec_spike)
+    if plan.src_step.size:              # spike sources: one schedule and read pointer per neuron
+        order = np.lexsort((plan.src_step, plan.src_gid))
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(plan.src_gid, minlength=N))])
+        buf.put_i(K.O_SRCPTR, ptr)
+        buf.put_i(K.O_SRCSTEP, plan.src_step[order])
+        buf.put_i(K.O_SRCCUR, ptr[:-1])
+    n_rules = int(plan.rules.shape[0]) if plan.has_plasticity else 0
+    if n_rules:
+        buf.put_i(K.O_POST, plan.post)
+        buf.put_i(K.O_SYNRULE, plan.syn_rule)
+        buf.put_i(K.O_SYNPRE, plan.syn_pre)
+        buf.put_i(K.O_POSTPTR, plan.post_indptr)
+        buf.put_i(K.O_POSTSYN, plan.post_syn)
+        buf.put_i(K.O_MODSYN, plan.mod_syn)
+        head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
+    head[K.L_N], head[K.L_NSLOTS], head[K.L_SEED], head[K.L_RINGCELLS] = N, plan.n_slots, plan.seed, plan.ring_cells
+    back = {}                           # what sync_to_host copies back: name -> (array, f64 offset)
+    if plan.has_stp:
+        ptr, lists = stp_lists(plan)
+        buf.put_i(K.O_STPSLOT, plan.stp_slot)
+        buf.put_i(K.O_STPPTR, ptr)
+        buf.put_i(K.O_STPLIST, lists)
+        head[K.L_NSTP] = plan.stp_state.shape[1]
+        back["stp_state"] = (plan.stp_state, buf.put_f(K.F_STP, plan.stp_state))
+        buf.put_f(K.F_STPPAR, plan.stp_params)
+    pins = plan.poisson_inputs
+    buf.put_i(K.O_PINK, np.array([q.k for q in pins], dtype=np.int64))
+    buf.put_f(K.F_PINP, np.array([q.p for q in pins], dtype=np.float64))
+    buf.put_f(K.F_PINW, np.array([q.weight for q in pins], dtype=np.float64))
+    w_at = (plan.w, buf.put_f(K.F_W, plan.w))
+    if n_rules:                         # static weights do not change on the device
+        back["w"] = w_at
+    back["ring"] = (plan.ring, buf.put_f(K.F_RING, plan.ring))     # pending spikes (a rebuilt plan keeps them)
+    if n_rules:
+        buf.put_f(K.F_RULES, plan.rules)
+        buf.put_f(K.F_MOD, plan.modulator)
+        for name, slot in (("x_pre", K.F_XPRE), ("x_post", K.F_XPOST), ("elig", K.F_ELIG)):
+            back[name] = (getattr(plan, name), buf.put_f(slot, getattr(plan, name)))
+    offset = {}
+    for j, (name, value) in enumerate(slots):
+        if isinstance(value, int):
+            head[K.N_LAYOUT + j] = value
+        elif value.dtype.kind in "iu":
+            buf.put_i(K.N_LAYOUT + j, value)
+        else:
+            offset[name] = buf.put_f(K.N_LAYOUT + j, value)
+            if name[0] in "SG" or name.startswith("CA"):   # neuron and synapse state, coupling sums
+                back[name] = (value, offset[name])
+    # state monitors: one column per recorded (variable, neuron), its f64 index and sampling interval
+    idx, every = [], []
+    for mon in plan.monitors:
+        pp = plan.pops[mon.pop]
+        name = f"S{mon.pop}" if mon.syn < 0 else f"G{mon.pop}_{mon.syn}"
+        idx.append(offset[name] + mon.row * pp.n + mon.ids)
+        every.append(np.full(mon.ids.size, mon.every))
+    cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
+    buf.put_i(K.O_RECIDX, cat(idx))
+    buf.put_i(K.O_RECEVERY, cat(every))
+    n_cols = int(sum(m.ids.size for m in plan.monitors))
+    buf.put_i(K.O_RECCOUNT, np.zeros(n_cols, dtype=np.int64))
+    head[K.L_NREC] = n_cols
+    i64, f64 = buf.arrays()
+    return i64, f64, {"exact": exact, "back": back, "w": w_at, "n_cols": n_cols, "n_rules": n_rules}
 
 
 class _Launcher:
@@ -248,27 +320,33 @@ def make_launcher(dispatcher, grid, block, arrays):
 
 
 class CudaRunner:
-    """Device-resident state of one network; ``run_steps`` advances it, ``sync_to_host`` copies
-    the neuron state back into ``plan.state``. Same status / step semantics as the CPU
-    ``run_steps``; the host arrays passed to ``run_steps`` are filled before it returns."""
+    """Device-resident arrays of one network; ``run_steps`` advances it, ``sync_to_host`` copies
+    the state (every neuron and synapse model's ``S``, weights and plasticity traces) back into
+    the plan's arrays, ``sync_to_device`` uploads them again after the host changed them. Same
+    status / step semantics as the CPU runner; the host arrays passed to ``run_steps`` are
+    filled before it returns."""
 
-    def __init__(self, plan, rec_spike, rec_var, rec_gid, rec_every):
+    def __init__(self, plan):
         from numba import cuda
         from . import kernels as K
+        from .driver import step_kernels
         self._cuda, self._K = cuda, K
         self.plan = plan
-        i64, f64 = pack(plan, rec_spike, rec_var, rec_gid, rec_every)
-        self.N = int(plan.pop_stop[-1])
-        self.n_rec = len(rec_var)
+        self.step_kernels = step_kernels(plan)
+        i64, f64, info = pack(plan)
+        self.N = plan.n_total
+        self.n_rec = info["n_cols"]
+        self.exact = info["exact"]
+        self.plastic = info["n_rules"] > 0
+        self.n_mod = int(plan.mod_syn.size) if self.plastic else 0
+        self._back = info["back"]
+        self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
-        self._f_state = int(i64[K.F_STATE])
-        self.plastic = int(i64[K.L_NRULES]) > 0
-        self.n_mod = int(i64[K.L_NMOD])
-        self.exact = bool(i64[K.L_EXACT])
-        self._f_back = {name: int(i64[slot]) for name, slot in (("w", K.F_W), ("elig", K.F_ELIG), ("x_pre", K.F_XPRE),
-                                                                ("x_post", K.F_XPOST))}
+        self._col_sizes = np.array([m.ids.size for m in plan.monitors], dtype=np.int64)
         self.d_i64 = cuda.to_device(i64)
         self.d_f64 = cuda.to_device(f64)
+        self.d_streams = cuda.to_device(plan.stream_keys())
+        self._step = None               # the step the device state has reached (None: not run yet)
         self._cap = -1
         self._d_spk = None
         self._rec_host = None
@@ -300,37 +378,33 @@ class CudaRunner:
             self._d_rec = cuda.to_device(rec_buf if rec_buf.size else np.zeros((1, 1)))
         self.d_i64[:K.N_HEADER].copy_to_device(self._header(cap))
         if self.n_rec:
-            self.d_i64[self._o_count:self._o_count + self.n_rec].copy_to_device(np.ascontiguousarray(rec_count))
+            cols = np.repeat(np.asarray(rec_count, dtype=np.int64), self._col_sizes)
+            self.d_i64[self._o_count:self._o_count + self.n_rec].copy_to_device(cols)
         block, block_b = int(BLOCK), int(DELIVER_BLOCK)
         grid_a = max(1, math.ceil(N / block))
         grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block_b)))
         grid_p = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_mod) / block)))
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
-            launchers = [make_launcher(K.neuron_kernel, grid_a, block, (f64, i64, spk)),
-                         make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec))]
+            launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
+            launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
             if self.plastic:
                 launchers += [make_launcher(K.potentiate_kernel, grid_p, block, (f64, i64)),
                               make_launcher(K.plastic_tail_kernel, grid_p, block, (f64, i64))]
+            step = step0
             if not self._compiled:      # the ordinary launch compiles on first use
                 for launch in launchers:
-                    launch(step0)
+                    launch(step)
                 self._compiled = True
-                step0 += 1
-        step = step0
+                step += 1
         status_view = i64[K.H_STATUS:K.H_STATUS + 1]
-        if self.plastic:
-            ka, kb, kc, kd = launchers
-        else:
-            ka, kb = launchers
+        ka, kb = launchers[:2]
         while step < step1:
             stop = min(step1, step + int(CHECK_EVERY))
-            if self.plastic:
+            if len(launchers) > 2:
                 for s in range(step, stop):
-                    ka(s)
-                    kb(s)
-                    kc(s)
-                    kd(s)
+                    for launch in launchers:
+                        launch(s)
             else:
                 for s in range(step, stop):
                     ka(s)
@@ -342,64 +416,57 @@ class CudaRunner:
         h = i64[:K.N_HEADER].copy_to_host()
         status = int(h[K.H_STATUS])
         reached = int(h[K.H_STOP]) if status else int(step1)
+        self._step = reached
         m0, m1 = int(c[C_SPIKES]), int(h[K.H_SPIKES])
         if m1 > m0:
             steps = self._d_spk[m0:m1].copy_to_host()
             gids = self._d_spk[cap + m0:cap + m1].copy_to_host()
             order = np.lexsort((gids, steps))
-            spk_step[m0:m1] = steps[order]
-            spk_gid[m0:m1] = gids[order]
+            steps, gids = steps[order], gids[order]
+            if status == STATUS_NONFINITE:      # the CPU records nothing of the failing step
+                keep = int(np.searchsorted(steps, reached))
+                steps, gids, m1 = steps[:keep], gids[:keep], m0 + keep
+            spk_step[m0:m1] = steps
+            spk_gid[m0:m1] = gids
         c[C_SPIKES], c[C_EVENTS] = m1, h[K.H_EVENTS]
         if status == STATUS_NONFINITE:
             c[C_BAD_POP] = h[K.H_BADPOP]
         if self.n_rec:
-            r0 = int(rec_count.min())
-            new = i64[self._o_count:self._o_count + self.n_rec].copy_to_host()
-            r1 = int(new.max())
+            r0 = int(rec_count.min()) if rec_count.size else 0
+            cols = i64[self._o_count:self._o_count + self.n_rec].copy_to_host()
+            r1 = int(cols.max())
             if r1 > r0:
                 rec_buf[r0:r1] = self._d_rec[r0:r1].copy_to_host()
-            rec_count[:] = new
+        for k, mon in enumerate(self.plan.monitors):   # rows sampled: the steps run that are multiples of every
+            rec_count[k] += (reached - 1) // mon.every - (step0 - 1) // mon.every
         return status, reached
 
     def sync_to_host(self):
-        """Copy the neuron state (v, u/ref, I_syn) into ``plan.state`` and, for plastic networks, the
-        weights, eligibilities and traces into the plan; the rings stay on the device."""
-        n = self.plan.state.size
-        self.plan.state[...] = self.d_f64[self._f_state:self._f_state + n].copy_to_host().reshape(self.plan.state.shape)
-        if self.plastic:
-            for name, off in self._f_back.items():
-                arr = getattr(self.plan, name)
-                arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
+        """Copy the state of every neuron and synapse model, the rings (pending spikes), the
+        short-term-plasticity state, the continuous projections' sums and, for plastic networks,
+        the weights, eligibilities and traces into the plan's arrays (static weights are the
+        host's); the spike sources' read pointers in ``plan.counters`` are set to where the
+        device is."""
+        for arr, off in self._back.values():
+            arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
+        p = self.plan
+        if self._step is not None:
+            for pp in p.pops:
+                if pp.kind == "spike_source":
+                    lo, hi = p.src_off[pp.index], p.src_off[pp.index + 1]
+                    p.counters[C_SRC0 + pp.index] = lo + np.searchsorted(p.src_step[lo:hi], self._step)
+
+    def sync_to_device(self):
+        """Upload what :meth:`sync_to_host` copies back, and the weights (after the host changed
+        them between runs or in a callback)."""
+        for arr, off in list(self._back.values()) + [self._w]:
+            self.d_f64[off:off + arr.size].copy_to_device(np.ascontiguousarray(arr, dtype=np.float64).ravel())
 
 
-def make_runner(plan, rec_spike, rec_var, rec_gid, rec_every):
+def make_runner(plan):
     """The runner protocol of :mod:`spikesim.backends`: a :class:`CudaRunner` for ``plan``."""
     reason = unavailable_reason()
     if reason is not None:
         from spikesim.backends import BackendUnavailableError
         raise BackendUnavailableError(f"backend 'cuda' is unavailable: {reason}; {INSTALL_HINT}")
-    return CudaRunner(plan, rec_spike, rec_var, rec_gid, rec_every)
-
-
-def run_steps(step0, step1, seed, pop_kind, pop_start, pop_stop, pop_flag, params, state, I_const, I_time,
-              I_time_gid, src_step, src_gid, src_off, indptr, post, w, delay, syn_ring, ring, ring_target,
-              rec_spike, spk_step, spk_gid, rec_var, rec_gid, rec_every, rec_buf, rec_count, counters,
-              spike_list, current, dt, syn_rule=None, syn_pre=None, rules=None, x_pre=None, x_post=None, elig=None,
-              modulator=None, post_indptr=None, post_syn=None, mod_syn=None, row_delay=None, row_ring=None):
-    """The CPU backends' contract on host arrays (uploads, runs, copies state and rings back).
-
-    Convenient for one-off calls; :class:`CudaRunner` avoids the transfers between chunks."""
-    plan = SimpleNamespace(seed=seed, dt=dt, pop_kind=pop_kind, pop_start=pop_start, pop_stop=pop_stop,
-                           pop_flag=pop_flag, params=params, state=state, I_const=I_const, I_time=I_time,
-                           I_time_gid=I_time_gid, src_step=src_step, src_gid=src_gid, indptr=indptr, post=post,
-                           w=w, delay=delay, syn_ring=syn_ring, ring=ring, ring_target=ring_target,
-                           counters=counters, syn_rule=syn_rule, syn_pre=syn_pre, rules=rules, x_pre=x_pre,
-                           x_post=x_post, elig=elig, modulator=modulator, post_indptr=post_indptr, post_syn=post_syn,
-                           mod_syn=mod_syn)
-    runner = make_runner(plan, rec_spike, rec_var, rec_gid, rec_every)
-    status, reached = runner.run_steps(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
-    runner.sync_to_host()
-    from . import kernels as K
-    f_ring = int(runner.d_i64[K.F_RING:K.F_RING + 1].copy_to_host()[0])
-    ring[...] = runner.d_f64[f_ring:f_ring + ring.size].copy_to_host().reshape(ring.shape)
-    return status, reached
+    return CudaRunner(plan)
