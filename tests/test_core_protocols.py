@@ -67,3 +67,27 @@ def test_record_subset_of_neurons():
     with pytest.raises(ValueError, match="ids"):
         net2 = ss.Network()
         net2.record(net2.add(ss.neurons.LIF(3), name="a"), ids=[3])
+
+
+def test_rebuild_between_runs_carries_every_dynamic_array():
+    """A no-op injection between two runs rebuilds the plan; the result equals one long run
+    (pending spikes in the rings, STP state, plastic weights and traces all carried over)."""
+    def build():
+        rng = np.random.default_rng(4)
+        net = ss.Network(dt=0.1, seed=2)
+        bg = net.add(ss.inputs.Poisson(40, rate_hz=rng.uniform(20, 80, 40)), name="bg")
+        lif = net.add(ss.neurons.LIF(25), name="lif")
+        W = np.where(rng.random((40, 25)) < 0.3, 9.0, 0.0)
+        net.connect(bg, lif, W, delays=rng.uniform(0.1, 4.0, W.shape), synapse=ss.synapses.Exponential(3.0),
+                    stp=ss.synapses.TsodyksMarkram(U=0.3, tau_d=80.0, tau_f=200.0))
+        net.connect(bg, lif, np.where(W > 0, 0.5, 0.0)[::-1], delays=2.0, target="v",
+                    plasticity=ss.plasticity.STDP(a_plus=0.05, a_minus=0.05, w_max=2.0))
+        net.record(lif, state="v")
+        return net
+    one = build().run(60.0)
+    net = build()
+    first = net.run(30.0)
+    net.inject("lif", 0.0)
+    second = net.run(30.0)
+    np.testing.assert_array_equal(np.concatenate([first.state("lif", "v"), second.state("lif", "v")]),
+                                  one.state("lif", "v"))

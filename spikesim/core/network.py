@@ -272,7 +272,7 @@ class Network:
                 b.S[:] = a.S
                 for sa, sb in zip(a.synapses, b.synapses):
                     sb.S[:] = sa.S
-        for attr in ("ring", "w", "x_pre", "x_post", "elig", "counters"):
+        for attr in ("ring", "w", "x_pre", "x_post", "elig", "stp_state", "counters"):
             getattr(new, attr)[...] = getattr(old, attr)
         self._runner = _backends.make_runner(self.backend, new)
         self._dirty = False
