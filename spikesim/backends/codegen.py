@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import importlib.util
 import inspect
+import os
+import sys
 import textwrap
 import types
+from pathlib import Path
 
 import numpy as np
 
@@ -124,3 +129,34 @@ def function_source(fn, new_name: str, prefix: str, label: str, _seen: dict | No
     body = ast.unparse(node)
     return (head + "\n\n" if head else "") + body, imports
 
+
+
+def cache_dir() -> Path:
+    """Where generated modules (and Numba's cache of them) live: ``$SPIKESIM_CACHE_DIR`` or
+    ``~/.cache/spikesim/kernels``."""
+    d = os.environ.get("SPIKESIM_CACHE_DIR")
+    return Path(d) if d else Path.home() / ".cache" / "spikesim" / "kernels"
+
+
+_IMPORTED: dict[str, types.ModuleType] = {}
+
+
+def import_generated(source: str, prefix: str) -> types.ModuleType:
+    """Write generated ``source`` once (atomically) to ``<cache_dir>/<prefix>_<hash>.py`` and
+    import it, so ``inspect`` and Numba's on-disk cache see a real file."""
+    name = f"{prefix}_{hashlib.sha1(source.encode()).hexdigest()[:20]}"
+    if name in _IMPORTED:
+        return _IMPORTED[name]
+    d = cache_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    _IMPORTED[name] = mod
+    return mod

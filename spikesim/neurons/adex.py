@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 
 from .base import NeuronModel, per_neuron, require_nonnegative, require_positive
-from .refractory import clamp_flag, refractory_steps
+from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
 
 
 class AdEx(NeuronModel):
@@ -59,13 +59,12 @@ class AdEx(NeuronModel):
     def update(v, w, ref, I, dt, C, g_L, E_L, V_T, Delta_T, tau_w, a, v_reset, clamp):
         dv = (-g_L * (v - E_L) + g_L * Delta_T * math.exp((v - V_T) / Delta_T) - w + I) / C
         dw = (a * (v - E_L) - w) / tau_w
-        refractory = ref > 0.0
-        held = refractory and clamp > 0.0
-        return (v_reset if held else v + dt * dv), w + dt * dw, (ref - 1.0 if refractory else ref)
+        v_new, ref_new = refractory_update(v + dt * dv, ref, v_reset, clamp)
+        return v_new, w + dt * dw, ref_new
 
     @staticmethod
     def threshold(v, ref, v_peak, clamp):
-        return v > v_peak and (clamp > 0.0 or ref <= 0.0)
+        return (v > v_peak) & may_spike(ref, clamp)
 
     @staticmethod
     def reset(w, b, v_reset, ref_steps):

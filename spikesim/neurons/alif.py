@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from .base import NeuronModel, require_nonnegative, require_positive
-from .refractory import clamp_flag, refractory_steps
+from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
 
 
 class ALIF(NeuronModel):
@@ -53,13 +53,12 @@ class ALIF(NeuronModel):
     def update(v, theta, ref, I, v_rest, r_m, decay_m, decay_a, v_reset, clamp):
         v_inf = v_rest + r_m * I
         free = v_inf + (v - v_inf) * decay_m
-        refractory = ref > 0.0
-        held = refractory and clamp > 0.0
-        return (v_reset if held else free), theta * decay_a, (ref - 1.0 if refractory else ref)
+        v_new, ref_new = refractory_update(free, ref, v_reset, clamp)
+        return v_new, theta * decay_a, ref_new
 
     @staticmethod
     def threshold(v, theta, ref, v_th, clamp):
-        return v >= v_th + theta and (clamp > 0.0 or ref <= 0.0)
+        return (v >= v_th + theta) & may_spike(ref, clamp)
 
     @staticmethod
     def reset(theta, v_reset, delta_theta, ref_steps):

@@ -87,17 +87,13 @@ a file: building one from equations costs Brian2's sympy pass (0.1-1 s), not a k
 from __future__ import annotations
 
 import ast
-import hashlib
-import importlib.util
 import math
 import numbers
-import os
-import sys
 import textwrap
 
 import numpy as np
 
-from .base import ModelError, NeuronModel, per_neuron
+from .base import ModelError, NeuronModel
 
 METHODS = ("euler", "exact", "linear", "rk2", "rk4", "exponential_euler", "heun")
 #: Brian2 functions and the Python (math) expressions they become; {0}, {1}, ... are the arguments
@@ -238,28 +234,9 @@ def _identifiers(code: str) -> set[str]:
     return set(get_identifiers(code))
 
 
-def _module_dir():
-    from spikesim.backends.numba_cpu.driver import cache_dir
-    return cache_dir()
-
-
 def _import_source(source: str):
-    key = hashlib.sha1(source.encode()).hexdigest()[:20]
-    name = f"spikesim_model_{key}"
-    if name in sys.modules:
-        return sys.modules[name]
-    d = _module_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    from spikesim.backends.codegen import import_generated
+    return import_generated(source, "spikesim_model")
 
 
 def from_brian2(equations, threshold, reset=None, refractory=0.0, method="euler", params=None, namespace=None,

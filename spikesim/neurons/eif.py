@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from .base import NeuronModel, require_nonnegative, require_positive
-from .refractory import clamp_flag, refractory_steps
+from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
 
 
 class EIF(NeuronModel):
@@ -45,13 +45,11 @@ class EIF(NeuronModel):
     @staticmethod
     def update(v, ref, I, dt, tau_m, v_rest, v_T, Delta_T, r_m, v_reset, clamp):
         dv = (-(v - v_rest) + Delta_T * math.exp((v - v_T) / Delta_T) + r_m * I) / tau_m
-        refractory = ref > 0.0
-        held = refractory and clamp > 0.0
-        return (v_reset if held else v + dt * dv), (ref - 1.0 if refractory else ref)
+        return refractory_update(v + dt * dv, ref, v_reset, clamp)
 
     @staticmethod
     def threshold(v, ref, v_peak, clamp):
-        return v >= v_peak and (clamp > 0.0 or ref <= 0.0)
+        return (v >= v_peak) & may_spike(ref, clamp)
 
     @staticmethod
     def reset(v_reset, ref_steps):

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import math
 
-from .base import NeuronModel, require_nonnegative, require_positive, per_neuron
-
-REFRACTORY = {"threshold": 0.0, "clamp": 1.0}
+from .base import NeuronModel, per_neuron, require_nonnegative, require_positive
+from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
 
 
 class LIF(NeuronModel):
@@ -46,14 +45,13 @@ class LIF(NeuronModel):
 
     def __init__(self, n, tau_m=10.0, v_rest=-65.0, v_reset=-65.0, v_th=-50.0, r_m=1.0, t_ref=2.0,
                  tau_syn=5.0, *, v0=None, refractory="clamp", **state):
-        if refractory not in REFRACTORY:
-            raise ValueError(f"LIF refractory must be one of {list(REFRACTORY)}, got {refractory!r}")
+        clamp = clamp_flag("LIF", refractory)
         if v0 is not None:
             state["v"] = v0
         elif "v" not in state:
             state["v"] = per_neuron("v_rest", v_rest, int(n)) if isinstance(n, int) and n > 0 else v_rest
         super().__init__(n, tau_m=tau_m, v_rest=v_rest, v_reset=v_reset, v_th=v_th, r_m=r_m, t_ref=t_ref,
-                         tau_syn=tau_syn, clamp=REFRACTORY[refractory], **state)
+                         tau_syn=tau_syn, clamp=clamp, **state)
 
     def validate(self):
         require_positive(self, "tau_m", "tau_syn")
@@ -61,16 +59,14 @@ class LIF(NeuronModel):
 
     @staticmethod
     def derived(dt, tau_m, t_ref):
-        return {"decay_m": math.exp(-dt / tau_m), "ref_steps": float(math.ceil(t_ref / dt - 1e-9))}
+        return {"decay_m": math.exp(-dt / tau_m), "ref_steps": refractory_steps(dt, t_ref)}
 
     @staticmethod
     def update(v, ref, I, v_rest, r_m, decay_m, v_reset, clamp):
         """Branch-free (both outcomes computed, one selected) so compiled loops vectorise."""
         v_inf = v_rest + r_m * I
         free = v_inf + (v - v_inf) * decay_m
-        refractory = ref > 0.0
-        held = refractory & (clamp > 0.0)
-        return (v_reset if held else free), (ref - 1.0 if refractory else ref)
+        return refractory_update(free, ref, v_reset, clamp)
 
     @staticmethod
     def threshold(v, v_th):
@@ -86,4 +82,4 @@ class LIFThresholdRefractory(LIF):
 
     @staticmethod
     def threshold(v, ref, v_th):
-        return (v >= v_th) & (ref <= 0.0)
+        return (v >= v_th) & may_spike(ref, 0.0)

@@ -19,7 +19,7 @@ v_peak = 30 mV, v_reset = -70 mV, r_m = 1, t_ref = 0, v0 = v_rest.
 from __future__ import annotations
 
 from .base import NeuronModel, require_nonnegative, require_positive
-from .refractory import clamp_flag, refractory_steps
+from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
 
 
 class QIF(NeuronModel):
@@ -45,13 +45,11 @@ class QIF(NeuronModel):
     @staticmethod
     def update(v, ref, I, dt, tau_m, v_rest, v_c, r_m, v_reset, clamp):
         dv = ((v - v_rest) * (v - v_c) / (v_c - v_rest) + r_m * I) / tau_m
-        refractory = ref > 0.0
-        held = refractory and clamp > 0.0
-        return (v_reset if held else v + dt * dv), (ref - 1.0 if refractory else ref)
+        return refractory_update(v + dt * dv, ref, v_reset, clamp)
 
     @staticmethod
     def threshold(v, ref, v_peak, clamp):
-        return v >= v_peak and (clamp > 0.0 or ref <= 0.0)
+        return (v >= v_peak) & may_spike(ref, clamp)
 
     @staticmethod
     def reset(v_reset, ref_steps):

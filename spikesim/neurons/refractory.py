@@ -29,3 +29,17 @@ def clamp_flag(model: str, refractory) -> float:
 def refractory_steps(dt, t_ref):
     """ceil(t_ref / dt), robust to t_ref being a multiple of dt up to rounding."""
     return float(math.ceil(t_ref / dt - 1e-9))
+
+
+def refractory_update(v_free, ref, v_reset, clamp):
+    """(v, ref) after one update: v_free (the integrated value) unless the neuron is refractory
+    and clamped, then v_reset; the countdown decreases while positive. Branch-free selects, so
+    compiled loops vectorise."""
+    refractory = ref > 0.0
+    held = refractory & (clamp > 0.0)
+    return (v_reset if held else v_free), (ref - 1.0 if refractory else ref)
+
+
+def may_spike(ref, clamp):
+    """False during a threshold-only refractory period (a clamped v cannot reach threshold)."""
+    return (clamp > 0.0) | (ref <= 0.0)
