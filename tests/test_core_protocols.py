@@ -91,3 +91,17 @@ def test_rebuild_between_runs_carries_every_dynamic_array():
     second = net.run(30.0)
     np.testing.assert_array_equal(np.concatenate([first.state("lif", "v"), second.state("lif", "v")]),
                                   one.state("lif", "v"))
+
+
+def test_initial_synapse_state_is_remembered_for_cross_validation():
+    net = ss.Network(dt=0.1)
+    src = net.add(ss.inputs.Poisson(3, 10.0), name="src")
+    lif = net.add(ss.neurons.LIF(3), name="lif")
+    net.connect(src, lif, np.eye(3), synapse=ss.synapses.Conductance(5.0, 0.0, name="ge"))
+    net.set_state(lif, "ge.g", [1.0, 2.0, 3.0])
+    assert list(net.initial_state[("lif", "ge.g")]) == [1.0, 2.0, 3.0]
+    net.run(1.0)
+    g = net.get_state(lif, "ge.g")
+    assert np.all(g < [1.0, 2.0, 3.0]) and np.all(g > 0)       # decayed from the initial values
+    net.set_state(lif, "ge.g", 0.0)                             # after a run: not an initial state
+    assert list(net.initial_state[("lif", "ge.g")]) == [1.0, 2.0, 3.0]

@@ -464,10 +464,11 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     stops = {nm: int(plan.pop_stop[k]) for k, nm in enumerate(names)}
     kinds = {pp.name: (pp.model.__name__ if pp.kind == "neuron" else pp.kind) for pp in plan.pops}
     clock = b2.Clock(dt=dt * b2.ms, name="spikesim_clock*")
-    for (pop, syn, var), values in getattr(net, "synapse_initial", {}).items():   # brian2_examples.set_synapse_state
+    from spikesim.core.plan import resolve_state
+    for (pop, var), values in net.initial_state.items():          # Network.set_state before the first run
         pp = plan.pops[plan.names.index(pop)]
-        sp = next(s for s in pp.synapses if s.name == syn)
-        sp.S[list(sp.model.state).index(var)] = values
+        k, row = resolve_state(net.populations[pop], var, pp.synapses)
+        (pp.S if k < 0 else pp.synapses[k].S)[row] = values
     layout = _Layout(plan)
     consts = Constants()
     namespace: dict = {}

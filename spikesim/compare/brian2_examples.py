@@ -24,7 +24,7 @@ The Brian2 versions are scripts of Brian2's own kind (equation strings, units, i
 initialisation and ``connect(p=...)``), so they share only the statistics with the spikesim
 networks, not the random draws. spikesim's synapse state starts at 0 by contract; the
 initial conductances of COBA / COBAHH are written into the built network's synapse state
-before the first run (:func:`set_synapse_state`).
+before the first run (``Network.set_state``).
 """
 from __future__ import annotations
 
@@ -161,22 +161,6 @@ def _pairs(rng, n_pre: int, n_post: int, p: float):
     return i, j
 
 
-def set_synapse_state(net: ss.Network, pop: str, synapse: str, var: str, values: np.ndarray) -> None:
-    """Write initial values into a synapse model's state of a built network (before its first
-    run; the numba and reference runners read the plan's arrays in place)."""
-    if net._plan is None:
-        net.run(0.0)
-    pp = net._plan.pops[net._plan.names.index(pop)]
-    for sp in pp.synapses:
-        if sp.name == synapse:
-            values = np.asarray(values, dtype=np.float64)
-            sp.S[list(sp.model.state).index(var)] = values
-            # spikesim.compare.brian2 builds the network afresh from t = 0: it applies these too
-            net.__dict__.setdefault("synapse_initial", {})[(pop, synapse, var)] = values.copy()
-            return
-    raise KeyError(f"population {pop!r} has no synapse {synapse!r}")
-
-
 def spikesim_cuba(N: int = N_DEFAULT, seed: int = 1, backend: str = "numba", p: float | None = None,
                   dt: float = 0.1) -> ss.Network:
     """CUBA in spikesim: LIF + Exponential(5 ms) and Exponential(10 ms), one-step delay."""
@@ -212,8 +196,8 @@ def spikesim_coba(N: int = N_DEFAULT, seed: int = 1, backend: str = "numba", dt:
     net.connect(kick, P, (np.arange(N), np.arange(N), np.full(N, 0.6)),
                 synapse=ss.synapses.Conductance(5.0, 0.0, name="ge"))
     net.record(P)
-    set_synapse_state(net, "P", "ge", "g", rng.standard_normal(N) * 1.5 + 4.0)
-    set_synapse_state(net, "P", "gi", "g", rng.standard_normal(N) * 12.0 + 20.0)
+    net.set_state("P", "ge.g", rng.standard_normal(N) * 1.5 + 4.0)
+    net.set_state("P", "gi.g", rng.standard_normal(N) * 12.0 + 20.0)
     return net
 
 
@@ -241,8 +225,8 @@ def spikesim_cobahh(N: int = N_DEFAULT, seed: int = 1, backend: str = "numba", d
     i, j = _pairs(rng, N - ne, N, p)
     net.connect(P, P, (i + ne, j, np.full(i.size, 67.0)), synapse=ss.synapses.Conductance(10.0, -80.0, name="gi"))
     net.record(P)
-    set_synapse_state(net, "P", "ge", "g", (rng.standard_normal(N) * 1.5 + 4.0) * 10.0)
-    set_synapse_state(net, "P", "gi", "g", (rng.standard_normal(N) * 12.0 + 20.0) * 10.0)
+    net.set_state("P", "ge.g", (rng.standard_normal(N) * 1.5 + 4.0) * 10.0)
+    net.set_state("P", "gi.g", (rng.standard_normal(N) * 12.0 + 20.0) * 10.0)
     return net
 
 
@@ -250,4 +234,4 @@ BRIAN2 = {"cuba": brian2_cuba, "coba": brian2_coba, "cobahh": brian2_cobahh}
 SPIKESIM = {"cuba": spikesim_cuba, "coba": spikesim_coba, "cobahh": spikesim_cobahh}
 
 __all__ = ["BRIAN2", "SPIKESIM", "brian2_cuba", "brian2_coba", "brian2_cobahh", "spikesim_cuba", "spikesim_coba",
-           "spikesim_cobahh", "set_synapse_state"]
+           "spikesim_cobahh"]

@@ -83,6 +83,7 @@ class Network:
         self._records: dict[str, dict] = {}
         self._plan = None
         self._dirty = False
+        self.initial_state: dict[tuple[str, str], np.ndarray] = {}    # set_state before the first run
         self._step = 0
         self.last_run_stats: dict[str, float] = {}
 
@@ -234,11 +235,15 @@ class Network:
         return arr[row].copy()
 
     def set_state(self, pop, var: str, values) -> None:
-        """Set a state variable (scalar or (n,)) before a run, between runs or in a ``run`` callback."""
+        """Set a state variable (scalar or (n,)) before a run, between runs or in a ``run`` callback.
+        Values set before the first run are the network's initial state (``initial_state``:
+        e.g. initial synaptic conductances ``"ge.g"``), which cross-validation reruns start from."""
         from spikesim.neurons.base import per_neuron
         arr, row = self._state_array(pop, var)
         self._runner.sync_to_host()
         arr[row] = per_neuron(var, values, arr.shape[1], "state")
+        if self._step == 0:
+            self.initial_state[(self._name_of(pop), var)] = arr[row].copy()
         if hasattr(self._runner, "sync_to_device"):
             self._runner.sync_to_device()
 
