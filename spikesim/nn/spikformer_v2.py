@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from spikesim.nn.scs import build_scs, token_grid
+from spikesim.nn.scs import build_scs, mask_at, token_grid
 from spikesim.nn.spikformer import SSA, SpikformerBlock, _check_positive_int, _init_linear
 from spikesim.nn.spiking_lif import MultiStepLIF
 
@@ -111,7 +111,6 @@ class SpikformerV2(nn.Module):
         n_vis = keep.flatten(1).sum(1)
         if bool((n_vis != n_vis[0]).any()) or int(n_vis[0]) == 0:
             raise ValueError("every image must keep the same, non-zero number of visible tokens")
-        from spikesim.nn.scs import mask_at
         xm = x * mask_at(keep, *x.shape[-2:]).to(x.dtype)
         z = self.stem(self.encode(xm), keep)                          # [T, B, N, D]
         T, _, N, D = z.shape
