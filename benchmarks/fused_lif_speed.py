@@ -139,14 +139,17 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="part 1: timed repeats per backend")
     ap.add_argument("--compile", action="store_true", help="part 1: also time the torch.compile backend")
     ap.add_argument("--skip-epoch", action="store_true", help="only part 1")
+    ap.add_argument("--skip-neuron", action="store_true", help="only part 2")
     args = ap.parse_args(argv)
 
     import torch
     torch.set_num_threads(args.threads)
     backends = ["numba", "torch"] + (["compile"] if args.compile else [])
-    print("part 1: one LIF layer, forward + backward", file=sys.stderr)
-    shapes = [(4, 64, 16, 28, 28), (4, 64, 16, 512), (4, 256, 64, 128)]
-    result = {"neuron": neuron_part(shapes, backends, args.repeats)}
+    result = {}
+    if not args.skip_neuron:
+        print("part 1: one LIF layer, forward + backward", file=sys.stderr)
+        shapes = [(4, 64, 16, 28, 28), (4, 64, 16, 512), (4, 256, 64, 128)]
+        result["neuron"] = neuron_part(shapes, backends, args.repeats)
     if not args.skip_epoch:
         print("part 2: one training epoch of the images quick preset", file=sys.stderr)
         result["epoch"] = epoch_part(args.steps, args.threads)
