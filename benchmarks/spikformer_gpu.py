@@ -9,6 +9,17 @@ compressed into the steps)::
     python benchmarks/spikformer_gpu.py --tiny                                # CPU smoke test, < 1 min
 
 ``--tiny`` runs the ``digits`` preset (sklearn 8x8 digits, Spikformer-1-64) for 90 steps (one epoch) on CPU.
+
+Spikformer V2 (``--model spikformer-v2``, supervised at the preset's T; ``spikformer-v2-ssl``,
+``--ssl-steps`` masked pre-training steps at T = 1 and then the fine-tuning steps at
+``finetune_T``) with the ``cifar10`` preset (4-384, CIFAR layout of SCS option B) or the
+``imagenet`` preset (V2-8-512 on an ImageNet-style folder, ``--set n_train=...`` to cut it to
+what fits in memory)::
+
+    python benchmarks/spikformer_gpu.py --model spikformer-v2 --data-dir ~/data/cifar10
+    python benchmarks/spikformer_gpu.py --model spikformer-v2-ssl --ssl-steps 1000 --data-dir ~/data/cifar10
+    python benchmarks/spikformer_gpu.py --model spikformer-v2 --preset imagenet --data-dir ~/data/imagenet \
+        --set n_train=50000 --set n_test=5000 --steps 500
 ``--max-seconds`` stops training early (the output says so) if a slower machine would overrun.
 Prints one JSON line with the numbers; the per-epoch lines go to stderr.
 """
@@ -26,7 +37,8 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="spikformer", choices=("spikformer", "vit"))
+    ap.add_argument("--model", default="spikformer", choices=("spikformer", "vit", "spikformer-v2", "spikformer-v2-ssl"))
+    ap.add_argument("--ssl-steps", type=int, default=500, help="spikformer-v2-ssl: masked pre-training steps")
     ap.add_argument("--data-dir", default="", help="CIFAR-10 binary folder (preset cifar10)")
     ap.add_argument("--preset", default=None, help="images preset (default cifar10, or digits with --tiny)")
     ap.add_argument("--steps", type=int, default=None, help="optimiser steps (default 3000, i.e. 7.7 CIFAR "
@@ -60,6 +72,18 @@ def main(argv=None) -> int:
     cfg.mixup_off_epoch = int(math.ceil(cfg.mixup_off_epoch * scale))
     clf = PARADIGM.build_model(args.model, cfg, split.x_train.shape[-3], split.n_classes, mean, std)
     from spikesim.nn.train_images import fit
+    ssl_out = {}
+    if args.model == "spikformer-v2-ssl":
+        from spikesim.nn.masked_pretrain import prepare_finetune, pretrain
+        ssl = PARADIGM.ssl_recipe(cfg)
+        ssl.max_steps = args.ssl_steps
+        ssl.epochs = max(1, math.ceil(args.ssl_steps / max(1, len(split.x_train) // ssl.batch_size)))
+        t_ssl = time.perf_counter()
+        sh = pretrain(clf.module, split.x_train, ssl, clf.device, clf.norm, progress=sys.stderr.isatty())
+        prepare_finetune(clf.module, T=cfg.finetune_T, seed=cfg.seed)
+        ssl_out = {"ssl_steps": int(sh["steps"][-1]) if len(sh["steps"]) else 0,
+                   "ssl_seconds": time.perf_counter() - t_ssl,
+                   "ssl_loss_curve": [round(float(v), 4) for v in sh["loss"]]}
     t0 = time.perf_counter()
     h = fit(clf.module, split.x_train, split.y_train, split.x_test, split.y_test, PARADIGM.recipe(cfg), clf.device,
             clf.norm, progress=sys.stderr.isatty(), desc=args.model, max_seconds=args.max_seconds)
@@ -69,13 +93,14 @@ def main(argv=None) -> int:
     done = int(h["steps"][-1]) if len(h["steps"]) else 0
     out = {"model": args.model, "preset": preset, "device": str(clf.device),
            "gpu": torch.cuda.get_device_name(0) if clf.device.type == "cuda" else "",
-           "depth": cfg.depth, "dim": cfg.dim, "heads": cfg.heads, "T": cfg.T, "batch_size": cfg.batch_size,
+           "depth": cfg.depth, "dim": cfg.dim, "heads": cfg.heads,
+           "T": cfg.finetune_T if args.model == "spikformer-v2-ssl" else cfg.T, "batch_size": cfg.batch_size,
            "amp": bool(cfg.amp and clf.device.type == "cuda"), "n_parameters": clf.n_parameters,
            "steps": done, "steps_requested": steps, "epochs": int(len(h["epoch"])), "stopped_early": done < steps,
            "train_images_per_second": float(done * cfg.batch_size / max(1e-9, float(h["seconds"].sum()))),
            "test_accuracy_final": float(h["test_accuracy"][-1]) if done else float("nan"),
            "test_accuracy_best": float(h["test_accuracy"].max()) if done else float("nan"),
-           "wall_seconds": wall, "curve": [round(float(a), 4) for a in h["test_accuracy"]]}
+           "wall_seconds": wall, "curve": [round(float(a), 4) for a in h["test_accuracy"]], **ssl_out}
     print(json.dumps(out))
     return 0
 

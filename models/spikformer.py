@@ -68,7 +68,7 @@ class SpikformerClassifier(TorchImageClassifier):
         """Accuracy, SOPs, MACs, energy per image and per-layer firing rates on ``(x, y)``."""
         m = self.module
         m.eval()
-        first_conv = "sps.stages.0.conv"
+        first_conv = m.first_conv_name() if hasattr(m, "first_conv_name") else "sps.stages.0.conv"
         self._set_record(True)
         correct = 0
         try:

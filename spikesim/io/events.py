@@ -34,6 +34,16 @@ def make_structured_array(x, y, t, p) -> np.ndarray:
     return ev
 
 
+def as_events(events) -> np.ndarray:
+    """Any structured event array with fields x, y, t, p (tonic's dtypes: any field order, int or
+    unsigned coordinates and times, bool or integer polarity) as an :data:`EVENT_DTYPE` array.
+    Polarity > 0 is ON; times are kept as given (tonic uses microseconds)."""
+    events = _check_events(events)
+    if events.dtype == EVENT_DTYPE:
+        return events
+    return make_structured_array(events["x"], events["y"], events["t"].astype(np.int64), events["p"].astype(np.int64) > 0)
+
+
 def _check_events(events, name: str = "events") -> np.ndarray:
     events = np.asarray(events)
     if events.dtype.names is None or not {"x", "y", "t", "p"} <= set(events.dtype.names):
@@ -111,5 +121,5 @@ def save_events(path: str | os.PathLike, events) -> Path:
     return path
 
 
-__all__ = ["EVENT_DTYPE", "make_structured_array", "tensor_to_events", "events_to_tensor", "load_events",
+__all__ = ["EVENT_DTYPE", "as_events", "make_structured_array", "tensor_to_events", "events_to_tensor", "load_events",
            "save_events"]

@@ -26,6 +26,13 @@ How norse 1.1 reproduces it exactly (see ``shared/papers/spikformer.md`` section
 
 The module takes time-first input ``[T, ...]`` and returns the spikes ``[T, ...]`` (float 0/1).
 When ``record`` is True it accumulates spike and element counts for firing-rate statistics.
+
+``backend``: ``"norse"`` runs the loop above over norse's ``lif_box_feed_forward_step`` (one
+autograd graph of about a dozen ops per step); the default ``"auto"`` (and ``"numba"``,
+``"torch"``, ``"compile"``) runs the same float32 arithmetic as one fused multi-step operation
+with a hand-written surrogate backward (:mod:`spikesim.nn.fused_lif`): bit-identical spikes,
+gradients equal to rounding. The environment variable ``SPIKESIM_LIF_BACKEND`` overrides
+``"auto"``.
 """
 from __future__ import annotations
 
@@ -37,6 +44,11 @@ from torch import nn
 
 from norse.torch.functional.lif_box import (LIFBoxFeedForwardState, LIFBoxParameters,
                                             lif_box_feed_forward_step)
+
+from spikesim.nn.fused_lif import _BACKENDS as _FUSED_BACKENDS
+from spikesim.nn.fused_lif import fused_lif
+
+LIF_BACKENDS = ("norse",) + _FUSED_BACKENDS
 
 
 def _detached_reset(z: torch.Tensor, v: torch.Tensor, v_reset: torch.Tensor, v_th: torch.Tensor) -> torch.Tensor:
@@ -54,11 +66,15 @@ class MultiStepLIF(nn.Module):
     surrogate with ``alpha`` = 4, fires on ``H >= v_th``) over the leading time axis.
 
     Parameters: ``tau`` (> 1), ``v_th`` (threshold), ``v_reset``, ``alpha`` (sigmoid surrogate
-    slope, SpikingJelly convention).
+    slope, SpikingJelly convention), ``backend`` (``"auto"``: fused; ``"norse"``: norse's step loop).
     """
 
-    def __init__(self, tau: float = 2.0, v_th: float = 1.0, v_reset: float = 0.0, alpha: float = 4.0):
+    def __init__(self, tau: float = 2.0, v_th: float = 1.0, v_reset: float = 0.0, alpha: float = 4.0,
+                 backend: str = "auto"):
         super().__init__()
+        if backend not in LIF_BACKENDS:
+            raise ValueError(f"backend must be one of {LIF_BACKENDS}, got {backend!r}")
+        self.backend = backend
         if not (isinstance(tau, (int, float)) and math.isfinite(tau) and tau >= 1.0):
             raise ValueError(f"tau must be a finite number >= 1, got {tau!r}")
         if not (isinstance(v_th, (int, float)) and math.isfinite(v_th)):
@@ -77,6 +93,7 @@ class MultiStepLIF(nn.Module):
             alpha=self.alpha / 2.0,     # norse tanh(k x) with k = alpha/2 == SJ sigmoid(alpha)
             reset_method=_detached_reset,
         )
+        self._v_th_strict = threshold_just_below(self.v_th)
         self.record = False
         self.reset_counts()
 
@@ -90,7 +107,7 @@ class MultiStepLIF(nn.Module):
         return self.spike_count / self.element_count if self.element_count else float("nan")
 
     def extra_repr(self) -> str:
-        return f"tau={self.tau}, v_th={self.v_th}, v_reset={self.v_reset}, alpha={self.alpha}"
+        return f"tau={self.tau}, v_th={self.v_th}, v_reset={self.v_reset}, alpha={self.alpha}, backend={self.backend}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() < 2:
@@ -101,6 +118,9 @@ class MultiStepLIF(nn.Module):
             # the dynamics run in float32 even under float16 autocast: the threshold one float32
             # ulp below V_th (firing on >=) does not exist in float16
             x = x.float()
+        if self.backend != "norse":
+            s = fused_lif(x, self.tau, self._v_th_strict, self.v_reset, self.alpha / 2.0, self.backend).to(dtype)
+            return self._count(s)
         if p.v_th.device != x.device:
             p = p._replace(**{k: getattr(p, k).to(x.device) for k in ("tau_mem_inv", "v_leak", "v_th", "v_reset")})
         state = LIFBoxFeedForwardState(v=torch.zeros_like(x[0]))
@@ -108,7 +128,9 @@ class MultiStepLIF(nn.Module):
         for t in range(x.shape[0]):
             z, state = lif_box_feed_forward_step(x[t], state, p, dt=1.0)
             out.append(z)
-        s = torch.stack(out).to(dtype)
+        return self._count(torch.stack(out).to(dtype))
+
+    def _count(self, s: torch.Tensor) -> torch.Tensor:
         if self.record:
             self.spike_count += float(s.detach().sum())
             self.element_count += s.numel()

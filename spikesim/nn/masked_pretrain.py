@@ -1,0 +1,314 @@
+"""Masked-image pre-training of Spikformer V2 (SparK-style sparse spiking stem, MAE-style decoder).
+
+Spikformer V2 (Zhou et al., arXiv:2401.02020) pre-trains its larger models by masking and
+reconstruction "inspired by the mainstream self-supervised Transformer" and fine-tunes them at
+T = 1. The paper's recipe could not be read; this is the reconstruction of
+``shared/papers/spikformer_v2.md`` section 6.5 (built from SparK's and Spike-Driven-
+Transformer-V3's code), each unknown a field of :class:`SSLRecipe` with the sheet's default:
+
+1. A random fraction ``mask_ratio`` (0.5) of the stem's token grid is masked, the same number
+   per image (MAE's shuffle-and-keep); masked pixels are set to 0.
+2. The spiking stem runs sparse (:mod:`spikesim.nn.scs`): conv outputs re-masked at every
+   resolution, BN statistics over visible positions only, so masked positions emit no spikes.
+3. Only the visible tokens enter the spiking encoder blocks; the encoder runs at ``T`` = 1.
+4. Decoder (non-spiking, discarded afterwards): the encoder output averaged over T ->
+   LayerNorm -> Linear to ``decoder_dim``; a learned mask token at every masked position (in
+   grid order); plus a fixed 2-D sin-cos position embedding; ``decoder_depth`` pre-norm ViT
+   blocks (softmax attention, ``decoder_heads`` heads, GELU MLP x4); LayerNorm; Linear to the
+   ``p_h p_w C`` pixels of a patch.
+5. Loss: MSE against per-patch normalised pixels (``(x - mean) / sqrt(var + 1e-6)`` over each
+   patch, unbiased variance as in MAE/SparK), averaged over the masked patches only::
+
+       L = sum_{n masked} mean_j (pred[n, j] - target[n, j])^2  /  #masked
+
+6. AdamW (0.9, 0.95), weight decay 0.05, lr = 1.5e-4 * batch / 256 unless set, linear warm-up
+   over ``warmup_fraction`` of the steps then cosine decay.
+
+Fine-tuning (:func:`prepare_finetune`) keeps stem and blocks, sets the model's T (1 by default)
+and re-initialises the classification head.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from spikesim.nn.spikformer_v2 import SpikformerV2
+
+
+@dataclass
+class SSLRecipe:
+    epochs: int = 1
+    batch_size: int = 64
+    lr: float = 0.0                   # 0: the sheet's 1.5e-4 * batch_size / 256
+    weight_decay: float = 0.05
+    beta2: float = 0.95
+    warmup_fraction: float = 0.1
+    min_lr: float = 0.0
+    mask_ratio: float = 0.5
+    T: int = 1
+    decoder_dim: int = 64
+    decoder_depth: int = 2
+    decoder_heads: int = 4
+    norm_pix: bool = True
+    max_steps: int = 0
+    amp: bool = False
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("epochs", "batch_size", "T", "decoder_dim", "decoder_depth", "decoder_heads"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"SSL {name} must be a positive integer, got {v!r}")
+        if not 0.0 < self.mask_ratio < 1.0:
+            raise ValueError(f"SSL mask_ratio must be in (0, 1), got {self.mask_ratio!r}")
+        if self.lr < 0 or self.weight_decay < 0 or not 0 <= self.warmup_fraction < 1 or self.max_steps < 0:
+            raise ValueError("SSL lr, weight_decay, max_steps must be >= 0 and warmup_fraction in [0, 1)")
+        if self.decoder_dim % self.decoder_heads:
+            raise ValueError(f"SSL decoder_dim ({self.decoder_dim}) must be divisible by decoder_heads "
+                             f"({self.decoder_heads})")
+
+    @property
+    def effective_lr(self) -> float:
+        return self.lr if self.lr > 0 else 1.5e-4 * self.batch_size / 256
+
+
+# -- masks, patches and the loss ---------------------------------------------------------------
+def random_keep(batch: int, gh: int, gw: int, mask_ratio: float, generator: torch.Generator | None = None,
+                device: torch.device | str = "cpu") -> torch.Tensor:
+    """Bool [batch, gh, gw], True = visible: ``round(N (1 - mask_ratio))`` visible tokens per
+    image (at least 1, at most N - 1), chosen uniformly at random."""
+    n = gh * gw
+    if n < 2:
+        raise ValueError(f"a {gh}x{gw} token grid cannot be masked (need at least 2 tokens)")
+    n_keep = min(n - 1, max(1, int(round(n * (1.0 - mask_ratio)))))
+    noise = torch.rand(batch, n, generator=generator)
+    keep = torch.zeros(batch, n, dtype=torch.bool)
+    keep.scatter_(1, noise.argsort(1)[:, :n_keep], True)
+    return keep.reshape(batch, gh, gw).to(device)
+
+
+def patchify(images: torch.Tensor, gh: int, gw: int) -> torch.Tensor:
+    """[B, C, H, W] -> [B, gh*gw, ph*pw*C] (row-major patches, each flattened as (ph, pw, C))."""
+    B, C, H, W = images.shape
+    if H % gh or W % gw:
+        raise ValueError(f"image {H}x{W} does not split into a {gh}x{gw} grid of equal patches")
+    ph, pw = H // gh, W // gw
+    x = images.reshape(B, C, gh, ph, gw, pw).permute(0, 2, 4, 3, 5, 1)
+    return x.reshape(B, gh * gw, ph * pw * C)
+
+
+def patch_targets(patches: torch.Tensor, norm_pix: bool = True, eps: float = 1e-6) -> torch.Tensor:
+    if not norm_pix:
+        return patches
+    mean = patches.mean(-1, keepdim=True)
+    var = patches.var(-1, keepdim=True)              # unbiased, as MAE and SparK
+    return (patches - mean) / torch.sqrt(var + eps)
+
+
+def masked_patch_loss(pred: torch.Tensor, target: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """Mean over masked patches (``keep`` [B, N] False) of the per-patch MSE; visible patches do
+    not enter."""
+    if pred.shape != target.shape:
+        raise ValueError(f"pred {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
+    masked = (~keep.reshape(pred.shape[0], -1)).to(pred.dtype)
+    if float(masked.sum()) == 0:
+        raise ValueError("no masked patch: the loss is undefined")
+    per_patch = (pred - target).square().mean(-1)
+    return (per_patch * masked).sum() / masked.sum()
+
+
+def sincos_2d(dim: int, gh: int, gw: int) -> torch.Tensor:
+    """Fixed 2-D sin-cos position embedding [gh*gw, dim] (half the channels per axis, MAE-style)."""
+    if dim % 4:
+        raise ValueError(f"sin-cos embedding needs dim divisible by 4, got {dim}")
+    q = dim // 4
+    omega = 1.0 / 10000 ** (torch.arange(q, dtype=torch.float64) / q)
+    rows, cols = torch.meshgrid(torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64),
+                                indexing="ij")
+    parts = []
+    for pos in (rows.reshape(-1), cols.reshape(-1)):
+        ang = pos[:, None] * omega[None]
+        parts += [torch.sin(ang), torch.cos(ang)]
+    return torch.cat(parts, 1).float()
+
+
+def scatter_visible(visible: torch.Tensor, keep: torch.Tensor, fill: torch.Tensor) -> torch.Tensor:
+    """Full sequences [B, N, C]: ``visible`` [B, N_vis, C] at the True positions of ``keep`` [B, N]
+    (in order), ``fill`` [C] elsewhere."""
+    B, N = keep.shape
+    out = fill.to(visible.dtype).expand(B, N, visible.shape[-1]).clone()
+    return out.masked_scatter(keep[..., None].expand_as(out), visible)
+
+
+# -- decoder -----------------------------------------------------------------------------------
+class DecoderBlock(nn.Module):
+    """Pre-norm ViT block: x + MHA(LN(x)); x + MLP(LN(x)), softmax attention and GELU."""
+
+    def __init__(self, dim: int, heads: int, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        hidden = int(round(dim * mlp_ratio))
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
+class MAEDecoder(nn.Module):
+    """Light non-spiking decoder from visible encoder tokens to the pixels of every patch."""
+
+    def __init__(self, enc_dim: int, grid: tuple[int, int], patch_dim: int, dim: int = 64, depth: int = 2,
+                 heads: int = 4):
+        super().__init__()
+        self.grid = tuple(grid)
+        self.norm_in = nn.LayerNorm(enc_dim)
+        self.embed = nn.Linear(enc_dim, dim)
+        self.mask_token = nn.Parameter(torch.zeros(dim))
+        self.register_buffer("pos", sincos_2d(dim, *self.grid), persistent=False)
+        self.blocks = nn.ModuleList(DecoderBlock(dim, heads) for _ in range(depth))
+        self.norm_out = nn.LayerNorm(dim)
+        self.pred = nn.Linear(dim, patch_dim)
+        nn.init.normal_(self.mask_token, std=0.02)
+
+    def forward(self, z_visible: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """``z_visible`` [T, B, N_vis, D] -> predicted patches [B, N, patch_dim]."""
+        z = self.embed(self.norm_in(z_visible.mean(0)))
+        x = scatter_visible(z, keep.reshape(keep.shape[0], -1), self.mask_token) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.pred(self.norm_out(x))
+
+
+class MaskedPretrainer(nn.Module):
+    """Encoder (a :class:`SpikformerV2`, run at ``T``) + :class:`MAEDecoder` for images of
+    ``image_size`` (H, W); ``forward(x, keep)`` -> (loss, predicted patches)."""
+
+    def __init__(self, encoder: SpikformerV2, image_size: tuple[int, int], recipe: SSLRecipe | None = None):
+        super().__init__()
+        r = recipe or SSLRecipe()
+        r.validate()
+        self.encoder, self.recipe = encoder, r
+        self.image_size = tuple(image_size)
+        self.grid = encoder.token_grid(*self.image_size)
+        gh, gw = self.grid
+        H, W = self.image_size
+        if H % gh or W % gw:
+            raise ValueError(f"image {H}x{W} is not a whole number of patches of the {gh}x{gw} token grid")
+        patch_dim = (H // gh) * (W // gw) * encoder.in_channels
+        self.decoder = MAEDecoder(encoder.dim, self.grid, patch_dim, r.decoder_dim, r.decoder_depth, r.decoder_heads)
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        saved_T = self.encoder.T
+        self.encoder.T = self.recipe.T
+        try:
+            z = self.encoder.encode_visible(x, keep)
+        finally:
+            self.encoder.T = saved_T
+        pred = self.decoder(z, keep)
+        target = patch_targets(patchify(x, *self.grid), self.recipe.norm_pix)
+        return masked_patch_loss(pred.float(), target.float(), keep.reshape(x.shape[0], -1)), pred
+
+
+def _lr(step: int, total: int, r: SSLRecipe) -> float:
+    base = r.effective_lr
+    warm = int(round(r.warmup_fraction * total))
+    if step < warm:
+        return base * (step + 1) / warm
+    frac = (step - warm) / max(1, total - warm)
+    return r.min_lr + 0.5 * (base - r.min_lr) * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def pretrain(encoder: SpikformerV2, x_train, recipe: SSLRecipe, device: torch.device, norm=None,
+             progress: bool = False) -> dict[str, np.ndarray]:
+    """Masked pre-training of ``encoder`` on images ``x_train`` [N, C, H, W] (labels unused).
+
+    ``norm`` maps a batch to the normalised input (default identity). Returns the history
+    (``epoch``, ``loss``, ``seconds``, ``steps``); the decoder is discarded."""
+    recipe.validate()
+    xtr = torch.as_tensor(np.asarray(x_train, np.float32))
+    if xtr.dim() != 4:
+        raise ValueError(f"x_train must be images [N, C, H, W], got shape {tuple(xtr.shape)}")
+    model = MaskedPretrainer(encoder, tuple(xtr.shape[-2:]), recipe).to(device)
+    gen = torch.Generator().manual_seed(recipe.seed)
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": recipe.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=recipe.effective_lr,
+                            betas=(0.9, recipe.beta2))
+    use_amp = recipe.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+    n = len(xtr)
+    steps_per_epoch = max(1, n // recipe.batch_size)
+    total = recipe.epochs * steps_per_epoch
+    if recipe.max_steps:
+        total = min(total, recipe.max_steps)
+    hist: dict[str, list] = {"epoch": [], "loss": [], "seconds": [], "steps": []}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=total, desc="ssl-pretrain", leave=False)
+    step = 0
+    for epoch in range(recipe.epochs):
+        if step >= total:
+            break
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        t0 = time.perf_counter()
+        loss_sum, seen = 0.0, 0
+        for b in range(steps_per_epoch):
+            if step >= total:
+                break
+            xb = xtr[perm[b * recipe.batch_size:(b + 1) * recipe.batch_size]].to(device)
+            if norm is not None:
+                xb = norm(xb)
+            keep = random_keep(len(xb), *model.grid, recipe.mask_ratio, gen, device)
+            for g in opt.param_groups:
+                g["lr"] = _lr(step, total, recipe)
+            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+                loss, _ = model(xb, keep)
+            opt.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                opt.step()
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"ssl-pretrain: loss became {float(loss)} at step {step}")
+            loss_sum += float(loss.detach()) * len(xb)
+            seen += len(xb)
+            step += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_sum / seen:.3f}", epoch=epoch + 1)
+        if seen:
+            for k, v in (("epoch", epoch + 1), ("loss", loss_sum / seen), ("seconds", time.perf_counter() - t0),
+                         ("steps", step)):
+                hist[k].append(v)
+    if bar is not None:
+        bar.close()
+    return {k: np.asarray(v) for k, v in hist.items()}
+
+
+def prepare_finetune(encoder: SpikformerV2, T: int = 1, seed: int = 0) -> SpikformerV2:
+    """Keep the pre-trained stem and blocks, run at ``T`` time steps, fresh classification head."""
+    if not isinstance(T, int) or T < 1:
+        raise ValueError(f"fine-tuning T must be a positive integer, got {T!r}")
+    encoder.T = T
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        w = torch.empty_like(encoder.head.weight, device="cpu")
+        nn.init.trunc_normal_(w, std=0.02, generator=g)
+        encoder.head.weight.copy_(w)
+        encoder.head.bias.zero_()
+    return encoder
