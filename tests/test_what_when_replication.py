@@ -31,7 +31,7 @@ def test_error_halves_over_a_block(full_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="measured on the full preset (5 seeds): the spiking model "
+@pytest.mark.xfail(strict=True, reason="measured on the full preset (5 seeds): the spiking model "
                    "recovers 90 % in 41 trials on average (26 / 66 / 30 for the probability, "
                    "timing and combined switches): the when readout relearns a latency slowly at "
                    "the step size that keeps it stable in the noisy reservoir")
