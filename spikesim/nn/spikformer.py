@@ -51,6 +51,18 @@ def seq_apply(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return y.reshape(T, B, *y.shape[1:])
 
 
+def time_first(x: torch.Tensor, T: int) -> torch.Tensor:
+    """Images [B, C, H, W] repeated over T steps, or event frames [B, T, C, H, W], as time-first
+    [T, B, C, H, W] input of a spiking model."""
+    if x.dim() == 4:
+        return x.unsqueeze(0).expand(T, *x.shape)
+    if x.dim() == 5:
+        if x.shape[1] != T:
+            raise ValueError(f"event input [B, T, C, H, W] has T={x.shape[1]}, model has T={T}")
+        return x.transpose(0, 1)
+    raise ValueError(f"x must be [B, C, H, W] or [B, T, C, H, W], got shape {tuple(x.shape)}")
+
+
 class LinearBN(nn.Module):
     """Linear on the last axis of ``[T, B, N, C]`` followed by BatchNorm1d over channels."""
 
@@ -215,13 +227,7 @@ class Spikformer(nn.Module):
         self.apply(_init_linear)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() == 4:
-            return x.unsqueeze(0).expand(self.T, *x.shape)
-        if x.dim() == 5:
-            if x.shape[1] != self.T:
-                raise ValueError(f"event input [B, T, C, H, W] has T={x.shape[1]}, model has T={self.T}")
-            return x.transpose(0, 1)
-        raise ValueError(f"x must be [B, C, H, W] or [B, T, C, H, W], got shape {tuple(x.shape)}")
+        return time_first(x, self.T)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Token-averaged residual stream per time step ``[T, B, D]``."""

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from spikesim.nn.scs import build_scs, mask_at, token_grid
-from spikesim.nn.spikformer import SSA, SpikformerBlock, _check_positive_int, _init_linear
+from spikesim.nn.spikformer import SSA, SpikformerBlock, _check_positive_int, _init_linear, time_first
 from spikesim.nn.spiking_lif import MultiStepLIF
 
 NAMED_CONFIGS: dict[str, dict[str, Any]] = {
@@ -75,13 +75,7 @@ class SpikformerV2(nn.Module):
 
     # -- encoding ------------------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() == 4:
-            return x.unsqueeze(0).expand(self.T, *x.shape)
-        if x.dim() == 5:
-            if x.shape[1] != self.T:
-                raise ValueError(f"event input [B, T, C, H, W] has T={x.shape[1]}, model has T={self.T}")
-            return x.transpose(0, 1)
-        raise ValueError(f"x must be [B, C, H, W] or [B, T, C, H, W], got shape {tuple(x.shape)}")
+        return time_first(x, self.T)
 
     def token_grid(self, height: int, width: int) -> tuple[int, int]:
         return token_grid(self.stem, height, width)
