@@ -97,5 +97,5 @@ def test_bad_plasticity_input():
     with pytest.raises(ValueError, match="modulator"):
         RewardModulatedSTDP(np.ones((3, 3)))
     net.connect(a, a, np.ones((2, 2)) * 0.5, plasticity=RewardModulatedSTDP(np.zeros(10)))
-    with pytest.raises(ValueError, match="modulator arrays cover 10 steps"):
+    with pytest.raises(ValueError, match="modulator of a RewardModulatedSTDP projection covers 10 steps"):
         net.run(5.0)

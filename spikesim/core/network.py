@@ -36,7 +36,6 @@ from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, 
                                     check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
                                     check_ring_memory, check_seed, merge_record, resolve_population)
 from spikesim.neurons.base import NeuronModel
-from spikesim.plasticity.stdp import P_KIND, RULE_RSTDP
 from spikesim.synapses.base import SynapseModel
 from spikesim.synapses.shorthand import legacy_synapse
 
@@ -115,8 +114,10 @@ class Network:
         :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
         ``Conductance``, ...) or a user's own; ``target="v" | "I" | "I_syn"`` are shorthands for
         ``Delta("v")``, ``Pulse()`` and the post's ``tau_syn`` exponential current (default "v").
-        ``plasticity``: a rule from :mod:`spikesim.plasticity.stdp` (``STDP``,
-        ``RewardModulatedSTDP``) or None (static); read the learned weights back with :meth:`weights`."""
+        ``plasticity``: a :class:`spikesim.plasticity.PlasticityRule` (``STDP``,
+        ``RewardModulatedSTDP``, ``MultiplicativeSTDP``, ``TripletSTDP`` or a user's own) or None
+        (static); read the learned weights back with :meth:`weights`, or record them over time
+        with :meth:`record` on the projection."""
         self._check_open("connect")
         pre_n, post_n = self._name_of(pre), self._name_of(post)
         post_obj = self._pops[post_n]
@@ -277,8 +278,11 @@ class Network:
                 b.S[:] = a.S
                 for sa, sb in zip(a.synapses, b.synapses):
                     sb.S[:] = sa.S
-        for attr in ("ring", "w", "x_pre", "x_post", "elig", "stp_state", "counters"):
+        for attr in ("ring", "w", "stp_state", "counters"):
             getattr(new, attr)[...] = getattr(old, attr)
+        for ra, rb in zip(old.rules, new.rules):        # traces and per-synapse state of each rule
+            rb.X[...] = ra.X
+            rb.V[...] = ra.V
         self._runner = _backends.make_runner(self.backend, new)
         self._dirty = False
 
@@ -433,9 +437,10 @@ class Network:
             if pp.kind == "poisson" and pp.timed and step1 > pp.p_fire.shape[0]:
                 raise ValueError(f"the rates of Poisson {pp.name!r} cover {pp.p_fire.shape[0]} steps but the run "
                                  f"needs steps up to {step1}")
-        if p.modulator.shape[1] < step1 and np.any(p.rules[:, P_KIND] == RULE_RSTDP):
-            raise ValueError(f"the plasticity modulator arrays cover {p.modulator.shape[1]} steps but the run needs "
-                             f"steps up to {step1}")
+        for rp in p.rules:
+            if rp.model.modulated and rp.M.size < step1:
+                raise ValueError(f"the modulator of a {rp.model.__name__} projection covers {rp.M.size} steps but "
+                                 f"the run needs steps up to {step1}")
 
     def _collect(self, spk_step, spk_gid, rec_buf, rec_count, step0, started) -> Result:
         p = self._plan

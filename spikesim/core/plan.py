@@ -193,6 +193,31 @@ class PoissonInputPlan:
 
 
 @dataclass
+class RulePlan:
+    """A plastic projection's rule (:mod:`spikesim.plasticity.base`): ``U`` its parameters and
+    derived values (``names``), ``X`` its traces over every neuron of the network (pre traces'
+    rows first), ``decay`` exp(-dt/tau) per trace, ``V`` the per-synapse state (one row per
+    variable, one column per synapse of the rule), ``syn`` the CSR positions of its synapses
+    (ascending; column q of ``V`` is synapse ``syn[q]``), ``M`` its modulator (one value per step;
+    empty when not modulated)."""
+    model: type
+    names: tuple[str, ...]
+    U: np.ndarray
+    X: np.ndarray
+    decay: np.ndarray
+    V: np.ndarray
+    syn: np.ndarray
+    M: np.ndarray
+
+    @property
+    def n_pre_traces(self) -> int:
+        return len(self.model.pre_traces)
+
+    def signature(self):
+        return (self.model.__qualname__, model_source_hash(self.model), self.names)
+
+
+@dataclass
 class Plan:
     dt: float
     seed: int
@@ -225,24 +250,22 @@ class Plan:
     stp_slot: np.ndarray = field(default=None)
     stp_state: np.ndarray = field(default=None)      # (4, n_slots): u, x, last spike step, r of that spike
     stp_params: np.ndarray = field(default=None)     # (3, n_slots): U, tau_f, tau_d
-    # plasticity (spikesim.plasticity.stdp): see _add_plasticity
+    # plasticity (spikesim.plasticity): one RulePlan per plastic projection; per CSR synapse its rule
+    # (-1: static), its index within the rule, its presynaptic neuron; the plastic synapses with an
+    # on_post hook by postsynaptic neuron (see _add_plasticity)
+    rules: list = field(default_factory=list)
     syn_rule: np.ndarray = field(default=None)
+    syn_local: np.ndarray = field(default=None)
     syn_pre: np.ndarray = field(default=None)
-    rules: np.ndarray = field(default=None)
-    x_pre: np.ndarray = field(default=None)
-    x_post: np.ndarray = field(default=None)
-    elig: np.ndarray = field(default=None)
-    modulator: np.ndarray = field(default=None)
     post_indptr: np.ndarray = field(default=None)
     post_syn: np.ndarray = field(default=None)
-    mod_syn: np.ndarray = field(default=None)
     csr_pos: np.ndarray = field(default=None)
     proj_offset: np.ndarray = field(default=None)
     counters: np.ndarray = field(default=None)
 
     @property
     def has_plasticity(self) -> bool:
-        return self.rules is not None and self.rules.shape[0] > 0
+        return bool(self.rules)
 
     @property
     def n_total(self) -> int:
@@ -263,8 +286,8 @@ class Plan:
     def signature(self) -> tuple:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
-                tuple(c.signature() for c in self.continuous),
-                self.has_plasticity, self.has_stp)
+                tuple(c.signature() for c in self.continuous), tuple(r.signature() for r in self.rules),
+                self.has_stp)
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -522,43 +545,38 @@ def _add_row_summaries(plan: Plan, N: int) -> None:
 
 
 def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:
-    """Fill the plasticity fields of ``plan`` (empty tables when every projection is static)."""
-    from spikesim.plasticity.stdp import N_RULE_PARAMS, P_KIND, RULE_RSTDP
-
-    rules, rows, syn_rule_cat = [], [], []
-    for pr in projections:
-        r = -1
-        if pr.plasticity is not None:
-            r = len(rules)
-            rules.append(pr.plasticity)
-            rows.append(pr.plasticity.table_row(dt))
-        syn_rule_cat.append(np.full(pr.n_synapses, r, dtype=np.int64))
-    n_rules = len(rules)
-    if n_rules == 0:   # static network: no per-synapse plasticity arrays at all (memory per synapse)
-        syn_rule_cat = []
-    syn_rule = np.concatenate(syn_rule_cat)[order].astype(np.int32) if syn_rule_cat else np.zeros(0, np.int32)
-    plan.rules = np.array(rows).reshape(n_rules, N_RULE_PARAMS)
-    plan.syn_rule = syn_rule
-    plan.syn_pre = pre_csr.astype(np.int32) if n_rules else np.zeros(0, np.int32)
-    plan.x_pre = np.zeros((n_rules, N))
-    plan.x_post = np.zeros((n_rules, N))
-    plan.elig = np.zeros(syn_rule.size)
-    mod_lengths = [r.modulator(0).size for r in rules if r.kind == RULE_RSTDP]
-    n_mod = min(mod_lengths) if mod_lengths else 0
-    plan.modulator = np.zeros((n_rules, n_mod))
-    for k, r in enumerate(rules):
-        if r.kind == RULE_RSTDP:
-            plan.modulator[k] = r.modulator(0)[:n_mod]
-    plastic = np.flatnonzero(syn_rule >= 0)  # empty for a static network
-    post_of = plan.post[plastic]
-    by_post = plastic[np.lexsort((plastic, post_of))]
-    plan.post_syn = by_post.astype(np.int64)
-    plan.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(post_of, minlength=N))]).astype(np.int64)
-    kinds = plan.rules[:, P_KIND].astype(np.int64) if n_rules else np.zeros(0, np.int64)
-    plan.mod_syn = plastic[kinds[syn_rule[plastic]] == RULE_RSTDP].astype(np.int64) if n_rules else np.zeros(0, np.int64)
-    plan.csr_pos = np.empty(order.size, dtype=np.int64)
-    plan.csr_pos[order] = np.arange(order.size)
+    """One :class:`RulePlan` per plastic projection; empty tables when every projection is static
+    (no per-synapse plasticity arrays at all: memory per synapse)."""
+    n_syn = order.size
+    plan.csr_pos = np.empty(n_syn, dtype=np.int64)
+    plan.csr_pos[order] = np.arange(n_syn)
     plan.proj_offset = np.concatenate([[0], np.cumsum([pr.n_synapses for pr in projections])]).astype(np.int64)
+    plastic = [k for k, pr in enumerate(projections) if pr.plasticity is not None]
+    if not plastic:
+        plan.syn_rule = plan.syn_local = plan.syn_pre = np.zeros(0, np.int32)
+        plan.post_indptr = np.zeros(N + 1, np.int64)
+        plan.post_syn = np.zeros(0, np.int64)
+        return
+    plan.syn_rule = np.full(n_syn, -1, dtype=np.int32)
+    plan.syn_local = np.full(n_syn, -1, dtype=np.int32)
+    plan.syn_pre = pre_csr.astype(np.int32)
+    for r, k in enumerate(plastic):
+        rule = projections[k].plasticity
+        cls = type(rule)
+        syn = np.sort(plan.csr_pos[plan.proj_offset[k]:plan.proj_offset[k + 1]])
+        plan.syn_rule[syn] = r
+        plan.syn_local[syn] = np.arange(syn.size)
+        names, U = rule.table(dt)
+        V = np.zeros((len(cls.state), syn.size))
+        for j, d in enumerate(cls.state.values()):
+            V[j] = d
+        plan.rules.append(RulePlan(cls, names, U, np.zeros((len(cls.traces()), N)), rule.decays(dt), V,
+                                   syn.astype(np.int64), np.ascontiguousarray(rule.modulator_array)))
+    with_post = np.array([r.model.on_post is not None for r in plan.rules])
+    by_post = np.flatnonzero((plan.syn_rule >= 0) & with_post[np.maximum(plan.syn_rule, 0)])
+    post_of = plan.post[by_post]
+    plan.post_syn = by_post[np.lexsort((by_post, post_of))].astype(np.int64)
+    plan.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(post_of, minlength=N))]).astype(np.int64)
 
 
-__all__ = ["ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
+__all__ = ["RulePlan", "ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

@@ -41,7 +41,7 @@ class Projection:
     weights: np.ndarray      # (n_syn,)
     delay_steps: np.ndarray  # (n_syn,) int
     target: str
-    plasticity: object = None  # a rule of spikesim.plasticity.stdp, or None (static)
+    plasticity: object = None  # a spikesim.plasticity.PlasticityRule, or None (static)
 
     @property
     def n_synapses(self) -> int:
@@ -167,10 +167,11 @@ def make_projection(pre_name: str, n_pre: int, post_name: str, n_post: int, weig
         raise ValueError(f"delay {d_ms[bad]} ms of {pre_name}->{post_name} (synapse {pre[bad]}->{post[bad]}) is below "
                          f"one step (dt = {dt} ms); the minimum delay is dt")
     if plasticity is not None:
-        from spikesim.plasticity.stdp import STDP
-        if not isinstance(plasticity, STDP):
+        from spikesim.plasticity.base import PlasticityRule
+        if not isinstance(plasticity, PlasticityRule):
             raise TypeError(f"plasticity of {pre_name}->{post_name} must be a spikesim.plasticity rule "
-                            f"(STDP, RewardModulatedSTDP), got {type(plasticity).__name__}")
+                            f"(STDP, RewardModulatedSTDP, TripletSTDP, a PlasticityRule of your own), got "
+                            f"{type(plasticity).__name__}")
         if w.size and (w.min() < plasticity.w_min or w.max() > plasticity.w_max):
             raise ValueError(f"initial weights of plastic projection {pre_name}->{post_name} lie outside the rule's "
                              f"[w_min, w_max] = [{plasticity.w_min}, {plasticity.w_max}]")

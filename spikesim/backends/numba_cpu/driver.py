@@ -11,7 +11,7 @@ the same kinds of models loads the compiled machine code from disk.
 Schedule of one step n (the one documented in :mod:`spikesim.core.network`): receivers' ring
 slot n -> per population: input current (constant, time arrays, noise, synapse currents), model
 update, synapse updates, threshold -> spike propagation into the rings -> resets -> plasticity
--> monitors. The loop returns to Python when the requested steps are done, the spike buffer
+(:mod:`.plasticity`) -> monitors. The loop returns to Python when the requested steps are done, the spike buffer
 might overflow in the next step, or a state variable became NaN/inf.
 """
 from __future__ import annotations
@@ -30,7 +30,6 @@ from numba import njit
 from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
 from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
-from spikesim.backends.numba_cpu.plasticity import plasticity_step
 {imports}
 
 _inline = njit(inline="always", cache=True)
@@ -47,9 +46,8 @@ def _deliver(target, slot):
 COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spk_step", "spk_gid",
                "rec_spike", "rec_buf", "rec_count", "rec_ids", "rec_idoff", "rec_every", "rec_col0", "indptr",
                "post", "cell", "w", "delay", "row_delay", "ring", "recv_off", "ring_n", "ring_cells",
-               "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
-               "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn", "stp_slot", "stp_state",
-               "stp_params")
+               "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_local",
+               "syn_pre", "post_indptr", "post_syn", "stp_slot", "stp_state", "stp_params")
 
 
 def _decorate(src: str, decorator: str = "@_inline") -> str:
@@ -364,8 +362,8 @@ def generate(plan) -> tuple[str, list[str]]:
 
     # ---- plasticity
     if plan.has_plasticity:
-        emit("        plasticity_step(step, spike_list, n_spk, indptr, post, w, syn_rule, syn_pre, rules, x_pre, "
-             "x_post, elig, modulator, post_indptr, post_syn, mod_syn)")
+        from spikesim.backends.numba_cpu.plasticity import emit_plasticity
+        extra_args += emit_plasticity(emit, plan, src, prefix_of)
 
     # ---- monitors
     emit("        mm = counters[C_SPIKES]")
@@ -414,7 +412,7 @@ def _library_key() -> str:
     h = hashlib.sha1()
     for f in (here / "scalars.py", here / "plasticity.py", here.parents[1] / "rng" / "counter.py",
               here.parents[1] / "synapses" / "stp.py",
-              here.parent / "contract.py", here.parents[1] / "plasticity" / "stdp.py"):
+              here.parent / "contract.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -444,6 +442,8 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
             out[f"Z{p}_{j}"] = ms
     for c, cp in enumerate(plan.continuous):
         out[f"CI{c}"], out[f"CP{c}"], out[f"CW{c}"], out[f"CU{c}"], out[f"CA{c}"] = cp.indptr, cp.pre, cp.w, cp.U, cp.acc
+    from spikesim.backends.numba_cpu.plasticity import rule_arrays
+    out.update(rule_arrays(plan))
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)

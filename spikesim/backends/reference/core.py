@@ -13,40 +13,76 @@ import numpy as np
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
 from spikesim.neurons.base import arg_names
-from spikesim.plasticity.stdp import (P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE, P_ETA, P_KIND,
-                                      P_W_MAX, P_W_MIN, RULE_RSTDP)
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, uniform_array
 from spikesim.synapses.stp import tsodyks_markram_spike
 
 
-def plasticity_step(step, fired, out_syn, post, w, syn_rule, syn_pre, rules, x_pre, x_post, elig, modulator,
-                    post_indptr, post_syn, mod_syn):
-    """STDP / reward-modulated STDP phase; ``out_syn`` = the synapses of this step's spikes."""
-    x_pre *= rules[:, P_DECAY_PRE, None]
-    x_post *= rules[:, P_DECAY_POST, None]
-    elig[mod_syn] *= rules[syn_rule[mod_syn], P_DECAY_ELIG]
+class _RuleHooks:
+    """A plastic projection's hooks with their arguments resolved (reference backend)."""
 
-    def apply(syn, dw):
-        r = syn_rule[syn]
-        modulated = rules[r, P_KIND] == RULE_RSTDP
-        elig[syn[modulated]] += dw[modulated]
-        s, rr = syn[~modulated], r[~modulated]
-        w[s] = np.clip(w[s] + dw[~modulated], rules[rr, P_W_MIN], rules[rr, P_W_MAX])
+    def __init__(self, rp):
+        cls = rp.model
+        self.rp = rp
+        self.where = {"w": ("w", -1)}
+        self.where.update({k: ("V", j) for j, k in enumerate(cls.state)})
+        self.where.update({k: ("pre", j) for j, k in enumerate(cls.pre_traces)})
+        self.where.update({k: ("post", rp.n_pre_traces + j) for j, k in enumerate(cls.post_traces)})
+        self.where.update({k: ("U", j) for j, k in enumerate(rp.names)})
+        self.where.update({"M": ("M", -1), "dt": ("dt", -1), "t": ("t", -1)})
+        self.hooks = {h: (getattr(cls, h), [self.where[a] for a in arg_names(getattr(cls, h))])
+                      for h in cls.functions}
 
-    dep = out_syn[syn_rule[out_syn] >= 0]
-    r = syn_rule[dep]
-    apply(dep, -(rules[r, P_A_MINUS] * x_post[r, post[dep]]))
-    inc = [post_syn[post_indptr[g]:post_indptr[g + 1]] for g in fired]
-    pot = np.concatenate(inc) if inc else np.zeros(0, np.int64)
-    r = syn_rule[pot]
-    apply(pot, rules[r, P_A_PLUS] * x_pre[r, syn_pre[pot]])
-    x_pre[:, fired] += 1.0
-    x_post[:, fired] += 1.0
-    if mod_syn.size == 0:
-        return
-    r = syn_rule[mod_syn]
-    w[mod_syn] = np.clip(w[mod_syn] + rules[r, P_ETA] * modulator[r, step] * elig[mod_syn], rules[r, P_W_MIN],
-                         rules[r, P_W_MAX])
+    def apply(self, hook, syn, q, pre, post, w, step, dt):
+        """Run ``hook`` on synapse ``syn`` (column q of V; neurons pre, post) and store the result."""
+        fn, args = self.hooks[hook]
+        rp = self.rp
+        vals = []
+        for src, j in args:
+            if src == "w":
+                vals.append(float(w[syn]))
+            elif src == "V":
+                vals.append(float(rp.V[j, q]))
+            elif src == "pre":
+                vals.append(float(rp.X[j, pre]))
+            elif src == "post":
+                vals.append(float(rp.X[j, post]))
+            elif src == "U":
+                vals.append(float(rp.U[j]))
+            elif src == "M":
+                vals.append(float(rp.M[step]))
+            else:
+                vals.append(dt if src == "dt" else step * dt)
+        out = fn(*vals)
+        w[syn] = float(out[0])
+        for j in range(rp.V.shape[0]):
+            rp.V[j, q] = float(out[1 + j])
+
+
+def plasticity_step(p, hooks, step, fired, out_syn):
+    """The plasticity phase of step ``step`` (schedule in :mod:`spikesim.plasticity.base`);
+    ``out_syn``: the synapses of this step's spikes (CSR order), ``fired``: the neurons that spiked."""
+    dt = p.dt
+    for rp in p.rules:
+        rp.X *= rp.decay[:, None]
+
+    def every_synapse(hook):
+        for h in hooks:
+            if hook in h.hooks:
+                for q, syn in enumerate(h.rp.syn):
+                    h.apply(hook, syn, q, p.syn_pre[syn], p.post[syn], p.w, step, dt)
+
+    every_synapse("before")
+    for syn in out_syn:
+        r = p.syn_rule[syn]
+        if r >= 0 and "on_pre" in hooks[r].hooks:
+            hooks[r].apply("on_pre", syn, p.syn_local[syn], p.syn_pre[syn], p.post[syn], p.w, step, dt)
+    for g in fired:
+        for syn in p.post_syn[p.post_indptr[g]:p.post_indptr[g + 1]]:
+            r = p.syn_rule[syn]
+            hooks[r].apply("on_post", syn, p.syn_local[syn], p.syn_pre[syn], g, p.w, step, dt)
+    for rp in p.rules:
+        rp.X[:, fired] += 1.0
+    every_synapse("after")
 
 
 class _Bound:
@@ -76,6 +112,7 @@ class ReferenceRunner:
         self.plan = plan
         self.streams = plan.stream_keys()
         self.bound = {}
+        self.rule_hooks = [_RuleHooks(rp) for rp in plan.rules]
         for pp in plan.neuron_pops:
             w = _where(pp.model, pp.rows, pp.shared, pp.U)
             syns = []
@@ -229,8 +266,7 @@ class ReferenceRunner:
 
             # plasticity
             if p.has_plasticity:
-                plasticity_step(step, fired, syn, p.post, p.w, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,
-                                p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn)
+                plasticity_step(p, self.rule_hooks, step, fired, syn)
 
             # monitors
             rec = fired[p.rec_spike[fired]]
