@@ -30,7 +30,7 @@ from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BU
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.core.plan import build_plan
-from spikesim.core.projection import make_projection
+from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
 from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
                                     check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
@@ -108,7 +108,7 @@ class Network:
         return PopulationHandle(name, population)
 
     def connect(self, pre, post, weights, delays=None, target: str | None = None, plasticity=None,
-                synapse: SynapseModel | None = None, stp=None):
+                synapse: SynapseModel | None = None, stp=None, name: str | None = None):
         """Connect ``pre`` -> ``post``; see :mod:`spikesim.core.projection` for the formats.
         ``delays`` in ms (default: one step). ``synapse``: a postsynaptic model from
         :mod:`spikesim.synapses` (``Delta``, ``Pulse``, ``Exponential``, ``Alpha``,
@@ -117,7 +117,9 @@ class Network:
         ``plasticity``: a :class:`spikesim.plasticity.PlasticityRule` (``STDP``,
         ``RewardModulatedSTDP``, ``MultiplicativeSTDP``, ``TripletSTDP`` or a user's own) or None
         (static); read the learned weights back with :meth:`weights`, or record them over time
-        with :meth:`record` on the projection."""
+        with :meth:`record` on the projection. ``name``: the key of the projection's recordings
+        (default ``"<pre>-><post>"``, with ``#2``, ``#3`` ... for further projections between the
+        same populations)."""
         self._check_open("connect")
         pre_n, post_n = self._name_of(pre), self._name_of(post)
         post_obj = self._pops[post_n]
@@ -143,11 +145,25 @@ class Network:
             if plasticity is not None:
                 raise ValueError("a projection takes either stp= or plasticity=, not both")
         proj.stp = stp
+        proj.name = self._projection_name(pre_n, post_n, name)
         if self.max_delay_steps is not None and proj.delay_steps.size and proj.delay_steps.max() > self.max_delay_steps:
             raise ValueError(f"delay {proj.delay_steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
                              f"max_delay = {self.max_delay_steps * self.dt} ms")
         self._projections.append(proj)
         return proj
+
+    def _projection_name(self, pre_n: str, post_n: str, name: str | None) -> str:
+        taken = {pr.name for pr in self._projections} | set(self._pops)
+        if name is not None:
+            check_name(name, "projection name")
+            if name in taken:
+                raise ValueError(f"projection name {name!r} is already used")
+            return name
+        base, k = f"{pre_n}->{post_n}", 2
+        name = base
+        while name in taken:
+            name, k = f"{base}#{k}", k + 1
+        return name
 
     def _connect_continuous(self, pre_n, post_n, weights, delays, model, plasticity, stp):
         """A coupling evaluated every step (``ss.synapses.GapJunction`` ...): no spikes, no delay."""
@@ -160,6 +176,7 @@ class Network:
         model.bind(pre_obj, post_obj)
         proj = make_projection(pre_n, pre_obj.n, post_n, post_obj.n, weights, self.dt, "v", self.dt, None)
         proj.synapse, proj.stp = model, None
+        proj.name = self._projection_name(pre_n, post_n, None)
         self._projections.append(proj)
         return proj
 
@@ -200,6 +217,8 @@ class Network:
         model's, ``"<synapse name>.<var>"`` (or ``"<synapse name>"`` for a one-variable synapse
         model; ``"I_syn"`` for the shorthand), checked when the network is built."""
         self._check_open("add monitors")
+        if isinstance(pop, Projection):
+            return self._record_projection(pop, spikes, state, every, ids)
         name = self._name_of(pop)
         obj = self._pops[name]
         state = (state,) if isinstance(state, str) else tuple(state)
@@ -216,6 +235,36 @@ class Network:
                 raise ValueError(f"record ids of {name!r} must be a 1-D integer array in 0..{obj.n - 1}")
             ids = np.unique(arr).astype(np.int64)
         self._records[name] = merge_record(self._records.get(name), spikes, state, every, name, ids)
+
+    def _record_projection(self, proj, spikes, state, every, ids) -> None:
+        """Record a projection's weights ``"w"`` and/or its rule's per-synapse state over time
+        (every ``every`` steps, after the step's plasticity), of all its synapses or of the
+        synapse indices ``ids`` (its own order, as :meth:`weights`)."""
+        if not any(pr is proj for pr in self._projections):
+            raise ValueError("record(projection): this projection does not belong to the network")
+        from spikesim.core.plan import is_continuous
+        if is_continuous(proj):
+            raise ValueError(f"projection {proj.name!r} is continuous; record the state of its populations instead")
+        if spikes is not True and spikes is not False:
+            raise TypeError(f"record spikes must be True or False, got {spikes!r}")
+        state = (state,) if isinstance(state, str) else tuple(state)
+        allowed = ("w",) + (tuple(type(proj.plasticity).state) if proj.plasticity is not None else ())
+        if not state:
+            raise ValueError(f"record(projection) needs state=, one or more of {allowed}")
+        for var in state:
+            if var not in allowed:
+                raise ValueError(f"projection {proj.name!r} has no synaptic variable {var!r}; it has {allowed}")
+        every = check_every(every)
+        if ids is not None:
+            arr = np.asarray(ids)
+            n = proj.n_synapses
+            if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= n)):
+                raise ValueError(f"record ids of projection {proj.name!r} must be a 1-D integer array of synapse "
+                                 f"indices in 0..{n - 1}")
+            ids = np.unique(arr).astype(np.int64)
+        spec = merge_record(self._records.get(proj.name), False, state, every, proj.name, ids)
+        spec["projection"] = True
+        self._records[proj.name] = spec
 
     # ---------------------------------------------------------------- between runs and in callbacks
     def _state_array(self, pop, var: str):
@@ -450,7 +499,7 @@ class Network:
         spikes, state, state_times = {}, {}, {}
         monitors = iter(zip(p.monitors, rec_count))
         for name, spec in self._records.items():
-            s, n = int(start[name]), self._pops[name].n
+            s, n = int(start.get(name, 0)), (0 if spec.get("projection") else self._pops[name].n)
             if spec["spikes"]:
                 sel = (gids >= s) & (gids < s + n)
                 spikes[name] = (steps[sel] * self.dt, gids[sel] - s)

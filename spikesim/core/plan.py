@@ -149,13 +149,15 @@ class Receiver:
 class Monitor:
     pop: int
     syn: int                       # -1: neuron state; k: synapse k's state
-    row: int
-    ids: np.ndarray                # local ids recorded
+    row: int                       # row of that state; for a synaptic monitor -1: the weight w, j: rule state j
+    ids: np.ndarray                # local ids recorded (synaptic monitor: CSR positions for w, rule columns else)
     every: int
     col0: int = 0
+    kind: str = "neuron"           # "neuron" | "synapse" (a plastic projection's w or rule state)
+    rule: int = -1                 # synaptic monitor of a rule's state: the rule's index in Plan.rules
 
     def signature(self):
-        return (self.pop, self.syn, self.row)
+        return (self.kind, self.pop, self.syn, self.row, self.rule)
 
 
 def is_continuous(pr) -> bool:
@@ -344,6 +346,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         if isinstance(cur, PoissonInput) and cur.synapse_model.neuron_target is None:
             syn_models[name].setdefault(cur.synapse_model.key(), cur.synapse_model)
     for name, spec in records.items():          # recording "I_syn" makes the shorthand synapse exist
+        if spec.get("projection"):
+            continue
         obj = pops[name]
         if "I_syn" in spec["state"] and getattr(obj, "legacy_tau_syn", None):
             from spikesim.synapses.shorthand import legacy_synapse
@@ -456,8 +460,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                                               np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
     _add_stp(plan, projections, pre_all[order], order)
     _add_row_summaries(plan, N)
-    _add_monitors(plan, pops, records, index)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
+    _add_monitors(plan, pops, records, index, projections)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
@@ -480,10 +484,13 @@ def resolve_state(obj, var: str, synapses: list) -> tuple[int, int]:
     raise ValueError(f"{type(obj).__name__} population has no state variable {var!r}")
 
 
-def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict) -> None:
+def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict, projections: list) -> None:
     plan.rec_spike = np.zeros(plan.n_total, dtype=np.bool_)
     col = 0
     for name, spec in records.items():
+        if spec.get("projection"):
+            col = _add_synapse_monitors(plan, name, spec, projections, col)
+            continue
         p = index[name]
         pp = plan.pops[p]
         ids = spec.get("ids")
@@ -494,6 +501,26 @@ def _add_monitors(plan: Plan, pops: dict, records: dict, index: dict) -> None:
             syn, row = resolve_state(pops[name], var, pp.synapses)
             plan.monitors.append(Monitor(p, syn, row, ids, spec["every"], col0=col))
             col += ids.size
+
+
+def _add_synapse_monitors(plan: Plan, name: str, spec: dict, projections: list, col: int) -> int:
+    """Monitors of a projection's weights / rule state (``Network.record(projection, ...)``);
+    ids are synapse indices in the projection's own order."""
+    k = next(i for i, pr in enumerate(projections) if pr.name == name)
+    pr = projections[k]
+    ids = spec.get("ids")
+    ids = np.arange(pr.n_synapses, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
+    csr = plan.csr_pos[plan.proj_offset[k] + ids]
+    for var in spec["state"]:
+        if var == "w":
+            plan.monitors.append(Monitor(-1, -1, -1, csr, spec["every"], col0=col, kind="synapse"))
+        else:
+            r = sum(1 for q in projections[:k] if q.plasticity is not None)      # its RulePlan
+            row = list(plan.rules[r].model.state).index(var)
+            plan.monitors.append(Monitor(-1, -1, row, plan.syn_local[csr].astype(np.int64), spec["every"], col0=col,
+                                         kind="synapse", rule=r))
+        col += ids.size
+    return col
 
 
 def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray) -> None:

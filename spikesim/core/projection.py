@@ -42,6 +42,7 @@ class Projection:
     delay_steps: np.ndarray  # (n_syn,) int
     target: str
     plasticity: object = None  # a spikesim.plasticity.PlasticityRule, or None (static)
+    name: str = ""             # "<pre>-><post>" (set by Network.connect): the key of its recordings
 
     @property
     def n_synapses(self) -> int:

@@ -376,12 +376,16 @@ def generate(plan) -> tuple[str, list[str]]:
     emit("        counters[C_SPIKES] = mm")
     for k, mon in enumerate(plan.monitors):
         arr = f"S{mon.pop}" if mon.syn < 0 else f"G{mon.pop}_{mon.syn}"
+        if mon.kind == "synapse":
+            value = "w[rec_ids[o + q]]" if mon.row < 0 else f"RV{mon.rule}[{mon.row}, rec_ids[o + q]]"
+        else:
+            value = f"{arr}[{mon.row}, rec_ids[o + q]]"
         emit(f"        if step % rec_every[{k}] == 0:")
         emit(f"            c = rec_count[{k}]")
         emit(f"            c0 = rec_col0[{k}]")
         emit(f"            o = rec_idoff[{k}]")
         emit(f"            for q in range(rec_idoff[{k + 1}] - o):")
-        emit(f"                rec_buf[c, c0 + q] = {arr}[{mon.row}, rec_ids[o + q]]")
+        emit(f"                rec_buf[c, c0 + q] = {value}")
         emit(f"            rec_count[{k}] = c + 1")
 
     args = ", ".join(COMMON_ARGS + tuple(extra_args))

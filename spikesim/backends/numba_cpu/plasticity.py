@@ -28,6 +28,9 @@ class CpuRuleArrays:
     def modulator(self, r):
         return f"RM{r}[step]"
 
+    def local(self, syn):
+        return f"syn_local[{syn}]"
+
 
 def emit_hook(emit, pad, rp, r, hook, src, prefix, A, syn, q, pre, post):
     """One call of ``rp.model.<hook>`` on synapse ``syn`` (column ``q`` of the rule's state; pre
@@ -56,7 +59,7 @@ def _dispatch(emit, pad, plan, hook, src, prefix_of, A, syn, q, pre, post):
         if getattr(rp.model, hook) is None:
             continue
         emit(f"{pad}{'if' if first else 'elif'} r == {r}:")
-        emit(f"{pad}    {q} = syn_local[{syn}]")
+        emit(f"{pad}    {q} = {A.local(syn)}")
         emit_hook(emit, pad + "    ", rp, r, hook, src, prefix_of(rp.model), A, syn, q, pre, post)
         first = False
 

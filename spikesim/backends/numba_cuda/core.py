@@ -205,15 +205,14 @@ def pack(plan):
         buf.put_i(K.O_SRCPTR, ptr)
         buf.put_i(K.O_SRCSTEP, plan.src_step[order])
         buf.put_i(K.O_SRCCUR, ptr[:-1])
-    n_rules = int(plan.rules.shape[0]) if plan.has_plasticity else 0
+    n_rules = len(plan.rules)
     if n_rules:
         buf.put_i(K.O_POST, plan.post)
         buf.put_i(K.O_SYNRULE, plan.syn_rule)
+        buf.put_i(K.O_SYNLOCAL, plan.syn_local)
         buf.put_i(K.O_SYNPRE, plan.syn_pre)
         buf.put_i(K.O_POSTPTR, plan.post_indptr)
         buf.put_i(K.O_POSTSYN, plan.post_syn)
-        buf.put_i(K.O_MODSYN, plan.mod_syn)
-        head[K.L_NRULES], head[K.L_NMOD], head[K.L_MODLEN] = n_rules, plan.mod_syn.size, plan.modulator.shape[1]
     head[K.L_N], head[K.L_NSLOTS], head[K.L_SEED], head[K.L_RINGCELLS] = N, plan.n_slots, plan.seed, plan.ring_cells
     back = {}                           # what sync_to_host copies back: name -> (array, f64 offset)
     if plan.has_stp:
@@ -232,11 +231,6 @@ def pack(plan):
     if n_rules:                         # static weights do not change on the device
         back["w"] = w_at
     back["ring"] = (plan.ring, buf.put_f(K.F_RING, plan.ring))     # pending spikes (a rebuilt plan keeps them)
-    if n_rules:
-        buf.put_f(K.F_RULES, plan.rules)
-        buf.put_f(K.F_MOD, plan.modulator)
-        for name, slot in (("x_pre", K.F_XPRE), ("x_post", K.F_XPOST), ("elig", K.F_ELIG)):
-            back[name] = (getattr(plan, name), buf.put_f(slot, getattr(plan, name)))
     offset = {}
     for j, (name, value) in enumerate(slots):
         if isinstance(value, int):
@@ -245,21 +239,36 @@ def pack(plan):
             buf.put_i(K.N_LAYOUT + j, value)
         else:
             offset[name] = buf.put_f(K.N_LAYOUT + j, value)
-            if name[0] in "SG" or name.startswith("CA"):   # neuron and synapse state, coupling sums
+            if name[0] in "SG" or name[:2] in ("CA", "RX", "RV"):   # state, coupling sums, rule traces and state
                 back[name] = (value, offset[name])
-    # state monitors: one column per recorded (variable, neuron), its f64 index and sampling interval
-    idx, every = [], []
+    # monitors: one column per recorded (variable, neuron or synapse), its f64 index and sampling
+    # interval; neuron-state columns are sampled by the delivery kernel, synaptic variables of a
+    # plastic network by its last plasticity kernel (after the step's weight changes)
+    idx, every, late = [], [], []
+    rule_of = {r: rp for r, rp in enumerate(plan.rules)}
     for mon in plan.monitors:
-        pp = plan.pops[mon.pop]
-        name = f"S{mon.pop}" if mon.syn < 0 else f"G{mon.pop}_{mon.syn}"
-        idx.append(offset[name] + mon.row * pp.n + mon.ids)
+        if mon.kind == "synapse":
+            if mon.row < 0:
+                idx.append(w_at[1] + mon.ids)
+            else:
+                rp = rule_of[mon.rule]
+                idx.append(offset[f"RV{mon.rule}"] + mon.row * rp.syn.size + mon.ids)
+        else:
+            pp = plan.pops[mon.pop]
+            name = f"S{mon.pop}" if mon.syn < 0 else f"G{mon.pop}_{mon.syn}"
+            idx.append(offset[name] + mon.row * pp.n + mon.ids)
         every.append(np.full(mon.ids.size, mon.every))
-    cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
+        late.append(np.full(mon.ids.size, mon.kind == "synapse" and n_rules > 0))
+    cat = lambda parts, dt_=np.int64: np.concatenate(parts) if parts else np.zeros(0, dt_)  # noqa: E731
     buf.put_i(K.O_RECIDX, cat(idx))
     buf.put_i(K.O_RECEVERY, cat(every))
+    late = cat(late, bool)
+    cols = np.concatenate([np.flatnonzero(~late), np.flatnonzero(late)])
+    buf.put_i(K.O_RECCOLS, cols)
     n_cols = int(sum(m.ids.size for m in plan.monitors))
     buf.put_i(K.O_RECCOUNT, np.zeros(n_cols, dtype=np.int64))
     head[K.L_NREC] = n_cols
+    head[K.L_NRECD] = int(np.count_nonzero(~late))
     i64, f64 = buf.arrays()
     return i64, f64, {"exact": exact, "back": back, "w": w_at, "n_cols": n_cols, "n_rules": n_rules}
 
@@ -338,7 +347,9 @@ class CudaRunner:
         self.n_rec = info["n_cols"]
         self.exact = info["exact"]
         self.plastic = info["n_rules"] > 0
-        self.n_mod = int(plan.mod_syn.size) if self.plastic else 0
+        self.n_rule_syn = max((rp.syn.size for rp in plan.rules), default=0)
+        from .driver import rule_kernels
+        self.rule_kernels = rule_kernels(plan)
         self._back = info["back"]
         self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
@@ -383,14 +394,12 @@ class CudaRunner:
         block, block_b = int(BLOCK), int(DELIVER_BLOCK)
         grid_a = max(1, math.ceil(N / block))
         grid_b = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rec) / block_b)))
-        grid_p = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_mod) / block)))
+        grid_p = max(1, min(int(MAX_BLOCKS), math.ceil(max(N, self.n_rule_syn, self.n_rec) / block)))
         f64, i64, spk, rec = self.d_f64, self.d_i64, self._d_spk, self._d_rec
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
             launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
             launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
-            if self.plastic:
-                launchers += [make_launcher(K.potentiate_kernel, grid_p, block, (f64, i64)),
-                              make_launcher(K.plastic_tail_kernel, grid_p, block, (f64, i64))]
+            launchers += [make_launcher(k, grid_p, block, (f64, i64, rec)) for k in self.rule_kernels]
             step = step0
             if not self._compiled:      # the ordinary launch compiles on first use
                 for launch in launchers:

@@ -40,9 +40,10 @@ import math
 import numpy as np
 from numba import cuda
 from spikesim.backends.contract import STATUS_NONFINITE
-from spikesim.backends.numba_cuda.kernels import (F_DT, F_PINP, F_PINW, F_RING, H_BADPOP, H_CAP, H_CNT0, H_SPIKES,
-    H_STATUS, H_STOP, L_N, L_NRULES, L_NSLOTS, L_RINGCELLS, L_SEED, O_PINK, O_RECSPIKE, O_RECVOFF, O_SPIKELIST,
-    O_SRCCUR, O_SRCPTR, O_SRCSTEP, binomial as _binomial, normal as _normal, plastic_decay as _plastic_decay,
+from spikesim.backends.numba_cuda.kernels import (F_DT, F_PINP, F_PINW, F_RING, F_W, H_BADPOP, H_CAP, H_CNT0,
+    H_SPIKES, H_STATUS, H_STOP, L_N, L_NREC, L_NRECD, L_NSLOTS, L_RINGCELLS, L_SEED, O_INDPTR, O_PINK, O_POST,
+    O_POSTPTR, O_POSTSYN, O_RECSPIKE, O_RECVOFF, O_SPIKELIST, O_SRCCUR, O_SRCPTR, O_SRCSTEP, O_SYNLOCAL, O_SYNPRE,
+    O_SYNRULE, binomial as _binomial, normal as _normal, sample_monitors as _sample_monitors,
     stp_on_spike as _stp_on_spike, uniform as _uniform)
 {imports}
 
@@ -73,6 +74,9 @@ def pop_slots(plan) -> list[tuple]:
     for c, cp in enumerate(plan.continuous):
         out += [(f"CI{c}", cp.indptr.astype(np.int64)), (f"CP{c}", cp.pre.astype(np.int64)), (f"CW{c}", cp.w),
                 (f"CU{c}", cp.U), (f"CA{c}", cp.acc)]
+    for r, rp in enumerate(plan.rules):
+        out += [(f"nR{r}", int(rp.syn.size)), (f"RX{r}", rp.X), (f"RD{r}", rp.decay), (f"RU{r}", rp.U),
+                (f"RV{r}", rp.V), (f"RS{r}", rp.syn), (f"RM{r}", rp.M)]
     return out
 
 
@@ -116,12 +120,35 @@ class CudaArrays:
         return f"f64[oCA{c} + i]"
 
 
+class CudaRuleArrays:
+    """Addressing of a plasticity rule's arrays in the flat buffers (offsets in ``o<name>``
+    locals, ``nR<r>`` synapses of rule r, ``N`` neurons); same methods as
+    :class:`spikesim.backends.numba_cpu.plasticity.CpuRuleArrays`."""
+
+    def weight(self, syn):
+        return f"f64[f_w + {syn}]"
+
+    def state(self, r, j, q):
+        return f"f64[oRV{r} + {j} * nR{r} + {q}]"
+
+    def trace(self, r, j, i):
+        return f"f64[oRX{r} + {j} * N + {i}]"
+
+    def value(self, r, name):
+        return f"RU{r}_{name}"
+
+    def modulator(self, r):
+        return f"f64[oRM{r} + step]"
+
+    def local(self, syn):
+        return f"i64[o_local + {syn}]"
+
+
 def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
     for f in (here / "kernels.py", here.parents[1] / "rng" / "counter.py", here.parent / "contract.py",
-              here.parent / "scalar.py", here.parents[1] / "plasticity" / "stdp.py",
-              here.parents[1] / "synapses" / "stp.py"):
+              here.parent / "scalar.py", here.parents[1] / "synapses" / "stp.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -314,9 +341,14 @@ def generate(plan) -> str:
     pre = [_PROLOGUE[0], "    par = step % 2", "    if g == 0:",
            "        i64[H_CNT0 + 1 - par] = 0           # the list of step + 1; step - 1's kernels are done"]
     pre += _PROLOGUE[1:3]
-    if plan.has_plasticity:
-        pre.append("    _plastic_decay(g, f64, i64, i64[L_NRULES])")
-    pre += _PROLOGUE[3:] + ([] if split else _ring_prologue()) + ["    spiked = False"]
+    pre += _PROLOGUE[3:5]
+    if plan.has_plasticity:             # the rules' traces decay (nothing reads them before the rule kernels)
+        pre.append("    N = i64[L_N]")
+        for r, rp in enumerate(plan.rules):
+            if rp.X.shape[0]:
+                pre += [f"    oRX{r} = i64[{slot[f'RX{r}']}]", f"    oRD{r} = i64[{slot[f'RD{r}']}]"]
+                pre += [f"    f64[oRX{r} + {j} * N + g] *= f64[oRD{r} + {j}]" for j in range(rp.X.shape[0])]
+    pre += _PROLOGUE[5:] + ([] if split else _ring_prologue()) + ["    spiked = False"]
     tail = [
         "    if spiked:",
         "        k = cuda.atomic.add(i64, H_CNT0 + par, 1)",
@@ -331,10 +363,104 @@ def generate(plan) -> str:
     kernels += _kernel("neuron_kernel", "Generated: inputs, update, threshold and reset of neuron cuda.grid(1) "
                        "at step.", pre, _pop_branches(plan, slot, neuron_branch), tail + [""])
 
+    if plan.has_plasticity:
+        kernels += _rule_kernels(plan, slot, src, prefix_of)
+
     text = "\n".join(["{header}"] + src.functions + kernels)
     key = hashlib.sha1((text + _library_key()).encode()).hexdigest()[:20]
     header = _HEADER.format(key=key, imports="\n".join(sorted(src.imports)))
     return text.replace("{header}", header)
+
+
+def rule_kernel_names(plan) -> list[str]:
+    """The generated plasticity kernels of a step, in launch order (each ``(step, f64, i64, rec)``)."""
+    has = lambda hook: any(getattr(rp.model, hook) is not None for rp in plan.rules)  # noqa: E731
+    if not plan.has_plasticity:
+        return []
+    names = [k for k, hook in (("rule_before_kernel", "before"), ("rule_pre_kernel", "on_pre"),
+                               ("rule_post_kernel", "on_post")) if has(hook)]
+    return names + ["rule_trace_kernel"] + (["rule_after_kernel"] if has("after") else [])
+
+
+def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
+    """The plasticity phase as kernels (the CPU's schedule; a kernel boundary wherever a later part
+    reads what an earlier one writes): ``before`` hooks (grid-stride over each rule's synapses);
+    ``on_pre`` (blocks over the step's spikes, threads over each row); ``on_post`` (blocks over the
+    spikes, threads over the plastic synapses onto each); trace increments; ``after`` hooks. The
+    last one samples the synaptic-variable monitors. Every synapse is touched by one thread per
+    hook, so the result does not depend on the order of the threads."""
+    from spikesim.backends.numba_cpu.plasticity import emit_hook
+    A = CudaRuleArrays()
+    names = rule_kernel_names(plan)
+    pro = ["    g = cuda.grid(1)",
+           "    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:",
+           "        return",
+           "    dt = f64[F_DT]",
+           "    t = step * dt",
+           "    N = i64[L_N]",
+           "    n_threads = cuda.gridDim.x * cuda.blockDim.x",
+           "    par = step % 2",
+           "    n_spk = i64[H_CNT0 + par]",
+           "    o_list = i64[O_SPIKELIST] + par * N",
+           "    f_w = i64[F_W]",
+           "    o_rule = i64[O_SYNRULE]",
+           "    o_local = i64[O_SYNLOCAL]",
+           "    o_pre = i64[O_SYNPRE]",
+           "    o_post = i64[O_POST]"]
+    for r, rp in enumerate(plan.rules):
+        pro += [f"    nR{r} = i64[{slot[f'nR{r}']}]"]
+        pro += [f"    o{a}{r} = i64[{slot[f'{a}{r}']}]" for a in ("RX", "RU", "RV", "RS", "RM")]
+        pro += [f"    RU{r}_{k} = f64[oRU{r} + {j}]" for j, k in enumerate(rp.names)]
+
+    def every_synapse(hook):
+        body = []
+        for r, rp in enumerate(plan.rules):
+            if getattr(rp.model, hook) is None:
+                continue
+            body += [f"    for q in range(g, nR{r}, n_threads):", f"        syn = i64[oRS{r} + q]"]
+            emit_hook(body.append, " " * 8, rp, r, hook, src, prefix_of(rp.model), A, "syn", "q",
+                      "i64[o_pre + syn]", "i64[o_post + syn]")
+        return body
+
+    def dispatch(hook, pad, pre, post):
+        body, first = [], True
+        for r, rp in enumerate(plan.rules):
+            if getattr(rp.model, hook) is None:
+                continue
+            body += [f"{pad}{'if' if first else 'elif'} r == {r}:", f"{pad}    q = {A.local('syn')}"]
+            emit_hook(body.append, pad + "    ", rp, r, hook, src, prefix_of(rp.model), A, "syn", "q", pre, post)
+            first = False
+        return body
+
+    bodies = {
+        "rule_before_kernel": every_synapse("before"),
+        "rule_pre_kernel": ["    o_ptr = i64[O_INDPTR]",
+                            "    for k in range(cuda.blockIdx.x, n_spk, cuda.gridDim.x):",
+                            "        gg = i64[o_list + k]",
+                            "        for syn in range(i64[o_ptr + gg] + cuda.threadIdx.x, i64[o_ptr + gg + 1], "
+                            "cuda.blockDim.x):",
+                            "            r = i64[o_rule + syn]"] + dispatch("on_pre", " " * 12, "gg", "i64[o_post + syn]"),
+        "rule_post_kernel": ["    o_pptr = i64[O_POSTPTR]",
+                             "    o_psyn = i64[O_POSTSYN]",
+                             "    for k in range(cuda.blockIdx.x, n_spk, cuda.gridDim.x):",
+                             "        gg = i64[o_list + k]",
+                             "        for jj in range(i64[o_pptr + gg] + cuda.threadIdx.x, i64[o_pptr + gg + 1], "
+                             "cuda.blockDim.x):",
+                             "            syn = i64[o_psyn + jj]",
+                             "            r = i64[o_rule + syn]"] + dispatch("on_post", " " * 12, "i64[o_pre + syn]", "gg"),
+        "rule_trace_kernel": ["    for k in range(g, n_spk, n_threads):", "        gg = i64[o_list + k]"]
+        + [f"        f64[oRX{r} + {j} * N + gg] += 1.0" for r, rp in enumerate(plan.rules) for j in range(rp.X.shape[0])]
+        + ["        pass"],
+        "rule_after_kernel": every_synapse("after"),
+    }
+    out = []
+    for name in names:
+        body = list(bodies[name])
+        if name == names[-1]:
+            body.append("    _sample_monitors(step, f64, i64, rec, g, n_threads, i64[L_NRECD], i64[L_NREC])")
+        out += ["", "@cuda.jit", f"def {name}(step, f64, i64, rec):", f'    """Generated: plasticity, {name[5:-7]}."""']
+        out += pro + body
+    return out
 
 
 def step_kernels(plan) -> list:
@@ -343,6 +469,15 @@ def step_kernels(plan) -> list:
     ``(step, f64, i64, streams, spk)``; compiled on first launch, module from the kernel cache."""
     mod = load_kernel(generate(plan))
     return ([mod.input_kernel, mod.coupling_kernel] if plan.continuous else []) + [mod.neuron_kernel]
+
+
+def rule_kernels(plan) -> list:
+    """The generated plasticity kernels for ``plan`` (:func:`rule_kernel_names`), compiled on first launch."""
+    names = rule_kernel_names(plan)
+    if not names:
+        return []
+    mod = load_kernel(generate(plan))
+    return [getattr(mod, n) for n in names]
 
 
 def neuron_kernel(plan):

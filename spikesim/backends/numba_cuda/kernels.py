@@ -11,11 +11,12 @@ Kernels of step n, in launch order:
 
 1. the generated ``neuron_kernel`` (one thread per neuron of every population): ring slots ->
    input current -> model update -> synapse updates -> threshold -> reset, spike list, spike
-   record; with plasticity also the trace / eligibility decays;
+   record; with plasticity also the decay of the rules' traces;
 2. :func:`deliver_kernel`: each spike adds its synapses' weights to their ring cells (ordered:
-   the CPU's summation order; or atomic), STDP depression, synaptic-event count, state
-   monitors, spike-record capacity check;
-3. with plasticity, :func:`potentiate_kernel` and :func:`plastic_tail_kernel`.
+   the CPU's summation order; or atomic), synaptic-event count, state monitors, spike-record
+   capacity check;
+3. with plasticity, the generated rule kernels of :mod:`.driver` (``before`` / ``on_pre`` /
+   ``on_post`` hooks, trace increments, ``after`` hooks and the synaptic-variable monitors).
 
 Ring cell of synapse ``syn`` (the plan's slot-major ring): ``F_RING + slot * ring_cells +
 cell``, ``cell`` = its receiver's offset + the local postsynaptic index; delay d and cell are
@@ -32,8 +33,6 @@ from numba import cuda
 
 from spikesim.backends.contract import STATUS_BUFFER_FULL
 from spikesim.backends.scalar import compile_scalar
-from spikesim.plasticity.stdp import (N_RULE_PARAMS, P_A_MINUS, P_A_PLUS, P_DECAY_ELIG, P_DECAY_POST, P_DECAY_PRE,
-                                      P_ETA, P_KIND, P_W_MAX, P_W_MIN, RULE_RSTDP, clip_weight)
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, counter_uniform, splitmix64
 from spikesim.synapses.stp import tsodyks_markram_spike
 
@@ -41,12 +40,12 @@ from spikesim.synapses.stp import tsodyks_markram_spike
 H_STATUS, H_STOP, H_BADPOP, H_CNT0, H_CNT1, H_SPIKES, H_EVENTS, H_CAP = range(8)
 N_HEADER = 8
 # ---- i64 fixed layout: sizes and offsets of the shared tables (uploaded once) -------------------
-(L_N, L_NSLOTS, L_SEED, L_NREC, L_RINGCELLS, L_EXACT, L_NRULES, L_NMOD, L_MODLEN, L_NSTP,
- O_INDPTR, O_SYN, O_CHAIN, O_SORTED, O_SPIKELIST, O_RECVOFF, O_RECIDX, O_RECEVERY, O_RECCOUNT,
- O_RECSPIKE, O_SRCPTR, O_SRCSTEP, O_SRCCUR, O_POST, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_MODSYN,
+(L_N, L_NSLOTS, L_SEED, L_NREC, L_NRECD, L_RINGCELLS, L_EXACT, L_NSTP,
+ O_INDPTR, O_SYN, O_CHAIN, O_SORTED, O_SPIKELIST, O_RECVOFF, O_RECIDX, O_RECCOLS, O_RECEVERY, O_RECCOUNT,
+ O_RECSPIKE, O_SRCPTR, O_SRCSTEP, O_SRCCUR, O_POST, O_SYNRULE, O_SYNPRE, O_POSTPTR, O_POSTSYN, O_SYNLOCAL,
  O_STPSLOT, O_STPPTR, O_STPLIST, O_PINK,
- F_W, F_RING, F_RULES, F_XPRE, F_XPOST, F_ELIG, F_MOD, F_STP, F_STPPAR, F_PINP, F_PINW) = range(N_HEADER, N_HEADER + 44)
-N_LAYOUT = N_HEADER + 44        # the population slots follow
+ F_W, F_RING, F_STP, F_STPPAR, F_PINP, F_PINW) = range(N_HEADER, N_HEADER + 38)
+N_LAYOUT = N_HEADER + 38        # the population (and plasticity-rule) slots follow
 F_DT = 0                        # f64[0] = dt
 CELL_BITS = 40
 CELL_MASK = (1 << CELL_BITS) - 1
@@ -56,7 +55,6 @@ _splitmix64 = compile_scalar(splitmix64, _dev)
 uniform = compile_scalar(counter_uniform, _dev, splitmix64=_splitmix64)
 normal = compile_scalar(counter_normal, _dev, counter_uniform=uniform)
 binomial = compile_scalar(binomial_from_uniform, _dev)
-_clip = compile_scalar(clip_weight, _dev)
 _stp_spike = compile_scalar(tsodyks_markram_spike, _dev)
 
 
@@ -91,45 +89,6 @@ def _weight(f64, i64, syn):
 
 
 @cuda.jit(device=True)
-def _plastic_change(f64, i64, syn, r, dw):
-    """STDP increment ``dw`` of synapse ``syn`` (rule r): into its eligibility for reward-modulated
-    rules, into its clipped weight otherwise (the CPU's order of operations)."""
-    base = i64[F_RULES] + r * N_RULE_PARAMS
-    if f64[base + P_KIND] == RULE_RSTDP:
-        f64[i64[F_ELIG] + syn] += dw
-    else:
-        o = i64[F_W] + syn
-        f64[o] = _clip(f64[o] + dw, f64[base + P_W_MIN], f64[base + P_W_MAX])
-
-
-@cuda.jit(device=True)
-def plastic_decay(t, f64, i64, n_rules):
-    """Plasticity, first part of step n (called by the neuron kernel): traces of neuron t and,
-    grid-stride, the eligibilities of the reward-modulated synapses decay."""
-    N = i64[L_N]
-    fr = i64[F_RULES]
-    if t < N:
-        for r in range(n_rules):
-            f64[i64[F_XPRE] + r * N + t] *= f64[fr + r * N_RULE_PARAMS + P_DECAY_PRE]
-            f64[i64[F_XPOST] + r * N + t] *= f64[fr + r * N_RULE_PARAMS + P_DECAY_POST]
-    o_mod = i64[O_MODSYN]
-    o_rule = i64[O_SYNRULE]
-    f_elig = i64[F_ELIG]
-    for k in range(t, i64[L_NMOD], cuda.gridDim.x * cuda.blockDim.x):
-        syn = i64[o_mod + k]
-        f64[f_elig + syn] *= f64[fr + i64[o_rule + syn] * N_RULE_PARAMS + P_DECAY_ELIG]
-
-
-@cuda.jit(device=True)
-def _depress(f64, i64, syn, N):
-    """STDP depression of ``syn`` (if plastic) after its presynaptic spike."""
-    r = i64[i64[O_SYNRULE] + syn]
-    if r >= 0:
-        x = f64[i64[F_XPOST] + r * N + i64[i64[O_POST] + syn]]
-        _plastic_change(f64, i64, syn, r, -(f64[i64[F_RULES] + r * N_RULE_PARAMS + P_A_MINUS] * x))
-
-
-@cuda.jit(device=True)
 def _cell(i64, code, now, n_slots):
     """Index into f64 of the ring cell a synapse code (delay << 40 | cell) hits."""
     slot = now + (code >> CELL_BITS)    # 1 <= delay < n_slots: one wrap at most, no 64-bit modulo
@@ -161,7 +120,6 @@ def _deliver_ordered(step, f64, i64, par, n_spk):
     o_ptr = i64[O_INDPTR]
     o_syn = i64[O_SYN]
     o_chain = i64[O_CHAIN]
-    plastic = i64[L_NRULES] > 0
     for k in range(n_spk):
         g = i64[o_sorted + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
@@ -169,13 +127,9 @@ def _deliver_ordered(step, f64, i64, par, n_spk):
             if ch & 1:
                 idx = _cell(i64, i64[o_syn + syn], now, n_slots)
                 x = f64[idx] + _weight(f64, i64, syn)
-                if plastic:
-                    _depress(f64, i64, syn, N)
                 nxt = (ch >> 1) - 1
                 while nxt >= 0:
                     x = x + _weight(f64, i64, nxt)
-                    if plastic:
-                        _depress(f64, i64, nxt, N)
                     nxt = (i64[o_chain + nxt] >> 1) - 1
                 f64[idx] = x
         cuda.syncthreads()
@@ -197,7 +151,6 @@ def deliver_kernel(step, f64, i64, rec):
     o_ptr = i64[O_INDPTR]
     o_syn = i64[O_SYN]
     now = step % n_slots
-    plastic = i64[L_NRULES] > 0
     exact = i64[L_EXACT] != 0
     if exact and cuda.blockIdx.x == 0:
         _deliver_ordered(step, f64, i64, par, n_spk)
@@ -205,8 +158,6 @@ def deliver_kernel(step, f64, i64, rec):
         g = i64[o_list + k]
         for syn in range(i64[o_ptr + g] + tid, i64[o_ptr + g + 1], bdim):
             cuda.atomic.add(f64, _cell(i64, i64[o_syn + syn], now, n_slots), _weight(f64, i64, syn))
-            if plastic:                     # depression, after the old weight went out (same thread)
-                _depress(f64, i64, syn, N)
     t = cuda.grid(1)
     n_threads = cuda.gridDim.x * bdim
     for k in range(t, n_spk, n_threads):
@@ -214,67 +165,22 @@ def deliver_kernel(step, f64, i64, rec):
         deg = i64[o_ptr + g + 1] - i64[o_ptr + g]
         if deg > 0:
             cuda.atomic.add(i64, H_EVENTS, deg)
-    o_count = i64[O_RECCOUNT]
-    for c in range(t, i64[L_NREC], n_threads):
-        if step % i64[i64[O_RECEVERY] + c] == 0:
-            row = i64[o_count + c]
-            rec[row, c] = f64[i64[i64[O_RECIDX] + c]]
-            i64[o_count + c] = row + 1
+    sample_monitors(step, f64, i64, rec, t, n_threads, 0, i64[L_NRECD])
     if t == 0 and i64[H_SPIKES] + N > i64[H_CAP]:
         i64[H_STOP] = step + 1
         i64[H_STATUS] = STATUS_BUFFER_FULL
 
 
-@cuda.jit
-def potentiate_kernel(step, f64, i64):
-    """Plasticity of step n, after every depression: potentiation of the plastic synapses onto each
-    neuron that spiked (blocks loop over the spikes, threads over the incoming synapses)."""
-    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:
-        return
-    N = i64[L_N]
-    par = step % 2
-    o_list = i64[O_SPIKELIST] + par * N
-    o_ptr = i64[O_POSTPTR]
-    o_psyn = i64[O_POSTSYN]
-    o_rule = i64[O_SYNRULE]
-    o_pre = i64[O_SYNPRE]
-    fr = i64[F_RULES]
-    f_xpre = i64[F_XPRE]
-    for k in range(cuda.blockIdx.x, i64[H_CNT0 + par], cuda.gridDim.x):
-        g = i64[o_list + k]
-        for j in range(i64[o_ptr + g] + cuda.threadIdx.x, i64[o_ptr + g + 1], cuda.blockDim.x):
-            syn = i64[o_psyn + j]
-            r = i64[o_rule + syn]
-            _plastic_change(f64, i64, syn, r, f64[fr + r * N_RULE_PARAMS + P_A_PLUS] * f64[f_xpre + r * N + i64[o_pre + syn]])
-
-
-@cuda.jit
-def plastic_tail_kernel(step, f64, i64):
-    """Plasticity of step n, last part: traces of the neurons that spiked += 1 (every rule), then
-    the modulated weight change w <- clip(w + eta M(n) c) of the reward-modulated synapses."""
-    if i64[H_STATUS] != 0 and step >= i64[H_STOP]:
-        return
-    N = i64[L_N]
-    par = step % 2
-    t = cuda.grid(1)
-    n_threads = cuda.gridDim.x * cuda.blockDim.x
-    n_rules = i64[L_NRULES]
-    o_list = i64[O_SPIKELIST] + par * N
-    for k in range(t, i64[H_CNT0 + par], n_threads):
-        g = i64[o_list + k]
-        for r in range(n_rules):
-            f64[i64[F_XPRE] + r * N + g] += 1.0
-            f64[i64[F_XPOST] + r * N + g] += 1.0
-    o_mod = i64[O_MODSYN]
-    o_rule = i64[O_SYNRULE]
-    fr = i64[F_RULES]
-    f_mod = i64[F_MOD]
-    n_len = i64[L_MODLEN]
-    f_w = i64[F_W]
-    f_elig = i64[F_ELIG]
-    for k in range(t, i64[L_NMOD], n_threads):
-        syn = i64[o_mod + k]
-        r = i64[o_rule + syn]
-        base = fr + r * N_RULE_PARAMS
-        dw = f64[base + P_ETA] * f64[f_mod + r * n_len + step] * f64[f_elig + syn]
-        f64[f_w + syn] = _clip(f64[f_w + syn] + dw, f64[base + P_W_MIN], f64[base + P_W_MAX])
+@cuda.jit(device=True)
+def sample_monitors(step, f64, i64, rec, t, n_threads, k0, k1):
+    """Sample the monitor columns ``i64[O_RECCOLS + k]``, k in [k0, k1), that are due this step
+    (neuron state in the delivery kernel; with plasticity, synaptic variables in the last
+    plasticity kernel of the step)."""
+    o_count = i64[O_RECCOUNT]
+    o_cols = i64[O_RECCOLS]
+    for k in range(k0 + t, k1, n_threads):
+        c = i64[o_cols + k]
+        if step % i64[i64[O_RECEVERY] + c] == 0:
+            row = i64[o_count + c]
+            rec[row, c] = f64[i64[i64[O_RECIDX] + c]]
+            i64[o_count + c] = row + 1

@@ -276,9 +276,13 @@ class ReferenceRunner:
             counters[C_SPIKES] = m + rec.size
             for k, mon in enumerate(p.monitors):
                 if step % mon.every == 0:
-                    pp = p.pops[mon.pop]
-                    arr = pp.S if mon.syn < 0 else pp.synapses[mon.syn].S
-                    rec_buf[rec_count[k], mon.col0:mon.col0 + mon.ids.size] = arr[mon.row, mon.ids]
+                    if mon.kind == "synapse":
+                        vals = p.w[mon.ids] if mon.row < 0 else p.rules[mon.rule].V[mon.row, mon.ids]
+                    else:
+                        pp = p.pops[mon.pop]
+                        arr = pp.S if mon.syn < 0 else pp.synapses[mon.syn].S
+                        vals = arr[mon.row, mon.ids]
+                    rec_buf[rec_count[k], mon.col0:mon.col0 + mon.ids.size] = vals
                     rec_count[k] += 1
         return STATUS_DONE, step1
 
