@@ -88,7 +88,9 @@ def plan_arrays(net) -> dict:
     ``sync_to_host``), the weights, the plasticity traces, the short-term-plasticity state and the
     continuous projections' last sums."""
     p = net._plan
-    out = {"w": p.w, "x_pre": p.x_pre, "x_post": p.x_post, "elig": p.elig, "stp_state": p.stp_state}
+    out = {"w": p.w, "stp_state": p.stp_state}
+    for r, rp in enumerate(p.rules):                 # each plastic projection's traces and synapse state
+        out[f"rule{r}.X"], out[f"rule{r}.V"] = rp.X, rp.V
     out.update({f"continuous{c}": cp.acc for c, cp in enumerate(p.continuous)})
     for pp in p.neuron_pops:
         out[pp.name] = pp.S
@@ -282,7 +284,7 @@ PTX_SCRIPT = textwrap.dedent("""
     import test_cuda_backend as T
     from test_core_plasticity import plastic_network
     from spikesim.backends.numba_cuda import kernels as K
-    from spikesim.backends.numba_cuda.driver import neuron_kernel, step_kernels
+    from spikesim.backends.numba_cuda.driver import neuron_kernel, rule_kernels, step_kernels
     from spikesim.backends.numba_cuda.strict_fp import strict_fp
     def kernel_of(net):
         net._build()                  # reference backend: builds the plan, compiles nothing
@@ -293,9 +295,11 @@ PTX_SCRIPT = textwrap.dedent("""
     sigs = {"neuron_stdp": (kernel_of(plastic_network("reference")[0]), neuron, False),
             "neuron_zoo": (kernel_of(T._synapse_zoo("reference", noise=False)[0]), neuron, True),
             "neuron_hh_qif": (kernel_of(T._hh_qif("reference")[0]), neuron, True),
-            "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f), False),
-            "potentiate": (K.potentiate_kernel, (types.int64, a1f, a1i), False),
-            "plastic_tail": (K.plastic_tail_kernel, (types.int64, a1f, a1i), False)}
+            "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f), False)}
+    net = plastic_network("reference")[0]
+    net._build()
+    for kern in rule_kernels(net._plan):         # STDP + R-STDP: before, on_pre, on_post, traces, after
+        sigs[kern.py_func.__name__] = (kern, (types.int64, a1f, a1i, a2f), False)
     net = T._features("reference")[0]
     net._build()
     for kern, name in zip(step_kernels(net._plan), ("features_input", "features_coupling", "features_neuron")):
@@ -325,8 +329,9 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert len(counts) == 9, proc.stdout
-    for name in ("neuron_stdp", "neuron_zoo", "deliver", "potentiate", "plastic_tail", "features_coupling"):
+    assert len(counts) == 12, proc.stdout
+    rules = ("rule_before_kernel", "rule_pre_kernel", "rule_post_kernel", "rule_trace_kernel", "rule_after_kernel")
+    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling") + rules:
         assert counts[name][0] == 0, (name, counts[name])            # strict: no fused multiply-add
     for name in ("neuron_zoo", "features_coupling"):
         assert counts[name][1] > 0, (name, counts[name])             # the default would fuse: the check can fail
@@ -626,6 +631,24 @@ def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
         w_cpu, w_gpu = nets["numba"][0].weights(nets["numba"][k]), nets["cuda"][0].weights(nets["cuda"][k])
         assert not np.array_equal(w_cpu, nets["numba"][k].weights), "weights should have changed"
         np.testing.assert_array_equal(w_cpu, w_gpu)
+
+
+@sim
+def test_sim_every_plasticity_rule_and_synaptic_monitors_match_numba():
+    """Triplet, multiplicative, reward-modulated, additive STDP and a user's rule on one network
+    (tests/test_plasticity_rules.py), with recorded weights and eligibilities: bit-identical."""
+    from test_plasticity_rules import zoo
+    nets = {b: zoo(b, duration=40.0) for b in ("numba", "cuda")}
+    res = {b: n[0].run(n[2]) for b, n in nets.items()}
+    assert res["numba"].spikes("a")[0].size + res["numba"].spikes("b")[0].size > 10
+    assert_same_results(res["numba"], res["cuda"], exact=True)
+    assert_same_plan(nets["numba"][0], nets["cuda"][0])
+    name = nets["numba"][1][2].name
+    for var in ("w", "c"):
+        np.testing.assert_array_equal(res["numba"].state(name, var), res["cuda"].state(name, var))
+    assert np.any(np.diff(res["cuda"].state(name, "w"), axis=0) != 0)
+    for pn, pc in zip(nets["numba"][1], nets["cuda"][1]):
+        np.testing.assert_array_equal(nets["numba"][0].weights(pn), nets["cuda"][0].weights(pc))
 
 
 @sim

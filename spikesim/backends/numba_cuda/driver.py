@@ -379,7 +379,8 @@ def rule_kernel_names(plan) -> list[str]:
         return []
     names = [k for k, hook in (("rule_before_kernel", "before"), ("rule_pre_kernel", "on_pre"),
                                ("rule_post_kernel", "on_post")) if has(hook)]
-    return names + ["rule_trace_kernel"] + (["rule_after_kernel"] if has("after") else [])
+    names += ["rule_trace_kernel"] + (["rule_after_kernel"] if has("after") else [])
+    return names + (["rule_monitor_kernel"] if any(m.kind == "synapse" for m in plan.monitors) else [])
 
 
 def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
@@ -387,7 +388,7 @@ def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
     reads what an earlier one writes): ``before`` hooks (grid-stride over each rule's synapses);
     ``on_pre`` (blocks over the step's spikes, threads over each row); ``on_post`` (blocks over the
     spikes, threads over the plastic synapses onto each); trace increments; ``after`` hooks. The
-    last one samples the synaptic-variable monitors. Every synapse is touched by one thread per
+    synaptic-variable monitors in a kernel of their own after all of them. Every synapse is touched by one thread per
     hook, so the result does not depend on the order of the threads."""
     from spikesim.backends.numba_cpu.plasticity import emit_hook
     A = CudaRuleArrays()
@@ -452,12 +453,11 @@ def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
         + [f"        f64[oRX{r} + {j} * N + gg] += 1.0" for r, rp in enumerate(plan.rules) for j in range(rp.X.shape[0])]
         + ["        pass"],
         "rule_after_kernel": every_synapse("after"),
+        "rule_monitor_kernel": ["    _sample_monitors(step, f64, i64, rec, g, n_threads, i64[L_NRECD], i64[L_NREC])"],
     }
     out = []
     for name in names:
         body = list(bodies[name])
-        if name == names[-1]:
-            body.append("    _sample_monitors(step, f64, i64, rec, g, n_threads, i64[L_NRECD], i64[L_NREC])")
         out += ["", "@cuda.jit", f"def {name}(step, f64, i64, rec):", f'    """Generated: plasticity, {name[5:-7]}."""']
         out += pro + body
     return out
