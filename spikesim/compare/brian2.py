@@ -159,7 +159,22 @@ class Brian2Model:
     n_synapses: int
     code: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    plastic: list = field(default_factory=list)      # (Brian2 Synapses, CSR positions of its synapses)
+    plan: Any = None
+    projections: list = field(default_factory=list)
     _ran: bool = False
+
+    def weights(self, projection) -> np.ndarray:
+        """Weights of a spikesim ``projection`` in Brian2 after the run (the order of
+        ``Network.weights``): learned ones for plastic projections."""
+        p = self.plan
+        w = np.array(p.w, copy=True)
+        for S, sel in self.plastic:
+            w[sel] = np.asarray(S.w[:], dtype=np.float64)
+        from spikesim.core.plan import is_continuous
+        spiking = [pr for pr in self.projections if not is_continuous(pr)]
+        k = next(i for i, pr in enumerate(spiking) if pr is projection)
+        return w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]]
 
     def run(self) -> dict:
         """Run the whole duration. Runtime targets: ``run(0 ms)`` (preparation: code generation,
@@ -403,6 +418,8 @@ def _records(net, record):
     records = net.records if record is None else record
     out = {}
     for name, spec in records.items():
+        if spec.get("projection"):          # synaptic variables: compared through net.weights, not recorded
+            continue
         if name not in net.populations:
             raise KeyError(f"record names unknown population {name!r}")
         state = spec.get("state", ())
@@ -436,9 +453,11 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
         raise ValueError(f"duration {duration} ms is not a positive whole number of steps of dt = {dt} ms")
     pops = net.populations
     for pr in net.projections:
-        if getattr(pr, "plasticity", None) is not None:
-            raise NotImplementedError(f"projection {pr.pre}->{pr.post} is plastic ({type(pr.plasticity).__name__}); "
-                                      "spikesim.compare.brian2 translates static synapses only")
+        if getattr(pr, "plasticity", None) is not None and pr.delay_steps.size and np.any(pr.delay_steps != 1):
+            raise NotImplementedError(
+                f"projection {pr.name} is plastic with delays longer than one step: Brian2 reads a synapse's weight "
+                "when a delayed spike arrives, spikesim when it is emitted (README, conventions), so only plastic "
+                "projections with one-step delays are cross-validated")
     records = _records(net, record)
     plan = build_plan(dt, net.seed, pops, net.projections, net.injections, records, net.max_delay_steps)
     for pp in plan.neuron_pops:
@@ -503,6 +522,15 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
         resets.append((p, er, vals))
         math_used |= used
     reset_code = _reset_code(resets, layout)
+    rule_code = []
+    for r, rp in enumerate(plan.rules):                  # plasticity: hooks translated like the models
+        code, used = translate_rule(plan, r, rp, consts, exact_math)
+        rule_code.append(code)
+        math_used |= used
+        if rp.model.modulated:
+            namespace[f"mod_{r}"] = b2.TimedArray(rp.M, dt=dt * b2.ms, name=f"mod_{r}_*")
+    trace_decay = [f"tr{r}_{j} = tr{r}_{j} * {consts.name(float(d))}" for r, rp in enumerate(plan.rules)
+                   for j, d in enumerate(rp.decay)]
     namespace.update(consts.values)
     namespace.update(brian2_functions(exact_math, math_used))
 
@@ -511,6 +539,7 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     eqs += ["fire : boolean", "flag : 1", "lidx : integer (constant)", "pidx : integer (constant)"]
     if any_iconst:
         eqs.append("iconst : 1 (constant)")
+    eqs += [f"tr{r}_{j} : 1" for r, rp in enumerate(plan.rules) for j in range(rp.X.shape[0])]
     G = b2.NeuronGroup(N, "\n".join(eqs), threshold="fire or flag > 0.5", reset=reset_code, clock=clock,
                        name="spikesim_all*", namespace=namespace)
     init = {f"x{j}": np.zeros(N) for j in range(layout.nx)}
@@ -582,23 +611,46 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
         syn_recv = plan.syn_ring
     else:                                    # receiver of each synapse from its ring cell
         syn_recv = np.searchsorted(plan.recv_off, plan.cell, side="right") - 1
+    group_of = plan.syn_rule if plan.has_plasticity else np.full(plan.w.size, -1)
+    plastic = []
     for r in range(len(plan.receivers)):
-        sel = np.flatnonzero(syn_recv == r)
-        if sel.size == 0:
-            continue
-        d = plan.delay[sel]
-        acc = layout.acc[r]
-        homogeneous = bool(np.all(d == d[0]))
-        kwargs = {"delay": (int(d[0]) - 1) * dt * b2.ms} if homogeneous else {}
-        S = b2.Synapses(G, G, "w : 1 (constant)", on_pre=f"{acc}_post += w", clock=clock,
-                        name=f"spikesim_syn_r{r}*", namespace={}, **kwargs)
-        S.connect(i=pre_of[sel], j=plan.post[sel].astype(np.int64))
-        S.w = plan.w[sel]
-        if not homogeneous:
-            S.delay = (d - 1) * dt * b2.ms
-        S.pre.order = r
-        objects.append(S)
-        n_syn += sel.size
+        for g in np.unique(group_of[syn_recv == r]):          # static synapses, then each rule's
+            sel = np.flatnonzero((syn_recv == r) & (group_of == g))
+            if sel.size == 0:
+                continue
+            d = plan.delay[sel]
+            acc = layout.acc[r]
+            homogeneous = bool(np.all(d == d[0]))
+            tag = f"r{r}" if g < 0 else f"r{r}_rule{g}"
+            if g < 0:
+                S = b2.Synapses(G, G, "w : 1 (constant)", on_pre=f"{acc}_post += w", clock=clock,
+                                name=f"spikesim_syn_{tag}*", namespace={},
+                                **({"delay": (int(d[0]) - 1) * dt * b2.ms} if homogeneous else {}))
+            else:
+                S = _plastic_synapses(b2, G, plan, int(g), rule_code[g], acc, clock, namespace, tag)
+            S.connect(i=pre_of[sel], j=plan.post[sel].astype(np.int64))
+            S.w = plan.w[sel]
+            if g >= 0:
+                for j in range(plan.rules[g].V.shape[0]):
+                    setattr(S, f"s{j}", plan.rules[g].V[j, plan.syn_local[sel]])
+            if g >= 0 or not homogeneous:
+                S.pre.delay = (d - 1) * dt * b2.ms
+            S.pre.order = r
+            objects.append(S)
+            n_syn += sel.size
+            if g >= 0:
+                plastic.append((S, sel))
+    if plan.has_plasticity:
+        # the rules' traces decay first in the plasticity phase ("end" slot, before the hooks) and
+        # grow after every hook: a one-to-one relay whose pathway runs after the on_post ones
+        objects.append(G.run_regularly("\n".join(trace_decay), when="end", order=0, clock=clock,
+                                       name="trace_decay*"))
+        incr = "\n".join(f"tr{r}_{j}_post += 1" for r, rp in enumerate(plan.rules) for j in range(rp.X.shape[0]))
+        relay = b2.Synapses(G, G, on_pre=incr or "flag_post += 0", clock=clock, name="trace_increments*",
+                            namespace={})
+        relay.connect(i=np.arange(N), j=np.arange(N))
+        relay.pre.when, relay.pre.order = "end", 4
+        objects.append(relay)
 
     # ---- monitors ---------------------------------------------------------------------------
     spike_mons, state_mons = {}, {}
@@ -625,7 +677,54 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     bnet = b2.Network(*objects)
     return Brian2Model(net=bnet, target=target, n_steps=n_steps, dt=dt, names=names, starts=starts, kinds=kinds,
                        spike_monitors=spike_mons, state_monitors=state_mons, directory=directory, n_synapses=n_syn,
-                       code={"update": codes, "reset": reset_code})
+                       code={"update": codes, "reset": reset_code, "rules": rule_code}, plastic=plastic,
+                       plan=plan, projections=list(net.projections))
+
+
+def translate_rule(plan, r, rp, consts: Constants, exact_math: bool) -> tuple[dict, set]:
+    """Brian2 code of each hook of plastic projection r (in the context of its Synapses object:
+    ``w``, state ``s0, s1, ...``, traces ``tr<r>_<j>_pre`` / ``_post`` of the G group)."""
+    cls = rp.model
+    out, used = {}, set()
+    for hook in cls.functions:
+        em = Emitter(consts, prefix=f"pq{r}")
+        em.exact_math = exact_math
+        b = {"w": Sym("w"), "dt": Const(plan.dt)}
+        b["t"] = em.temp(f"t_in_timesteps * {consts.name(plan.dt)}") if "t" in arg_names(getattr(cls, hook)) \
+            else Const(None)
+        b.update({k: Sym(f"s{j}") for j, k in enumerate(cls.state)})
+        b.update({k: Sym(f"tr{r}_{j}_pre") for j, k in enumerate(cls.pre_traces)})
+        b.update({k: Sym(f"tr{r}_{rp.n_pre_traces + j}_post") for j, k in enumerate(cls.post_traces)})
+        b.update({k: Const(float(u)) for k, u in zip(rp.names, rp.U)})
+        if cls.modulated and "M" in arg_names(getattr(cls, hook)):
+            b["M"] = em.temp(f"mod_{r}(t)")
+        label = f"plasticity rule {cls.__name__} ({hook})"
+        vals = translate(em, cls, hook, b, label)
+        _store(em, ["w"] + [f"s{j}" for j in range(len(cls.state))], vals, label)
+        out[hook] = "\n".join(em.lines)
+        used |= em.math_used
+    return out, used
+
+
+def _plastic_synapses(b2, G, plan, r, code: dict, acc: str, clock, namespace, tag):
+    """The Synapses object of rule r's synapses onto one receiver: transmission (pathway ``pre``)
+    and the rule's hooks in the plasticity phase ("end" slot): ``before`` (order 1), ``on_pre``
+    (pathway ``plast``, 2), ``on_post`` (3), the trace increments (4, a relay), ``after`` (5)."""
+    cls = plan.rules[r].model
+    model = "\n".join(["w : 1"] + [f"s{j} : 1" for j in range(len(cls.state))])
+    on_pre = {"pre": f"{acc}_post += w"}
+    if "on_pre" in code:
+        on_pre["plast"] = code["on_pre"]
+    S = b2.Synapses(G, G, model, on_pre=on_pre, on_post=code.get("on_post"), clock=clock,
+                    name=f"spikesim_syn_{tag}*", namespace=namespace)
+    if "on_pre" in code:
+        S.plast.when, S.plast.order = "end", 2
+    if "on_post" in code:
+        S.post.when, S.post.order = "end", 3
+    for hook, order in (("before", 1), ("after", 5)):
+        if hook in code:
+            S.run_regularly(code[hook], when="end", order=order, clock=clock, name=f"{hook}_{tag}*")
+    return S
 
 
 def run(net, duration: float, target: str = "numpy", record: dict | None = None,
