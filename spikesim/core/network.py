@@ -11,7 +11,10 @@ every backend:
 3. *threshold*: neurons with v >= threshold spike; spike sources emit their spikes of step n;
 4. *propagation*: each spike adds w to slot n + delay of its target's ring (delay >= 1 step);
 5. *reset* of the neurons that spiked;
-6. *monitors*: spikes stamped t = n * dt; state sampled after the reset, stamped n * dt.
+6. *plasticity* of the plastic projections (:mod:`spikesim.plasticity.base`: traces decay,
+   ``before``, ``on_pre`` of this step's spikes, ``on_post``, trace increments, ``after``);
+7. *monitors*: spikes stamped t = n * dt; state and synaptic variables sampled after the reset
+   and the plasticity, stamped n * dt.
 
 A spike of step n with delay d steps therefore acts at the inputs of step n + d, as in
 Izhikevich's net.m for d = 1. Runs can be continued: a second ``run`` starts where the first
