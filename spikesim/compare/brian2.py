@@ -92,7 +92,7 @@ import numpy as np
 from spikesim.compare.brian2_code import Const, Constants, Emitter, Sym, brian2_functions, fast_function, translate
 from spikesim.core.plan import build_plan, resolve_state
 from spikesim.core.result import Result, now_iso
-from spikesim.neurons.base import arg_names
+from spikesim.neurons.base import arg_names, takes_conductances
 from spikesim.rng.counter import splitmix64
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
@@ -349,16 +349,27 @@ def translate_population(plan, pp, layout: _Layout, consts: Constants, exact_mat
     # input current: external, then each synapse model's current
     current = ext_sym
     syn_bind = []
+    own_g = takes_conductances(m)
+    gs, gEs = Const(0.0), Const(0.0)
+
+    def add(a, c, op="+"):
+        if isinstance(a, Const) and isinstance(c, Const):
+            return Const(a.value + c.value if op == "+" else a.value * c.value)
+        return em.temp(f"{em.ref(a)} {op} {em.ref(c)}")
+
     for k, sp in enumerate(pp.synapses):
         ys = {name: Sym(slot) for name, slot in zip(sp.model.state, layout.syn_y[p, k])}
         syn_bind.append(ys)
         b = _binding(sp.model, ys, layout.syn_p[p, k], sp.shared, sp.U, plan.dt, t_sym, extra=xs)
-        c = translate(em, sp.model, "current", b, f"{label} synapse {sp.name!r} {sp.model.__name__}")
-        if isinstance(current, Const) and isinstance(c, Const):
-            current = Const(current.value + c.value)
-        else:
-            current = em.temp(f"{em.ref(current)} + {em.ref(c)}")
-    b = _binding(m, xs, layout.p[p], pp.shared, pp.U, plan.dt, t_sym, I_sym=current)
+        slabel = f"{label} synapse {sp.name!r} {sp.model.__name__}"
+        if own_g and sp.model.is_conductance():          # the neuron integrates this conductance itself
+            c = translate(em, sp.model, "conductance", b, slabel)
+            gs = add(gs, c)
+            gEs = add(gEs, add(c, b[sp.model.reversal], "*"))
+            continue
+        current = add(current, translate(em, sp.model, "current", b, slabel))
+    b = _binding(m, xs, layout.p[p], pp.shared, pp.U, plan.dt, t_sym, I_sym=current,
+                 extra={"g_syn": gs, "gE_syn": gEs})
     new = translate(em, m, "update", b, label)
     _store(em, layout.x[p], new, f"{label}: update()")
     for k, sp in enumerate(pp.synapses):

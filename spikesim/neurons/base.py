@@ -27,6 +27,16 @@ from typing import Any, Callable
 import numpy as np
 
 SPECIAL_NAMES = ("I", "dt", "t")
+#: names only ``update`` may take: the summed conductance ``g_syn`` and conductance-weighted reversal
+#: potential ``gE_syn`` of the population's conductance synapses (a model that takes them integrates
+#: the synaptic conductances itself, e.g. inside an exponential step; see spikesim.synapses.base)
+CONDUCTANCE_NAMES = ("g_syn", "gE_syn")
+
+
+def takes_conductances(model) -> bool:
+    """Whether a neuron model's ``update`` takes the synaptic conductances (``g_syn``/``gE_syn``)."""
+    fn = getattr(model, "update", None)
+    return fn is not None and any(a in CONDUCTANCE_NAMES for a in arg_names(fn))
 
 
 class ModelError(TypeError):
@@ -161,8 +171,12 @@ class NeuronModel(ModelBase):
 
     @classmethod
     def check_contract(cls, extra: tuple[str, ...] = ()) -> None:
-        super().check_contract(extra)
+        super().check_contract(extra + CONDUCTANCE_NAMES)
         for fname in ("threshold", "reset"):
+            bad = [a for a in arg_names(getattr(cls, fname)) if a in CONDUCTANCE_NAMES]
+            if bad:
+                raise ModelError(f"{cls.kind_label} {cls.model_name()}: {fname}() takes {bad}; only update() may "
+                                 "take the synaptic conductances")
             if "I" in arg_names(getattr(cls, fname)):
                 raise ModelError(f"{cls.kind_label} {cls.model_name()}: {fname}() takes ['I']; only update() may "
                                  "take the input current (threshold and reset are evaluated after every neuron's "

@@ -3,7 +3,7 @@ benchmark 3 (Brian2's ``COBAHH`` example).
 
 Units: mV, ms, pF, nS, pA (nS * mV = pA, pA / pF = mV/ms).
 
-    C dv/dt = g_l (E_l - v) - g_na m^3 h (v - E_na) - g_kd n^4 (v - E_k) + I
+    C dv/dt = g_l (E_l - v) - g_na m^3 h (v - E_na) - g_kd n^4 (v - E_k) + sum_s g_s (E_s - v) + I
     dx/dt = alpha_x(v) (1 - x) - beta_x(v) x,      x in {m, n, h}
     alpha_m = 0.32 * 4 / exprel((13 - v + V_T) / 4)      beta_m = 0.28 * 5 / exprel((v - V_T - 40) / 5)
     alpha_h = 0.128 exp((17 - v + V_T) / 18)             beta_h = 4 / (1 + exp((40 - v + V_T) / 5))
@@ -14,7 +14,12 @@ with exprel(z) = (e^z - 1) / z. A spike is v > v_th (-20 mV) outside the refract
 
 Integration: exponential Euler (as Brian2's ``exponential_euler``): over one step the gates
 relax exactly towards x_inf = alpha / (alpha + beta) with rate alpha + beta at the step's v, and v
-exactly towards its steady state at the step's conductances with I held constant.
+exactly towards its steady state at the step's conductances with I held constant. The
+conductance synapses (:class:`~spikesim.synapses.Conductance`) enter that step as conductances
+(``g_syn`` = sum of g_s over the step, ``gE_syn`` = sum of g_s E_s), not as a current held at
+the step's starting v: at gi ~ 200 nS the membrane time constant is ~1 ms, and on the same
+random network this gives Brian2's COBAHH rate (its exponential Euler does the same; measured
+in tests/test_brian2_examples.py).
 Defaults: the COBAHH example's cell (area 20000 um^2: C = 200 pF, g_l = 10 nS, g_na = 20 uS,
 g_kd = 6 uS, E_l = -60, E_na = 50, E_k = -90, V_T = -63 mV).
 """
@@ -53,7 +58,7 @@ class HodgkinHuxley(NeuronModel):
         return {"ref_steps": float(math.ceil(t_ref / dt - 1e-9))}
 
     @staticmethod
-    def update(v, m, n, h, ref, I, dt, C, g_l, g_na, g_kd, E_l, E_na, E_k, V_T):
+    def update(v, m, n, h, ref, I, g_syn, gE_syn, dt, C, g_l, g_na, g_kd, E_l, E_na, E_k, V_T):
         a_m = 1.28 / exprel((13.0 - v + V_T) / 4.0)
         b_m = 1.4 / exprel((v - V_T - 40.0) / 5.0)
         a_h = 0.128 * math.exp((17.0 - v + V_T) / 18.0)
@@ -62,8 +67,8 @@ class HodgkinHuxley(NeuronModel):
         b_n = 0.5 * math.exp((10.0 - v + V_T) / 40.0)
         g_a = g_na * m * m * m * h
         g_b = g_kd * n * n * n * n
-        G = g_l + g_a + g_b
-        v_inf = (g_l * E_l + g_a * E_na + g_b * E_k + I) / G
+        G = g_l + g_a + g_b + g_syn
+        v_inf = (g_l * E_l + g_a * E_na + g_b * E_k + gE_syn + I) / G
         v_new = v_inf + (v - v_inf) * math.exp(-G * dt / C)
         return (v_new, relax(m, a_m, b_m, dt), relax(n, a_n, b_n, dt), relax(h, a_h, b_h, dt),
                 ref - 1.0 if ref > 0.0 else ref)

@@ -16,6 +16,13 @@ synapse model of the population (in the order documented in the network module);
 updates; each synapse model updates. Instances with the same class, name and parameters share
 one state (one set of conductances per postsynaptic neuron, whatever the number of projections).
 
+A **conductance** model (:class:`~spikesim.synapses.Conductance`) also has ``conductance(...)``
+(its conductance over the step) and ``reversal`` (the name of its reversal-potential
+parameter). A neuron model whose ``update`` takes ``g_syn`` and ``gE_syn`` receives the sums
+over its conductance synapses of g and g * E instead of their currents, and integrates them
+itself (Hodgkin-Huxley puts them into v's exponential step, as Brian2's exponential Euler does);
+for every other neuron model the synapse's ``current`` is added to I.
+
 A model with ``neuron_target`` set (:class:`Delta`) has no state: the weight jumps straight onto
 that state variable of the postsynaptic neuron at the start of the step.
 """
@@ -37,6 +44,12 @@ class SynapseModel(ModelBase):
     neuron_target: str | None = None
     #: synapses of a lower rank add their current first (Pulse before the others)
     rank = 1
+    #: conductance models: the parameter holding the reversal potential (with a ``conductance`` function)
+    reversal: str | None = None
+
+    @classmethod
+    def is_conductance(cls) -> bool:
+        return cls.reversal is not None and callable(getattr(cls, "conductance", None))
 
     def __init__(self, name: str | None = None, **values):
         cls = type(self)
@@ -71,6 +84,15 @@ class SynapseModel(ModelBase):
                 raise ModelError(f"synapse model {cls.model_name()}: target {cls.target!r} is not one of its "
                                  f"state variables {list(cls.state)}")
             cls.check_contract(extra=tuple(post_model.state))
+            if cls.reversal is not None:
+                if cls.reversal not in cls.params or not callable(getattr(cls, "conductance", None)):
+                    raise ModelError(f"synapse model {cls.model_name()}: reversal = {cls.reversal!r} needs that "
+                                     "parameter and a conductance() function")
+                from spikesim.neurons.base import arg_names
+                bad = [a for a in arg_names(cls.conductance) if a not in cls.bindable(tuple(post_model.state))]
+                if bad:
+                    raise ModelError(f"synapse model {cls.model_name()}: conductance() takes {bad}, which bind to "
+                                     "nothing")
         arrays = {k: per_neuron(f"{cls.model_name()} {k}", v, n_post) for k, v in self.values.items()}
         self.validate(arrays)
         return arrays

@@ -7,7 +7,9 @@ Exponential conductance (Vogels & Abbott 2005; Brette et al. 2007, benchmark 1):
 Alpha conductance: g as in :class:`spikesim.synapses.Alpha`, I = g (E - v).
 
 v is the postsynaptic potential at the start of the step, and the neuron gets the step's mean
-conductance times (E - v), as for the exponential current (see :mod:`.exponential`)."""
+conductance times (E - v), as for the exponential current (see :mod:`.exponential`). A neuron
+model that integrates conductances itself (its ``update`` takes ``g_syn``, ``gE_syn``: the
+Hodgkin-Huxley model) gets the step's mean conductance ``conductance()`` and ``E`` instead."""
 from __future__ import annotations
 
 import math
@@ -32,9 +34,15 @@ class Conductance(SynapseModel):
     def derived(dt, tau):
         return {"decay": math.exp(-dt / tau), "q": mean_factor(dt, tau)}
 
+    reversal = "E"
+
     @staticmethod
     def current(g, q, E, v):
         return g * q * (E - v)
+
+    @staticmethod
+    def conductance(g, q):
+        return g * q
 
     @staticmethod
     def update(g, decay):
@@ -57,9 +65,15 @@ class AlphaConductance(SynapseModel):
         return {"decay": math.exp(-dt / tau), "step": dt / tau, "q": mean_factor(dt, tau),
                 "r": ramp_factor(dt, tau)}
 
+    reversal = "E"
+
     @staticmethod
     def current(g, h, q, r, E, v):
         return math.e * (g * q + h * r) * (E - v)
+
+    @staticmethod
+    def conductance(g, h, q, r):
+        return math.e * (g * q + h * r)
 
     @staticmethod
     def update(g, h, decay, step):

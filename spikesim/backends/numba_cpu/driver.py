@@ -115,7 +115,7 @@ def _binding(model, rows, param, loc, extra_loc=None):
     (``param(j)``: the expression of per-neuron parameter row j)."""
     b = {k: loc[k] for k in model.state}
     b.update({k: param(j) for j, k in enumerate(rows)})
-    b.update({"I": "I", "dt": "dt", "t": "t"})
+    b.update({"I": "I", "dt": "dt", "t": "t", "g_syn": "gs", "gE_syn": "gEs"})
     if extra_loc:
         for k, v in extra_loc.items():
             b.setdefault(k, v)
@@ -168,7 +168,18 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for j in range(len(pp.noise)):
         emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
              f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+    from spikesim.neurons.base import takes_conductances
+    own_g = takes_conductances(m)
+    if own_g:
+        emit(f"{pad}gs = 0.0")
+        emit(f"{pad}gEs = 0.0")
     for sp, spre, sloc, sb in syn_bind:
+        if own_g and sp.model.is_conductance():         # the neuron integrates this conductance itself
+            fn = src.function(sp.model, "conductance", spre)
+            emit(f"{pad}gq = {_call(fn, sp.model, 'conductance', sb)}")
+            emit(f"{pad}gs = gs + gq")
+            emit(f"{pad}gEs = gEs + gq * {sb[sp.model.reversal]}")
+            continue
         fn = src.function(sp.model, "current", spre)
         emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
     for c, cp in enumerate(plan.continuous):

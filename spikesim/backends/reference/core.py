@@ -12,7 +12,7 @@ import numpy as np
 
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
-from spikesim.neurons.base import arg_names
+from spikesim.neurons.base import arg_names, takes_conductances
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, uniform_array
 from spikesim.synapses.stp import tsodyks_markram_spike
 
@@ -101,7 +101,7 @@ def _where(model, rows, shared, U, extra=()):
     where = {k: ("S", j) for j, k in enumerate(model.state)}
     where.update({k: ("P", j) for j, k in enumerate(rows)})
     where.update({k: (f"U:{k}", -1) for k in shared})
-    where.update({"I": ("I", -1), "dt": ("dt", -1), "t": ("t", -1)})
+    where.update({"I": ("I", -1), "dt": ("dt", -1), "t": ("t", -1), "g_syn": ("g_syn", -1), "gE_syn": ("gE_syn", -1)})
     for k in extra:
         where[k] = ("post", list(extra).index(k))
     return where
@@ -118,7 +118,9 @@ class ReferenceRunner:
             syns = []
             for s in pp.synapses:
                 sw = _where(s.model, s.rows, s.shared, s.U, extra=tuple(pp.model.state))
-                syns.append((_Bound(s.model, "current", sw), _Bound(s.model, "update", sw)))
+                own = takes_conductances(pp.model) and s.model.is_conductance()
+                cur = (_Bound(s.model, "conductance", sw), sw[s.model.reversal]) if own else _Bound(s.model, "current", sw)
+                syns.append((cur, _Bound(s.model, "update", sw)))
             self.bound[pp.index] = (_Bound(pp.model, "update", w), _Bound(pp.model, "threshold", w),
                                     _Bound(pp.model, "reset", w), syns)
 
@@ -203,8 +205,16 @@ class ReferenceRunner:
                     for stream, ms in pp.noise:
                         z = counter_normal(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
                         current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
+                    gs = gEs = 0.0
                     for (cur, _), e in zip(syns, senv):
-                        current = current + cur(i, e)
+                        if isinstance(cur, tuple):                 # a conductance the neuron integrates
+                            gq = cur[0](i, e)
+                            src, row = cur[1]
+                            E = e[src][row][i] if row >= 0 else e[src]
+                            gs, gEs = gs + gq, gEs + gq * E
+                        else:
+                            current = current + cur(i, e)
+                    env["g_syn"], env["gE_syn"] = gs, gEs
                     for cp in p.continuous:
                         if cp.post_pop == pp.index:
                             current = current + float(cp.acc[i])
