@@ -86,6 +86,34 @@ def test_hodgkin_huxley_step_by_hand():
     np.testing.assert_allclose(s["h"][0], relax(h, ah, bh), rtol=1e-10)
 
 
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+def test_hodgkin_huxley_integrates_synaptic_conductances_in_its_exponential_step(backend):
+    """Conductance synapses enter HH's v step as conductances (g_syn, gE_syn), not as a current
+    held at the starting v: G and v_inf include the step-mean conductances g q and g q E."""
+    v, m, n, h = -62.0, 0.05, 0.3, 0.6
+    ge0, gi0 = 40.0, 200.0
+    net = ss.Network(dt=DT, seed=1, backend=backend)
+    pop = net.add(ss.neurons.HodgkinHuxley(1, v=v, m=m, n=n, h=h), name="p")
+    src = net.add(ss.inputs.SpikeSource(1, [50.0], [0]), name="src")      # only to create the synapses
+    net.connect(src, pop, np.array([[1.0]]), synapse=ss.synapses.Conductance(5.0, 0.0, name="ge"))
+    net.connect(src, pop, np.array([[1.0]]), synapse=ss.synapses.Conductance(10.0, -80.0, name="gi"))
+    net.record(pop, state=("v",))
+    net.set_state(pop, "ge.g", ge0)
+    net.set_state(pop, "gi.g", gi0)
+    res = net.run(DT)
+    C, gl, gna, gk, El, Ena, Ek = 200.0, 10.0, 20000.0, 6000.0, -60.0, 50.0, -90.0
+    q = lambda tau: tau / DT * (1 - math.exp(-DT / tau))           # noqa: E731  step mean of a decay
+    g_na, g_k = gna * m ** 3 * h, gk * n ** 4
+    gs = ge0 * q(5.0) + gi0 * q(10.0)
+    G = gl + g_na + g_k + gs
+    v_inf = (gl * El + g_na * Ena + g_k * Ek + ge0 * q(5.0) * 0.0 + gi0 * q(10.0) * -80.0) / G
+    np.testing.assert_allclose(res.state("p", "v")[0, 0], v_inf + (v - v_inf) * math.exp(-G * DT / C), rtol=1e-10)
+    # the explicit form (current g q (E - v) at the starting v) would differ measurably at gi = 200 nS
+    v_inf_expl = (gl * El + g_na * Ena + g_k * Ek + gi0 * q(10.0) * (-80.0 - v) + ge0 * q(5.0) * (0.0 - v)) / (G - gs)
+    expl = v_inf_expl + (v - v_inf_expl) * math.exp(-(G - gs) * DT / C)
+    assert abs(expl - res.state("p", "v")[0, 0]) > 1e-3
+
+
 def test_adex_step_by_hand():
     C, gL, EL, VT, DT_, tw, a, b, vr = 200.0, 10.0, -70.0, -50.0, 2.0, 100.0, 2.0, 60.0, -58.0
     v0 = np.array([-60.0, -35.0])                        # the second is past v_peak = VT + 5 DT = -40
