@@ -193,50 +193,19 @@ def test_lif_delays_5s_exact_and_stats():
     _assert_stats_close(ours, theirs, ["exc", "inh"], {"exc": 400, "inh": 100}, T)
 
 
-def plastic_zoo(backend="numba", duration=100.0):
-    """Every built-in rule and a user's rule (tests/test_plasticity_rules.py), each plastic
-    projection alone on its receiver (Brian2 sums one Synapses object after another) with
-    one-step delays (Brian2 reads a weight when a delayed spike arrives)."""
-    from test_plasticity_rules import HebbDecay
-
-    from spikesim.plasticity import MultiplicativeSTDP, RewardModulatedSTDP, STDP, TripletSTDP
-    rng = np.random.default_rng(5)
-    dt = 0.5
-    net = ss.Network(dt=dt, seed=3, backend=backend)
-    bg = net.add(ss.inputs.Poisson(60, rate_hz=rng.uniform(10, 50, 60)), name="bg")
-    exc = net.add(ss.neurons.LIF(30, tau_m=15.0, t_ref=2.0), name="exc")
-    izh = net.add(ss.neurons.Izhikevich(20, d=rng.uniform(2, 8, 20)), name="izh")
-    mk = lambda p, lo, hi, shape: np.where(rng.random(shape) < p, rng.uniform(lo, hi, shape), 0.0)  # noqa: E731
-    projs = [
-        net.connect(bg, exc, mk(0.3, 0, 4, (60, 30)), delays=dt, target="I_syn",
-                    plasticity=TripletSTDP(a2_plus=0.05, a3_plus=0.05, a2_minus=0.04, a3_minus=0.01, w_max=6)),
-        net.connect(bg, izh, mk(0.2, 0, 2, (60, 20)), delays=dt, target="I",
-                    plasticity=MultiplicativeSTDP(a_plus=0.1, a_minus=0.1, w_max=3.0)),
-        net.connect(exc, izh, mk(0.5, 0, 3, (30, 20)), delays=dt, target="v",
-                    plasticity=RewardModulatedSTDP(np.cos(np.arange(int(duration / dt)) * 0.02), tau_elig=100,
-                                                   eta=0.05, a_plus=0.5, a_minus=0.5, w_max=5)),
-        net.connect(exc, izh, mk(0.3, 0, 2, (30, 20)), delays=dt, synapse=ss.synapses.Exponential(tau=3.0),
-                    plasticity=HebbDecay()),
-        net.connect(izh, exc, mk(0.3, 0, 1, (20, 30)), delays=dt, target="v", plasticity=STDP(w_max=2.0)),
-    ]
-    net.inject(exc, 8.0)
-    net.inject(izh, 4.0)
-    net.record(exc)
-    net.record(izh, state=("v",), every=2)
-    return net, projs, duration
-
-
 def test_plasticity_rules_match_brian2_bit_for_bit():
-    """STDP, R-STDP, multiplicative, triplet and a user's rule, translated into Brian2 synaptic
-    code (numpy target): the same spikes, state and learned weights, bit for bit."""
-    net, projs, T = plastic_zoo()
+    """STDP, R-STDP, multiplicative, triplet and a user's rule (tests/test_plasticity_rules.py,
+    one-step delays), translated into Brian2 synaptic code (numpy target): the same spikes, state
+    and learned weights, bit for bit."""
+    from test_plasticity_rules import zoo
+    net, projs, T = zoo("numba", duration=200.0, one_step=True)
     model = cb.build(net, T)
     model.run()
     theirs = model.result()
     ours = net.run(T)
-    _assert_same_trains(ours, theirs, ["exc", "izh"])
-    np.testing.assert_array_equal(ours.state("izh", "v"), theirs.state("izh", "v"))
-    assert ours.spikes("exc")[0].size > 20 and ours.spikes("izh")[0].size > 20
+    _assert_same_trains(ours, theirs, ["a", "b"])
+    np.testing.assert_array_equal(ours.state("b", "v"), theirs.state("b", "v"))
+    assert ours.spikes("a")[0].size > 20 and ours.spikes("b")[0].size > 20
     for pr in projs:
         w = net.weights(pr)
         assert not np.array_equal(w, pr.weights), f"{pr.name}: the rule should have changed the weights"

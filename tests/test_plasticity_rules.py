@@ -87,8 +87,10 @@ def test_user_rule_hebbian_with_decay(backend):
     np.testing.assert_allclose(net.weights(proj)[0], w, rtol=1e-9)
 
 
-def zoo(backend, duration=200.0):
-    """Every built-in rule and the user's rule on one network, plus recorded synaptic variables."""
+def zoo(backend, duration=200.0, one_step=False):
+    """Every built-in rule and the user's rule on one network, a static projection, recorded
+    synaptic variables. Each plastic projection has its receiver (synapse target) to itself;
+    ``one_step``: every delay one step (the Brian2 cross-validation's conditions)."""
     rng = np.random.default_rng(11)
     dt = 0.5
     n_steps = int(duration / dt)
@@ -97,18 +99,22 @@ def zoo(backend, duration=200.0):
     a = net.add(ss.neurons.LIF(30, tau_m=15.0, t_ref=2.0), name="a")
     b = net.add(ss.neurons.Izhikevich(20, d=rng.uniform(2, 8, 20)), name="b")
     mk = lambda p, lo, hi, shape: np.where(rng.random(shape) < p, rng.uniform(lo, hi, shape), 0.0)  # noqa: E731
+    d = (lambda lo, hi, shape: dt) if one_step else (lambda lo, hi, shape: rng.uniform(lo, hi, shape))  # noqa: E731
     projs = [
-        net.connect(bg, a, mk(0.3, 0, 4, (60, 30)), delays=rng.uniform(0.5, 4, (60, 30)), target="I_syn",
+        net.connect(bg, a, mk(0.3, 0, 4, (60, 30)), delays=d(0.5, 4, (60, 30)), target="I_syn",
                     plasticity=TripletSTDP(a2_plus=0.05, a3_plus=0.05, a2_minus=0.04, a3_minus=0.01, w_max=6)),
-        net.connect(bg, b, mk(0.2, 0, 2, (60, 20)), delays=1.0, target="v",
+        net.connect(bg, b, mk(0.2, 0, 2, (60, 20)), delays=d(0.5, 3, (60, 20)), target="I",
                     plasticity=MultiplicativeSTDP(a_plus=0.1, a_minus=0.1, w_max=3.0)),
-        net.connect(a, b, mk(0.5, 0, 3, (30, 20)), delays=1.0, target="v",
+        net.connect(a, b, mk(0.5, 0, 3, (30, 20)), delays=d(0.5, 2, (30, 20)), target="v",
                     plasticity=RewardModulatedSTDP(np.cos(np.arange(n_steps) * 0.02), tau_elig=100, eta=0.05,
                                                    a_plus=0.5, a_minus=0.5, w_max=5)),
-        net.connect(b, a, mk(0.5, 0, 2, (20, 30)), delays=2.0, target="v", plasticity=HebbDecay()),
-        net.connect(a, a, mk(0.2, 0, 1, (30, 30)), delays=1.5, target="v", plasticity=STDP(w_max=2.0)),
+        net.connect(a, b, mk(0.3, 0, 2, (30, 20)), delays=d(0.5, 2, (30, 20)),
+                    synapse=ss.synapses.Exponential(tau=3.0), plasticity=HebbDecay()),
+        net.connect(b, a, mk(0.3, 0, 1, (20, 30)), delays=d(0.5, 3, (20, 30)), target="v",
+                    plasticity=STDP(w_max=2.0)),
     ]
-    net.connect(b, b, -0.5 * np.ones((20, 20)), delays=1.0, target="v")                     # static
+    net.connect(b, b, -0.5 * np.ones((20, 20)), delays=d(0.5, 1.5, (20, 20)),               # static
+                synapse=ss.synapses.Exponential(tau=2.0, name="inh"))
     net.inject(a, 8.0)
     net.inject(b, 4.0)
     net.record(a)
