@@ -15,9 +15,9 @@ COBAHH: its rate is a property of the random network drawn (spikesim, seeds 1-8:
 each stable within 1-2 Hz over 4 s), so two simulators' own draws cannot be compared with a few
 seeds (one seed each gave +7.8 %). Here Brian2's script runs on spikesim's realization
 (connectivity and initial state; Brian2's equations, exponential Euler and spike handling), for
-three realizations. Measured with Brian2's cython target (numbers of the numpy target in the
-closing note of the session that wrote this): spikesim 41.19 / 33.26 / 47.16 Hz, Brian2 41.07 /
-34.86 / 45.89 Hz, mean -0.2 % (CV +2.0 %). Before Hodgkin-Huxley integrated the synaptic
+three realizations. Measured (numpy target; the cython target gave the same rates):
+spikesim 41.19 / 33.26 / 47.16 Hz, Brian2 41.07 / 34.86 / 45.89 Hz, mean 40.54 vs 40.61 Hz
+(-0.2 %), CV 1.977 vs 1.937 (+2.0 %); 110 s. Before Hodgkin-Huxley integrated the synaptic
 conductances inside its exponential step (it received them as a current at the step's starting
 v), the same realizations gave 39.14 / 33.13 / 46.44 Hz (-2.6 %). All are ``slow``.
 """
