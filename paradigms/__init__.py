@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import ConfigError, Paradigm
+from .base import ConfigError, Paradigm, config_fields
 
 _MODULES = {
     "izhikevich-2003": "izhikevich_2003",

@@ -89,6 +89,53 @@ def _check_seeds(cfg) -> None:
                     raise ConfigError(str(exc)) from None
 
 
+def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
+    """(name, type, default, meaning) of every field of a config dataclass, in order. The meaning
+    is the field's comment in the class source: the ``# ...`` at the end of its line, or the
+    comment lines right above it ("" when there is none)."""
+    import ast
+    import inspect
+    import io
+    import textwrap
+    import tokenize
+
+    try:
+        src = textwrap.dedent(inspect.getsource(config_cls))
+    except (OSError, TypeError):
+        src = ""
+    comments: dict[int, str] = {}
+    if src:
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    lines = src.splitlines()
+    where: dict[str, str] = {}
+    if src:
+        for node in ast.parse(src).body[0].body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                text = comments.get(node.end_lineno, "")
+                if not text:                      # a comment block right above the field
+                    above, k = [], node.lineno - 1
+                    while k >= 1 and lines[k - 1].strip().startswith("#"):
+                        above.insert(0, comments.get(k, ""))
+                        k -= 1
+                    text = " ".join(above)
+                where[node.target.id] = text
+    hints = typing.get_type_hints(config_cls)
+    out = []
+    for f in dataclasses.fields(config_cls):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = None
+        hint = hints.get(f.name, f.type)
+        type_name = getattr(hint, "__name__", None) if typing.get_origin(hint) is None else None
+        out.append((f.name, type_name or str(hint).replace("typing.", ""), default, where.get(f.name, "")))
+    return out
+
+
 class Paradigm:
     """Base class for task paradigms (see the module docstring for the protocol)."""
 

@@ -1,5 +1,6 @@
-"""Command line: ``spikesim list`` and ``spikesim run PARADIGM [--model M] [--preset P]
-[--set key=value ...] [--out DIR] [--no-figures] [--quiet]``; ``--debug`` shows tracebacks.
+"""Command line: ``spikesim list``, ``spikesim show PARADIGM``, ``spikesim run PARADIGM [--model M]
+[--preset P] [--set key=value ...] [--out DIR] [--no-figures] [--quiet]`` and ``spikesim sweep``;
+``--debug`` shows tracebacks.
 
 Errors are one line on stderr: exit code 2 for a user error (bad arguments, config, data
 paths, output folder, unreadable input data), 1 for an internal error (with a pointer to
@@ -98,6 +99,28 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_show(args) -> int:
+    """Every config field of a paradigm: name, type, default (and the preset values), meaning."""
+    from spikesim import paradigms
+    from spikesim.paradigms import config_fields
+
+    p = paradigms.get(args.paradigm)
+    print(f"{p.name}: {p.description}")
+    print(f"models: {', '.join(p.models)}  (default: {', '.join(p.default_models or p.models[:1])})")
+    print(f"presets: {', '.join(p.presets)}  (the defaults below are the quick preset)\n")
+    rows = config_fields(p.Config)
+    w_name = max(len(r[0]) for r in rows)
+    w_type = max(len(r[1]) for r in rows)
+    w_def = min(max(len(repr(r[2])) for r in rows), 24)
+    print(f"{'key':<{w_name}}  {'type':<{w_type}}  {'default':<{w_def}}  meaning")
+    for name, type_name, default, meaning in rows:
+        presets = [f"{k}: {v[name]!r}" for k, v in p.presets.items() if name in v]
+        extra = f" [{'; '.join(presets)}]" if presets else ""
+        print(f"{name:<{w_name}}  {type_name:<{w_type}}  {repr(default):<{w_def}}  {meaning or '-'}{extra}")
+    print(f"\nset any of them with: spikesim run {p.name} --set KEY=VALUE")
+    return 0
+
+
 def cmd_run(args) -> int:
     from spikesim import paradigms
 
@@ -128,17 +151,30 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an error")
-    parser = _Parser(prog="spikesim", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="spikesim", formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="spikesim: event-driven spiking-network simulator; runs published task paradigms "
+                                 "(a spiking model beside its ANN comparator, same data, same metrics).",
+                     epilog="examples:\n"
+                            "  spikesim list                                  paradigms, models, presets\n"
+                            "  spikesim show continual                        every config key of a paradigm\n"
+                            "  spikesim run what-when --out runs/ww           quick preset, default models\n"
+                            "  spikesim run continual --model all --preset mnist5k --set epochs=3\n"
+                            "  spikesim sweep --help                          parameter / seed sweeps on dask\n"
+                            "errors: exit 2 for bad input (one line), 1 for an internal error (add --debug)")
     parser.add_argument("--debug", action="store_true", default=False, help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_list = sub.add_parser("list", parents=[common], help="list paradigms, their models and presets")
     p_list.set_defaults(func=cmd_list)
+    p_show = sub.add_parser("show", parents=[common], help="every config key of a paradigm: type, default, meaning")
+    p_show.add_argument("paradigm")
+    p_show.set_defaults(func=cmd_show)
     p_run = sub.add_parser("run", parents=[common], help="run a paradigm, write result.h5 and figures")
     p_run.add_argument("paradigm")
     p_run.add_argument("--model", default=None, help="model name, comma list, or 'all'")
-    p_run.add_argument("--preset", default="quick")
+    p_run.add_argument("--preset", default="quick", help="quick (default, what make demo runs), full, ... "
+                       "(spikesim list)")
     p_run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a config field (repeatable)")
+                       help="override a config field (repeatable; keys: spikesim show PARADIGM)")
     p_run.add_argument("--out", default=None, help="output folder (default runs/PARADIGM)")
     p_run.add_argument("--no-figures", action="store_true")
     p_run.add_argument("--quiet", action="store_true", help="no progress bars")

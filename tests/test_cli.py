@@ -31,3 +31,18 @@ def test_list_runs_as_a_program():
     out = subprocess.run([sys.executable, "-m", "spikesim.cli", "list"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0
     assert "izhikevich-2003" in out.stdout
+
+
+def test_show_lists_every_config_key_with_type_default_and_meaning(capsys):
+    import dataclasses
+
+    from spikesim import paradigms
+    from spikesim.cli import main
+    assert main(["show", "continual"]) == 0
+    out = capsys.readouterr().out
+    cfg = paradigms.get("continual").Config
+    for f in dataclasses.fields(cfg):
+        assert any(line.split()[:1] == [f.name] for line in out.splitlines()), f.name
+    assert "folder of the MNIST IDX / CIFAR-100 binary files" in out      # a field's comment is its meaning
+    assert "[mnist5k: 10; full: 10]" in out                                # the presets' values
+    assert main(["show", "no-such-paradigm"]) == 2
