@@ -8,23 +8,19 @@ else (an object, a class, a closure) cannot be compiled into a kernel and raises
 :class:`~spikesim.neurons.base.ModelError` naming the model, the function and the name.
 
 The generated text is what the drivers compile and what their on-disk cache is keyed by, so a
-change of a model's source gives a new kernel.
+change of a model's source gives a new kernel (written and imported by :mod:`spikesim.generated`).
 """
 from __future__ import annotations
 
 import ast
 import builtins
-import hashlib
-import importlib.util
 import inspect
-import os
-import sys
 import textwrap
 import types
-from pathlib import Path
 
 import numpy as np
 
+from spikesim.generated import cache_dir, import_generated  # noqa: F401  (re-exported for the drivers)
 from spikesim.neurons.base import ModelError
 
 _BUILTINS_OK = {"abs", "min", "max", "float", "int", "bool", "round", "range", "len", "True", "False", "None"}
@@ -131,32 +127,3 @@ def function_source(fn, new_name: str, prefix: str, label: str, _seen: dict | No
 
 
 
-def cache_dir() -> Path:
-    """Where generated modules (and Numba's cache of them) live: ``$SPIKESIM_CACHE_DIR`` or
-    ``~/.cache/spikesim/kernels``."""
-    d = os.environ.get("SPIKESIM_CACHE_DIR")
-    return Path(d) if d else Path.home() / ".cache" / "spikesim" / "kernels"
-
-
-_IMPORTED: dict[str, types.ModuleType] = {}
-
-
-def import_generated(source: str, prefix: str) -> types.ModuleType:
-    """Write generated ``source`` once (atomically) to ``<cache_dir>/<prefix>_<hash>.py`` and
-    import it, so ``inspect`` and Numba's on-disk cache see a real file."""
-    name = f"{prefix}_{hashlib.sha1(source.encode()).hexdigest()[:20]}"
-    if name in _IMPORTED:
-        return _IMPORTED[name]
-    d = cache_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    _IMPORTED[name] = mod
-    return mod

@@ -235,7 +235,7 @@ def _identifiers(code: str) -> set[str]:
 
 
 def _import_source(source: str):
-    from spikesim.backends.codegen import import_generated
+    from spikesim.generated import import_generated
     return import_generated(source, "spikesim_model")
 
 
