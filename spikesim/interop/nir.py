@@ -10,7 +10,9 @@ a readout for an Output fed through linear nodes become populations
 the linear nodes between two populations (Affine, Linear, Scale, Flatten, Conv1d, Conv2d,
 SumPool2d, AvgPool2d) compose into one sparse projection per path, with a one-step
 :class:`~spikesim.synapses.Pulse` synapse (the weights of the spikes of a step are the next
-node's input of that step); Delay nodes become synaptic delays; biases become a constant input
+node's input of that step); a non-spiking node (LI, CubaLI, I) passes its value v on through a
+:class:`~spikesim.synapses.LinearCoupling` (evaluated every step from the value at the start
+of the step: the same one-step lag, no synaptic events counted); Delay nodes become synaptic delays; biases become a constant input
 of the receiving population. Recurrent edges are projections like the others.
 
 **Time.** The core's smallest delay is one step, so each population lags one step behind the
@@ -182,6 +184,7 @@ def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = No
     import nir
     from spikesim.core.network import Network
     from spikesim.neurons.nir_leaky import NIRLeaky
+    from spikesim.synapses.continuous import LinearCoupling
     from spikesim.synapses.pulse import Pulse
     if isinstance(graph, (str, bytes)) or hasattr(graph, "__fspath__"):
         graph = nir.read(graph)
@@ -229,6 +232,13 @@ def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = No
             continue
         if w.size == 0:
             continue
+        if not _spiking(net.populations[names[c.src]]):
+            if c.delay != 1 or c.pre_delay is not None or c.post_delay is not None:
+                raise NIRImportError(f"path {' -> '.join(c.path)}: the values of non-spiking node {c.src!r} reach "
+                                     f"{c.dst!r} after {c.delay} steps; the core passes a non-spiking value on in "
+                                     "exactly one step (no Delay node on such a path)")
+            net.connect(names[c.src], names[c.dst], (pre, post, w), synapse=LinearCoupling())
+            continue
         steps = np.full(w.size, c.delay, dtype=np.int64)
         if c.pre_delay is not None:
             steps += c.pre_delay[pre]
@@ -236,8 +246,7 @@ def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = No
             steps += c.post_delay[post]
         net.connect(names[c.src], names[c.dst], (pre, post, w), delays=steps * dt_ms, synapse=Pulse())
     out_unit = an.output_unit
-    out_obj = net.populations[names[out_unit]]
-    spiking = bool(out_obj.param_values["spiking"][0] > 0)
+    spiking = _spiking(net.populations[names[out_unit]])
     net.record(names[out_unit], spikes=spiking, state=() if spiking else ("v",))
     in_n, in_shape = an.units[an.input][1], tuple(np.asarray(an.nodes[an.input].input_type["input"]).ravel())
     io = NIRIO(input_node=an.input, output_node=an.output, populations=names,
@@ -245,6 +254,10 @@ def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = No
                lag=an.depth[out_unit], depth={names[k]: v for k, v in an.depth.items() if k in names}, dt_ms=dt_ms,
                n_in=in_n, n_out=an.units[out_unit][1], input_shape=in_shape, input_maps=input_maps)
     return net, io
+
+
+def _spiking(pop) -> bool:
+    return bool(pop.param_values["spiking"][0] > 0)
 
 
 def _scheme(graph, scheme):
