@@ -284,8 +284,10 @@ def run(graph, x, dt: float, backend: str = "numba", scheme: str | None = None, 
     return (out, result) if return_result else out
 
 
-def from_network(net, scheme: str | None = None):
-    """Export a core network made of NIR-expressible parts as a ``nir.NIRGraph``: see
-    :mod:`spikesim.interop.nir_export`."""
+def from_network(net, input=None, output=None):
+    """Export a core network made of NIR-expressible parts as a ``nir.NIRGraph`` (see
+    :mod:`spikesim.interop.nir_export`). ``input`` / ``output``: the populations that become
+    the Input and Output nodes (default: the one without incoming projections; the one without
+    outgoing projections, or else the one recorded)."""
     from spikesim.interop.nir_export import export
-    return export(net)
+    return export(net, input=input, output=output)

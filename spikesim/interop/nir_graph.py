@@ -185,8 +185,10 @@ def _input_size(node):
     return int(np.prod(shape)), shape
 
 
-def analyse(graph, dt: float) -> Analysis:
-    """Check ``graph`` and work out units, projections, biases and depths (``dt`` in seconds)."""
+def analyse(graph, dt: float, strict: bool = True) -> Analysis:
+    """Check ``graph`` and work out units, projections, biases and depths (``dt`` in seconds).
+    ``strict=False`` skips the check that every delay is at least one step (the exporter reads
+    the lags of a graph it has not yet given its Delay nodes)."""
     import nir
     if not isinstance(graph, nir.NIRGraph):
         raise NIRImportError(f"expected a nir.NIRGraph, got {type(graph).__name__}")
@@ -289,7 +291,7 @@ def analyse(graph, dt: float) -> Analysis:
         base = an.depth[c.dst] - an.depth[c.src] + c.n_back + c.delay
         lo = base + min(int(c.pre_delay.min()) if c.pre_delay is not None else 0,
                         int(c.post_delay.min()) if c.post_delay is not None else 0)
-        if lo < 1:
+        if lo < 1 and strict:
             path = " -> ".join(c.path)
             raise NIRImportError(f"the recurrent path {path} closes a loop through populations "
                                  f"{c.dst!r}..{c.src!r} that the core can run only with a delay of at least "
