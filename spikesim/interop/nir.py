@@ -141,6 +141,15 @@ def _param(node, attr, n, default=None):
     return a
 
 
+def _soft_reset(name, node) -> float:
+    """1.0 for a LIF whose metadata asks for reset by subtraction (a spikesim extension)."""
+    meta = getattr(node, "metadata", None) or {}
+    how = meta.get("spikesim.reset", "value") if isinstance(meta, dict) else "value"
+    if how not in ("value", "subtract"):
+        raise NIRImportError(f"node {name!r} (LIF): metadata spikesim.reset is {how!r}, not 'value' or 'subtract'")
+    return 1.0 if how == "subtract" else 0.0
+
+
 def _neuron(name, node, n, exact, extra):
     """The population for NIR neuron node ``node`` (times converted s -> ms)."""
     from spikesim.neurons.nir_cuba import NIRCuba
@@ -152,7 +161,7 @@ def _neuron(name, node, n, exact, extra):
             tau = P("tau") * 1e3
             kw = dict(tau=tau, r=P("r"), v_leak=P("v_leak"), v=P("v_leak"))
             if t == "LIF":
-                kw.update(v_th=P("v_threshold"), v_reset=P("v_reset", 0.0))
+                kw.update(v_th=P("v_threshold"), v_reset=P("v_reset", 0.0), soft=_soft_reset(name, node))
             return NIRLeaky(n, t, exact=exact, **kw, **extra)
         if t == "IF":
             return NIRLeaky(n, "IF", exact=exact, r=P("r"), v_th=P("v_threshold"), v_reset=P("v_reset", 0.0),

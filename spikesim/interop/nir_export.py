@@ -31,7 +31,11 @@ def _node(name, pop):
         if kind in ("LIF", "LI"):
             kw = dict(tau=p["tau"] * 1e-3, r=p["r"].copy(), v_leak=p["v_leak"].copy())
             if kind == "LIF":
-                return nir.LIF(**kw, v_threshold=p["v_th"].copy(), v_reset=p["v_reset"].copy())
+                soft = np.unique(p["soft"])
+                if soft.size > 1:
+                    raise NIRImportError(f"population {name!r} mixes reset by value and by subtraction")
+                meta = {"spikesim.reset": "subtract"} if soft[0] > 0 else {}
+                return nir.LIF(**kw, v_threshold=p["v_th"].copy(), v_reset=p["v_reset"].copy(), metadata=meta)
             return nir.LI(**kw)
         if kind == "IF":
             return nir.IF(r=p["r"].copy(), v_threshold=p["v_th"].copy(), v_reset=p["v_reset"].copy())

@@ -25,7 +25,9 @@ Two discretisations (``exact``):
 
 ``leaky``, ``memory`` and ``spiking`` (1 or 0) select the node: LIF (1, 1, 1), LI (1, 1, 0),
 IF (0, 1, 1), I (0, 1, 0), Threshold (0, 0, 1), readout v = I (0, 0, 0). The spike test is
-strict (v > v_th), as NIR and norse define it.
+strict (v > v_th), as NIR and norse define it. ``soft = 1`` resets by subtraction,
+v <- v - v_th (norse's ``reset_subtract``, snnTorch's default), which NIR 1.0 cannot state: the
+importer reads it from a node's ``metadata["spikesim.reset"] == "subtract"``.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class NIRLeaky(NeuronModel):
 
     state = {"v": 0.0}
     params = {"leaky": 1.0, "memory": 1.0, "spiking": 1.0, "exact": 0.0, "tau": 10.0, "r": 1.0, "v_leak": 0.0,
-              "v_th": 1.0, "v_reset": 0.0, "bias": 0.0, "bias_late": 0.0, "t_on": 0.0, "t_late": 0.0}
+              "v_th": 1.0, "v_reset": 0.0, "bias": 0.0, "bias_late": 0.0, "t_on": 0.0, "t_late": 0.0, "soft": 0.0}
     finite_check = ("v",)
 
     def __init__(self, n, kind: str = "LIF", *, exact: bool = False, **values):
@@ -74,5 +76,5 @@ class NIRLeaky(NeuronModel):
         return (spiking > 0.0) & (v > v_th)
 
     @staticmethod
-    def reset(v_reset):
-        return (v_reset,)
+    def reset(v, v_th, v_reset, soft):
+        return (v - v_th if soft > 0.0 else v_reset,)
