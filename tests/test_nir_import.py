@@ -257,3 +257,13 @@ def test_norse_in_float32_with_arbitrary_values_gives_the_same_spikes():
         np.testing.assert_array_equal(snir.run(g, x, 1e-3), ref)
         total += ref.sum()
     assert total > 100
+
+
+def test_run_batch_equals_runs_one_by_one():
+    g = hand_graph(delay_steps=2)
+    xs = np.stack([spikes_in(60, 5, seed=s) for s in range(4)])
+    one = np.stack([snir.run(g, x, DT) for x in xs])
+    assert one.sum() > 10
+    np.testing.assert_array_equal(snir.run_batch(g, xs, DT), one)
+    xr = np.random.default_rng(0).normal(0.5, 0.5, (3, 40, 5))
+    np.testing.assert_array_equal(snir.run_batch(g, xr, DT), np.stack([snir.run(g, x, DT) for x in xr]))

@@ -43,7 +43,7 @@ from spikesim.interop.nir_graph import analyse, type_name
 from spikesim.interop.nir_maps import as_array
 
 SCHEMES = ("norse", "exact")
-__all__ = ["NIRIO", "NIRImportError", "from_network", "run", "to_network"]
+__all__ = ["NIRIO", "NIRImportError", "from_network", "run", "run_batch", "to_network"]
 
 
 @dataclass
@@ -136,6 +136,8 @@ def _param(node, attr, n, default=None):
     a = as_array(value).ravel()
     if a.size == 1:
         a = np.full(n, a[0])
+    elif a.size != n and n % a.size == 0:           # a batch of copies of the node
+        a = np.tile(a, n // a.size)
     if not np.all(np.isfinite(a)):
         raise NIRImportError(f"node of type {type_name(node)}: {attr} contains NaN or inf")
     return a
@@ -183,13 +185,29 @@ def _neuron(name, node, n, exact, extra):
     raise NIRImportError(f"node {name!r} has type {t}, which is not a neuron node")
 
 
+def _batched(an, batch: int):
+    """``batch`` independent copies of the analysed graph side by side (block-diagonal maps)."""
+    import scipy.sparse as sp
+    an.units = {k: (kind, n * batch, node) for k, (kind, n, node) in an.units.items()}
+    eye = sp.identity(batch, format="csr")
+    for c in an.contributions:
+        c.M = sp.kron(eye, c.M, format="csr")
+        c.pre_delay = None if c.pre_delay is None else np.tile(c.pre_delay, batch)
+        c.post_delay = None if c.post_delay is None else np.tile(c.post_delay, batch)
+    for bp in an.biases:
+        bp.b = np.tile(bp.b, batch)
+    return an
+
+
 def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = None, input: str = "spikes",
-               seed: int = 0):
+               seed: int = 0, batch: int = 1):
     """Build a core :class:`~spikesim.Network` from NIR ``graph`` (a ``nir.NIRGraph`` or the path
     of a ``.nir`` file) with step ``dt`` seconds. Returns ``(net, io)``: :class:`NIRIO` names
     the input and output populations; ``io.drive(net, x)`` injects an input and returns the
     number of steps to run, ``io.read(result, T)`` gives the output values. The output
-    population is recorded (spikes, or ``v`` every step for a non-spiking output)."""
+    population is recorded (spikes, or ``v`` every step for a non-spiking output).
+    ``batch`` > 1 builds that many independent copies side by side (sample b's neurons are the
+    b-th block of each population; inputs and outputs are (T, batch * n)): :func:`run_batch`."""
     import nir
     from spikesim.core.network import Network
     from spikesim.neurons.nir_leaky import NIRLeaky
@@ -203,6 +221,10 @@ def to_network(graph, dt: float, backend: str = "numba", scheme: str | None = No
     if not isinstance(dt, (int, float)) or isinstance(dt, bool) or not np.isfinite(dt) or dt <= 0:
         raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
     an = analyse(graph, float(dt))
+    if not isinstance(batch, (int, np.integer)) or isinstance(batch, bool) or batch < 1:
+        raise ValueError(f"batch must be a positive integer, got {batch!r}")
+    if batch > 1:
+        an = _batched(an, int(batch))
     dt_ms = float(dt) * 1e3
     net = Network(dt=dt_ms, seed=seed, backend=backend)
     used, names = set(), {}
@@ -290,6 +312,23 @@ def run(graph, x, dt: float, backend: str = "numba", scheme: str | None = None, 
     steps = io.drive(net, xa)
     result = net.run(steps * io.dt_ms)
     out = io.read(result, io._check_x(xa).shape[0])
+    return (out, result) if return_result else out
+
+
+def run_batch(graph, xs, dt: float, backend: str = "numba", scheme: str | None = None, seed: int = 0,
+              return_result: bool = False):
+    """:func:`run` on a batch ``xs`` (B, T, n_in) of inputs at once (B independent copies of the
+    graph in one network); returns (B, T, n_out) (and the Result)."""
+    xs = np.asarray(xs, dtype=np.float64)
+    if xs.ndim < 3:
+        raise ValueError(f"xs must have shape (B, T, n_in), got {xs.shape}")
+    B, T = xs.shape[:2]
+    x = xs.reshape(B, T, -1).transpose(1, 0, 2).reshape(T, -1)
+    mode = "spikes" if np.all((x == 0) | (x == 1)) else "current"
+    net, io = to_network(graph, dt, backend=backend, scheme=scheme, input=mode, seed=seed, batch=B)
+    steps = io.drive(net, x)
+    result = net.run(steps * io.dt_ms)
+    out = io.read(result, T).reshape(T, B, -1).transpose(1, 0, 2)
     return (out, result) if return_result else out
 
 
