@@ -43,7 +43,8 @@ def mlp_to_nir(model, task: int = 0):
              "fc2": nir.Linear(w[1]), "lif2": lif(model.lif2, h), "head": nir.Linear(head),
              "output": nir.Output(np.array([model.n_out]))}
     edges = [("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"), ("lif2", "head"), ("head", "output")]
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"spikesim.scheme": "norse", "source": "hlop SpikingMLP"}), DT
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"spikesim.scheme": "norse", "spikesim.dt_s": DT,
+                                                              "source": "hlop SpikingMLP"}), DT
 
 
 def nir_logits(graph, x, T: int, dt: float = DT, backend: str = "numba"):
