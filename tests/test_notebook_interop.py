@@ -9,7 +9,7 @@ from notebook_runner import run_notebook
 def test_interop_notebook_executes(tmp_path):
     for mod in ("norse", "nir", "pynwb", "sklearn"):
         pytest.importorskip(mod)
-    _, text, _ = run_notebook("07_interop.ipynb", {"SPIKESIM_NB_EPOCHS": "3"}, tmp_path)
+    _, text, _ = run_notebook("07_interop.ipynb", {"SPIKESIM_NB_EPOCHS": "3", "SPIKESIM_NB_BACKEND": "numba"}, tmp_path)
     assert "identical output spikes on 100/100 test digits" in text
     norse_acc, core_acc = map(int, re.search(r"accuracy: norse (\d+)%, spikesim core (\d+)%", text).groups())
     assert norse_acc == core_acc and core_acc > 30                   # chance is 10 %
