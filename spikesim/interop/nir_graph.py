@@ -214,6 +214,8 @@ def analyse(graph, dt: float, strict: bool = True) -> Analysis:
             raise NIRImportError(f"node {k!r} ({type_name(v)}) has no outgoing edge")
     if pred[inputs[0]]:
         raise NIRImportError(f"the Input node {inputs[0]!r} has incoming edges from {pred[inputs[0]]}")
+    if succ[outputs[0]]:
+        raise NIRImportError(f"the Output node {outputs[0]!r} has outgoing edges to {succ[outputs[0]]}")
     back, reached = _back_edges(nodes, succ, inputs[0])
     missing = [k for k in nodes if k not in reached]
     if missing:
