@@ -268,3 +268,18 @@ def test_run_batch_equals_runs_one_by_one():
     xr = np.random.default_rng(0).normal(0.5, 0.5, (3, 40, 5))
     np.testing.assert_array_equal(snir.run_batch(g, xr, DT, backend="reference"),
                                   np.stack([snir.run(g, x, DT, backend="reference") for x in xr]))
+
+
+def test_subgraph_is_inlined():
+    """A subgraph node (its own Input/Output) behaves as the nodes it holds."""
+    g = hand_graph()
+    inner = nir.NIRGraph(nodes={"i": nir.Input(np.array([8])), "fc2": g.nodes["fc2"], "o": nir.Output(np.array([3]))},
+                         edges=[("i", "fc2"), ("fc2", "o")])
+    nodes = {k: v for k, v in g.nodes.items() if k != "fc2"}
+    nodes["sub"] = inner
+    edges = [("sub" if a == "fc2" else a, "sub" if b == "fc2" else b) for a, b in g.edges]
+    g2 = nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+    x = spikes_in(100, 5, seed=4)
+    ref = snir.run(g, x, DT, backend="reference")
+    assert ref.sum() > 5
+    np.testing.assert_array_equal(snir.run(g2, x, DT, backend="reference"), ref)

@@ -10,7 +10,8 @@ input population) as the Input node, and projections with a
 Linear node per distinct delay (Affine when the receiving population has a ``bias``), and a
 Delay node before it holds whatever the delay exceeds the alignment lag that the importer
 adds (see :mod:`spikesim.interop.nir_graph`): importing the graph back gives the same delays,
-which is checked before the graph is returned. The scheme (``exact``) goes into the graph's
+which is checked before the graph is returned. NIR's Linear holds a dense matrix, so a
+projection exports as a dense (n_post, n_pre) array per distinct delay. The scheme (``exact``) goes into the graph's
 metadata as ``"spikesim.scheme"``. Injected currents, initial state and ``t_on`` are not part
 of a NIR graph and are not exported.
 """

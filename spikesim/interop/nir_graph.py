@@ -261,7 +261,7 @@ def analyse(graph, dt: float, strict: bool = True) -> Analysis:
                 M, b, out_shape = node_map(k, node, n, sh)
             except NIRImportError:
                 raise
-            except Exception as exc:
+            except Exception as exc:          # a malformed parameter (shape, type) of the node
                 raise NIRImportError(f"node {k!r} ({t}): {type(exc).__name__}: {exc}") from None
             if M.shape[0] != n:
                 a = next(a for a in pred[k] if (a, k) in forward)

@@ -64,8 +64,7 @@ def _conv_nd(name, weight, bias, in_shape, stride, padding, dilation, groups, nd
         out = (size + 2 * pad_lo - dil * (k - 1) - 1) // stride_a + 1
     if np.any(out < 1):
         raise NIRImportError(f"node {name!r} (Conv{nd}d): input {tuple(in_shape)} is smaller than the kernel")
-    # one entry per (co, output position, ci in group, kernel tap)
-    co = np.arange(c_out)
+    # one entry per (output channel, output position, input channel of its group, kernel tap)
     grids = np.meshgrid(*[np.arange(o) for o in out], indexing="ij")
     taps = np.meshgrid(*[np.arange(kk) for kk in k], indexing="ij")
     pos = np.stack([g.ravel() for g in grids], axis=1)            # (P, nd)
@@ -98,7 +97,6 @@ def _conv_nd(name, weight, bias, in_shape, stride, padding, dilation, groups, nd
             raise NIRImportError(f"node {name!r} (Conv{nd}d): bias has {bb.size} values for {c_out} channels")
         b = np.repeat(np.broadcast_to(bb, (c_out,)), n_pos)
         b = None if not np.any(b) else b
-    del co
     return M, b, (c_out, *[int(o) for o in out])
 
 
