@@ -144,6 +144,7 @@ class Paradigm:
     Config: type = object               # a dataclass whose defaults are the quick preset
     presets: Mapping[str, Mapping[str, Any]] = {"quick": {}}
     models: Sequence[str] = ()          # accepted --model names
+    accepts_nir: bool = False           # also --model nir:path/to/graph.nir (a trained NIR graph)
     default_models: Sequence[str] = ()  # what runs without --model (default: models[:1])
 
     # -- configuration ------------------------------------------------------------------------
@@ -200,7 +201,10 @@ class Paradigm:
         names = arg.split(",") if isinstance(arg, str) else list(arg)
         if names == ["all"]:
             return list(self.models)
-        unknown = [m for m in names if m not in self.models]
+        unknown = [m for m in names if m not in self.models and not (self.accepts_nir and m.startswith("nir:"))]
+        for m in names:
+            if self.accepts_nir and m.startswith("nir:") and not Path(m[4:]).expanduser().is_file():
+                raise ConfigError(f"--model {m}: no such NIR file")
         if unknown:
             raise ConfigError(f"paradigm {self.name!r} has no model {unknown[0]!r}; models: {list(self.models)}")
         return names

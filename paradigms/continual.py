@@ -14,7 +14,8 @@ CIFAR with the per-channel mean/std of HLOP's code.
 
 Methods: ``hlop`` (spiking MLP + Hebbian orthogonal projection), ``baseline`` (fine-tuning),
 ``ewc``, ``gpm``, ``multitask`` (joint training, the upper bound) on the spiking MLP, and
-``ann-baseline``, ``ann-gpm`` on a ReLU MLP of the same shape.
+``ann-baseline``, ``ann-gpm`` on a ReLU MLP of the same shape; ``nir:PATH``, a trained NIR graph
+run in the core as it is (no training: equal rows, BWT 0; :mod:`spikesim.interop.nir_classifier`).
 
 Metrics (fractions): ``/metrics/<method>/ACC``, ``BWT`` (not for multitask), ``wall_seconds``,
 ``cpu_seconds`` (process CPU time: on a shared machine the fairer speed figure);
@@ -72,6 +73,7 @@ class ContinualConfig:
     gpm_samples: int = 300
     seed: int = 2022
     threads: int = 1                 # torch CPU threads
+    nir_dt: float = 0.0              # step (s) for --model nir:PATH (0: the graph's spikesim.dt_s, else 1 ms)
 
 
 METHODS = ("hlop", "baseline", "ewc", "gpm", "multitask", "ann-gpm", "ann-baseline")
@@ -158,6 +160,12 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
     from spikesim.models.hlop import HLOPLearner
     from spikesim.nn.hlop_mlp import SpikingMLP
 
+    if method.startswith("nir:"):
+        from spikesim.interop.nir_classifier import NIRClassifier, nir_path
+        try:
+            return NIRClassifier(nir_path(method), data.n_in, data.n_out, data.n_heads, T=cfg.T, dt=cfg.nir_dt or None)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(f"--model {method}: {exc}") from None
     torch.manual_seed(cfg.seed)
     kw = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed,
               multi_head=data.n_heads > 1, progress=progress)
@@ -200,6 +208,8 @@ def run_method(method: str, cfg: ContinualConfig, data: TaskData, progress=None)
             R[t, i] = learner.accuracy(i, data.x_test[i], data.y_test[i])
     if method == "hlop":
         extra["subspace_neurons"] = np.array(learner.k_history, dtype=np.int64)
+    if method.startswith("nir:"):
+        extra["synaptic_events_per_sample"] = learner.synaptic_events / max(learner.samples, 1)
     if method in ("gpm", "ann-gpm"):
         extra["basis_sizes"] = np.array(learner.basis_sizes, dtype=np.int64)
     return R, extra
@@ -210,6 +220,7 @@ class ContinualParadigm(Paradigm):
     description = "continual learning (permuted / split digits): HLOP vs fine-tuning, EWC, GPM, multitask; ACC, BWT"
     Config = ContinualConfig
     models = METHODS
+    accepts_nir = True
     default_models = ("hlop", "baseline")
     presets = {
         "quick": {},
@@ -231,7 +242,7 @@ class ContinualParadigm(Paradigm):
             ("k_inc", len(cfg.k_inc) == 3 and all(v >= 0 for v in cfg.k_inc)),
             ("k_scale", cfg.k_scale > 0), ("ewc_lambda", cfg.ewc_lambda >= 0),
             ("fisher_samples", cfg.fisher_samples >= 1), ("gpm_samples", cfg.gpm_samples >= 1),
-            ("threads", cfg.threads >= 1),
+            ("threads", cfg.threads >= 1), ("nir_dt", cfg.nir_dt >= 0),
             ("gpm_thresholds", len(cfg.gpm_thresholds) == 3 and all(0 < v <= 1 for v in cfg.gpm_thresholds)),
         ]
         for name, ok in checks:
@@ -265,7 +276,8 @@ class ContinualParadigm(Paradigm):
                 m = {"ACC": average_accuracy(R), "BWT": backward_transfer(R), "wall_seconds": wall,
                      "cpu_seconds": cpu}
             m.update(extra)
-            metrics[method], matrices[method] = m, R
+            key = f"nir-{Path(method[4:]).stem}" if method.startswith("nir:") else method    # no '/' in a key
+            metrics[key], matrices[key] = m, R
         bar.close()
         return Result(metrics=metrics, config=dataclasses.asdict(cfg),
                       meta=make_meta(seed=cfg.seed, backend="torch-cpu"),

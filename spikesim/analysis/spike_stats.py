@@ -1,4 +1,10 @@
-"""Spike-train statistics: firing rates and the coefficient of variation of inter-spike intervals.
+"""Spike-train statistics: firing rates, the coefficient of variation of inter-spike intervals,
+the Fano factor of spike counts and the correlation of binned spike counts.
+
+Each statistic Elephant also computes is checked against it in ``tests/test_result_nwb_neo.py``
+(``elephant.statistics.cv`` of ``isi``, ``fanofactor``, ``spike_train_correlation.
+correlation_coefficient`` of a ``BinnedSpikeTrain``): equal to 1e-10 or better. They stay
+written out here so that spikesim does not need Elephant to run.
 
 Spike trains are given the way :meth:`spikesim.Result.spikes` returns them: ``(times_ms, ids)``
 for a population of ``n`` neurons.
@@ -60,3 +66,30 @@ def mean_isi_cv(times, ids, n: int, min_spikes: int = 3) -> float:
     cv = isi_cv(times, ids, n, min_spikes)
     ok = np.isfinite(cv)
     return float(cv[ok].mean()) if ok.any() else float("nan")
+
+
+def fano_factor(times, ids, n: int) -> float:
+    """Fano factor of the spike counts of the ``n`` trains: var / mean (ddof=0), as Elephant's
+    ``fanofactor`` over a list of spike trains (NaN when no neuron spiked)."""
+    _, i = _check(times, ids, n)
+    counts = np.bincount(i, minlength=n).astype(np.float64)
+    m = counts.mean()
+    return float(counts.var() / m) if m > 0 else float("nan")
+
+
+def count_correlation(times, ids, n: int, bin_ms: float, t_start: float, t_stop: float) -> np.ndarray:
+    """(n, n) Pearson correlation of the spike counts in bins of ``bin_ms`` over
+    [t_start, t_stop) (the last, partial bin dropped), as Elephant's ``correlation_coefficient``
+    of a ``BinnedSpikeTrain``; a silent or constant train gets NaN rows."""
+    t, i = _check(times, ids, n)
+    if not bin_ms > 0 or not t_stop > t_start:
+        raise ValueError("need bin_ms > 0 and t_stop > t_start")
+    n_bins = int(np.floor((t_stop - t_start) / bin_ms + 1e-9))
+    b = np.floor((t - t_start) / bin_ms + 1e-9).astype(np.int64)
+    keep = (b >= 0) & (b < n_bins)
+    counts = np.zeros((n, n_bins))
+    np.add.at(counts, (i[keep], b[keep]), 1.0)
+    c = counts - counts.mean(axis=1, keepdims=True)
+    norm = np.sqrt((c * c).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (c @ c.T) / np.outer(norm, norm)

@@ -231,6 +231,19 @@ class Result:
                         write_tree(f, {name: tree}, "/", checkpoint)
         return path
 
+    # -- other formats (optional extras) ---------------------------------------------------------
+    def to_nwb(self, path: str | os.PathLike, **kwargs) -> Path:
+        """Write the result as an NWB file (units table, state TimeSeries, config/meta in the
+        notes and scratch): :func:`spikesim.io.nwb.to_nwb`; needs ``pip install 'spikesim[nwb]'``."""
+        from spikesim.io.nwb import to_nwb
+        return to_nwb(self, path, **kwargs)
+
+    def to_neo(self, **kwargs):
+        """The result as a ``neo.Block`` of SpikeTrains and AnalogSignals: :func:`spikesim.io.neo.to_neo`;
+        needs ``pip install 'spikesim[neo]'``."""
+        from spikesim.io.neo import to_neo
+        return to_neo(self, **kwargs)
+
 
 #: Default for ``load(..., max_bytes=)``: the most data (declared dataset sizes, strings as read)
 #: one load may allocate.

@@ -9,9 +9,11 @@ from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF
+from .nir_cuba import NIRCuba
+from .nir_leaky import NIRLeaky
 from .qif import QIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
-           "QIF", "from_brian2"]
+           "NIRCuba", "NIRLeaky", "QIF", "from_brian2"]

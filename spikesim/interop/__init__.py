@@ -1,0 +1,1 @@
+"""Interoperability: NIR graphs in and out of the core (:mod:`spikesim.interop.nir`)."""
