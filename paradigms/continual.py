@@ -51,27 +51,27 @@ class ContinualConfig:
     dataset: str = "digits"          # digits | mnist5k | mnist | cifar100
     data_dir: str = ""               # folder of the MNIST IDX / CIFAR-100 binary files
     scenario: str = "permuted"       # permuted | split
-    n_tasks: int = 5
+    n_tasks: int = 5                 # tasks learned one after another
     classes_per_task: int = 2        # split scenario
     n_train: int = 0                 # cap on training samples per task (0 = all)
-    hidden: int = 200
-    T: int = 6
+    hidden: int = 200                # neurons per hidden layer of the n_in-h-h-10 MLP
+    T: int = 6                       # time steps per sample (spiking models)
     training: str = "dsr"            # dsr | bptt
-    epochs: int = 2
-    batch_size: int = 64
-    lr: float = 0.1
-    hebb_iterations: int = 30
-    hebb_lr: list[float] = field(default_factory=lambda: [0.001, 0.01, 0.01])
-    k0: list[int] = field(default_factory=lambda: [80, 200, 100])
-    k_inc: list[int] = field(default_factory=lambda: [70, 70, 70])
-    k_dec: int = 20
-    k_dec_every: int = 3
+    epochs: int = 2                  # training epochs per task
+    batch_size: int = 64             # mini-batch size
+    lr: float = 0.1                  # SGD learning rate of the weights
+    hebb_iterations: int = 30        # HLOP: Oja subspace updates per mini-batch
+    hebb_lr: list[float] = field(default_factory=lambda: [0.001, 0.01, 0.01])   # HLOP: Oja rate per layer
+    k0: list[int] = field(default_factory=lambda: [80, 200, 100])   # HLOP: subspace neurons per layer, task 1
+    k_inc: list[int] = field(default_factory=lambda: [70, 70, 70])  # HLOP: neurons added per later task
+    k_dec: int = 20                  # HLOP: k_inc shrinks by this every k_dec_every tasks
+    k_dec_every: int = 3             # HLOP: tasks between k_inc reductions
     k_scale: float = 1.0             # multiplies the paper's k (scaled to the layer sizes)
     ewc_lambda: float = 100.0        # chosen by ACC on the quick config among 10, 100, 1000
-    fisher_samples: int = 200
-    gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])
-    gpm_samples: int = 300
-    seed: int = 2022
+    fisher_samples: int = 200        # EWC: samples of a finished task for its Fisher information
+    gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])  # GPM: energy kept per layer
+    gpm_samples: int = 300           # GPM: samples of a finished task for its SVD
+    seed: int = 2022                 # data split, permutations, initial weights
     threads: int = 1                 # torch CPU threads
     nir_dt: float = 0.0              # step (s) for --model nir:PATH (0: the graph's spikesim.dt_s, else 1 ms)
 
