@@ -9,9 +9,10 @@ from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF
+from .max_readout import MaxReadout
 from .qif import QIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
-           "QIF", "from_brian2"]
+           "MaxReadout", "QIF", "from_brian2"]
