@@ -266,6 +266,12 @@ def test_cuda_without_gpu_says_how_to_install_or_simulate():
         ss.Network(dt=0.1, backend="cuda")
     msg = str(err.value)
     assert 'pip install -e ".[cuda]"' in msg and "NUMBA_ENABLE_CUDASIM=1" in msg
+    # the runner refuses with the same words (one hint for every place that finds no GPU)
+    pytest.importorskip("numba_cuda", reason="numba-cuda (the [cuda] or [dev] extra) is not installed")
+    from spikesim.backends.numba_cuda import core
+    with pytest.raises(BackendUnavailableError) as err2:
+        core.make_runner(None)
+    assert str(err2.value) == msg and "cu12" in msg
 
 
 PTX_SCRIPT = textwrap.dedent("""

@@ -102,11 +102,12 @@ def _random_layer(seed, keep=0.3, symmetric=True, kernel=(5, 3, 5), n_classes=4)
     return layer
 
 
-def _core_logits(layer, a, backend):
-    from spikesim.nn.delay_lowering import movie_evidence, movie_period
+def _core_logits(layer, a, backend, delay_lines=True):
+    from spikesim.nn.delay_lowering import lower_delay_layer, movie_evidence, movie_period
 
     n, _, n_t, n_x, n_y = a.shape
-    net = layer.lower(a, backend=backend)
+    net = lower_delay_layer(layer.weight.detach().numpy(), layer.bias.detach().numpy(), layer.symmetric, a,
+                            backend=backend, delay_lines=delay_lines)
     out, sops = [], []
     for _ in range(n):
         res = net.run(movie_period(n_t, layer.kernel[0]))
@@ -115,17 +116,18 @@ def _core_logits(layer, a, backend):
     return np.stack(out), np.array(sops), net
 
 
-@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("symmetric,delay_lines", [(True, True), (False, True), (True, False)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_core_logits_equal_dense_and_backends_bit_identical(symmetric, seed):
-    """Three movies through one lowered network: the logits of the dense torch pass (float32)
-    within rounding, and the same bits and counts on the reference and numba backends."""
+def test_core_logits_equal_dense_and_backends_bit_identical(symmetric, delay_lines, seed):
+    """Three movies through one lowered network (inputs with one neuron per delay line, or one per
+    pixel with per-synapse delays): the logits of the dense torch pass (float32) within rounding,
+    and the same bits and counts on the reference and numba backends."""
     layer = _random_layer(seed, symmetric=symmetric)
     rng = np.random.default_rng(seed)
     a = (rng.random((3, 2, 13, 7, 9)) < 0.15).astype(np.uint8)
     dense = layer(torch.as_tensor(a, dtype=torch.float32))[0].detach().numpy()
-    fast, sops_fast, net = _core_logits(layer, a, "numba")
-    ref, sops_ref, _ = _core_logits(layer, a, "reference")
+    fast, sops_fast, net = _core_logits(layer, a, "numba", delay_lines)
+    ref, sops_ref, _ = _core_logits(layer, a, "reference", delay_lines)
     np.testing.assert_allclose(fast, dense, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(fast, ref)
     np.testing.assert_array_equal(sops_fast, sops_ref)

@@ -6,13 +6,19 @@ The layer's causal 3-D convolution (see :mod:`spikesim.nn.delay_layer`)::
     B(c, t, x, y) = beta_c + sum_{p, d, i, j} K(c, p, d, i, j) A(p, t - lag_d, x + dx_i, y + dy_j)
     lag_d = K_T - 1 - d,   dx_i = i - K_X // 2,   dy_j = j - K_Y // 2
 
-is expanded into synapses: every non-zero weight ``K(c, p, d, i, j)`` connects each input
-neuron ``(p, x, y)`` to the output neuron ``(c, x - dx_i, y - dy_j)`` (when that lies in the
-frame) with weight ``K`` and delay ``lag_d + 1`` steps of 1 ms. The core's delays are at least
-one step, so the logit of frame ``t`` is read at step ``t + 1``. The network has
+is expanded into synapses: every non-zero weight ``K(c, p, d, i, j)`` connects the input of
+polarity ``p`` at ``(x, y)`` to the output neuron ``(c, x - dx_i, y - dy_j)`` (when that lies in
+the frame) with weight ``K`` and delay ``lag_d + 1`` steps of 1 ms. The core's delays are at
+least one step, so the logit of frame ``t`` is read at step ``t + 1``. The network has
 
-* ``"events"``: an ``ss.inputs.SpikeSource`` of ``P X Y`` neurons, id ``(p X + x) Y + y``,
-  spiking at the ON/OFF events;
+* ``"events"``: an ``ss.inputs.SpikeSource`` spiking at the ON/OFF events. With
+  ``delay_lines=True`` (default) each pixel has one neuron per delay line, id
+  ``((lag P + p) X + x) Y + y``, all spiking at the pixel's events, and one projection per
+  (polarity, lag) leaves them: every row of the core's CSR has one delay (its compact path,
+  no per-synapse delay), and since the core propagates a step's spikes in id order, all events
+  of a step write the ring slot of one delay before the next (a working set of one slot).
+  With ``delay_lines=False``, one neuron per pixel, id ``(p X + x) Y + y``, whose synapses
+  carry their own delays. Same logits, same synaptic-operation counts;
 * ``"readout"``: ``C X Y`` :class:`spikesim.neurons.MaxReadout` units, id ``(x Y + y) C + c``
   (the classes of one position side by side: the synapses of an event write to few cache lines),
   bias ``beta_c``; the direct synapses jump on ``a``; with the ON/OFF symmetry, the
@@ -24,9 +30,10 @@ Several movies run through one network one after another, movie ``m`` starting a
 ``m * period`` with ``period = T + K_T`` (every contribution of a movie is delivered before
 the next starts; the readout keeps no memory), so the synapses are built once. Run it for
 ``period`` ms per movie; :func:`movie_evidence` turns each run's record into the ``(C, T, X, Y)``
-logits (steps 1..T of the run; step 0 holds the bias alone and the steps after T the tail of the
-last frames' contributions), and the run's ``meta["synaptic_events"]`` counts the synaptic operations: one per
-synapse of each event, i.e. per non-zero weight whose target lies in the frame.
+logits (steps 1..T of the run; step 0 holds the bias alone and the steps after T the tail of
+the last frames' contributions), and the run's ``meta["synaptic_events"]`` counts the synaptic
+operations: one per synapse of each event, i.e. per non-zero weight whose target lies in the
+frame.
 """
 from __future__ import annotations
 
@@ -40,12 +47,12 @@ def movie_period(n_t: int, kernel_t: int) -> int:
     return int(n_t) + int(kernel_t)
 
 
-def delay_synapses(w: np.ndarray, n_x: int, n_y: int):
-    """Yield ``(pre, post, weight, delay_ms)`` per input polarity for one set of weights
-    ``w (C, P, K_T, K_X, K_Y)`` on an ``n_x x n_y`` frame, sorted by presynaptic neuron, then
-    lag, then postsynaptic neuron (the synapses of one event are visited in target order, delay
-    by delay). With ``pos = x Y + y``, the target of entry (c, dx, dy) is
-    ``(pos - dx Y - dy) C + c = pos C + off``."""
+def delay_synapses(w: np.ndarray, n_x: int, n_y: int, delay_lines: bool = True):
+    """Yield ``(pre, post, weight, delay_ms)`` for one set of weights ``w (C, P, K_T, K_X, K_Y)``
+    on an ``n_x x n_y`` frame: per (polarity, lag) with ``delay_lines`` (presynaptic id
+    ``((lag P + p) X + x) Y + y``), else per polarity (id ``(p X + x) Y + y``); sorted by
+    presynaptic neuron, then lag, then postsynaptic neuron. With ``pos = x Y + y``, the target
+    of entry (c, dx, dy) is ``(pos - dx Y - dy) C + c = pos C + off``."""
     n_c, n_pol, kt, kx, ky = w.shape
     xs, ys = np.arange(n_x), np.arange(n_y)
     for p in range(n_pol):
@@ -55,21 +62,29 @@ def delay_synapses(w: np.ndarray, n_x: int, n_y: int):
         ci, di, ii, ji, lag, dx, dy = (a[order] for a in (ci, di, ii, ji, lag, dx, dy))
         wk = w[ci, p, di, ii, ji]
         off = (-dx * n_y - dy) * n_c + ci
-        vx = (xs[:, None] >= dx[None, :]) & (xs[:, None] < n_x + dx[None, :])       # (X, E): target in frame
-        vy = (ys[:, None] >= dy[None, :]) & (ys[:, None] < n_y + dy[None, :])
-        pos, e = np.nonzero((vx[:, None, :] & vy[None, :, :]).reshape(n_x * n_y, -1))  # by position, then entry
-        yield (pos + p * n_x * n_y, pos * n_c + off[e], wk[e], (lag[e] + 1.0) * DT_MS)
+        groups = [(L, lag == L) for L in np.unique(lag)] if delay_lines else [(None, slice(None))]
+        for L, sel in groups:
+            gdx, gdy, goff, gw, glag = dx[sel], dy[sel], off[sel], wk[sel], lag[sel]
+            vx = (xs[:, None] >= gdx[None, :]) & (xs[:, None] < n_x + gdx[None, :])   # (X, E): target in frame
+            vy = (ys[:, None] >= gdy[None, :]) & (ys[:, None] < n_y + gdy[None, :])
+            pos, e = np.nonzero((vx[:, None, :] & vy[None, :, :]).reshape(n_x * n_y, -1))  # by position, entry
+            line = p if L is None else L * n_pol + p
+            yield (pos + line * n_x * n_y, pos * n_c + goff[e], gw[e], (glag[e] + 1.0) * DT_MS)
 
 
-def movie_spikes(events: np.ndarray, period: int):
-    """Spike times (ms) and ids of ``events (N, P, T, X, Y)``, movie ``m`` shifted by ``m * period``."""
+def movie_spikes(events: np.ndarray, period: int, n_lines: int = 1):
+    """Spike times (ms) and ids of ``events (N, P, T, X, Y)``, movie ``m`` shifted by ``m * period``;
+    with ``n_lines`` delay lines, each event is repeated on every line (id + line P X Y)."""
     n, n_pol, n_t, n_x, n_y = events.shape
     m, p, t, x, y = np.nonzero(events)
-    return (m * period + t) * DT_MS, (p * n_x + x) * n_y + y
+    ids = (p * n_x + x) * n_y + y
+    times = (m * period + t) * DT_MS
+    lines = np.arange(n_lines)[:, None] * (n_pol * n_x * n_y)
+    return np.broadcast_to(times, (n_lines, times.size)).ravel(), (ids[None, :] + lines).ravel()
 
 
 def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "numba", theta: float | None = None,
-                      seed: int = 0):
+                      seed: int = 0, delay_lines: bool = True):
     """An ``ss.Network`` computing the layer on ``events`` ((N, P, T, X, Y) or (P, T, X, Y), binary)
     event by event (module docstring). ``weight (C, P, K_T, K_X, K_Y)``, ``bias (C,)`` or None."""
     import spikesim as ss
@@ -93,14 +108,15 @@ def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "num
         raise ValueError(f"bias must have shape ({n_c},); got {b.shape}")
     _, _, n_t, n_x, n_y = ev.shape
     period = movie_period(n_t, kt)
-    times, ids = movie_spikes(ev, period)
+    n_lines = kt if delay_lines else 1
+    times, ids = movie_spikes(ev, period, n_lines)
     net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS)
-    src = net.add(ss.inputs.SpikeSource(n_pol * n_x * n_y, times=times, ids=ids), name="events")
+    src = net.add(ss.inputs.SpikeSource(n_lines * n_pol * n_x * n_y, times=times, ids=ids), name="events")
     out = net.add(MaxReadout(n_c * n_x * n_y, beta=np.tile(b, n_x * n_y), two_sets=bool(symmetric), theta=theta),
                   name="readout")
     sets = [(w, "a"), (w[:, ::-1], "b")] if symmetric else [(w, "a")]
     for ws, var in sets:
-        for pre, post, wk, delay in delay_synapses(ws, n_x, n_y):     # one projection per polarity
+        for pre, post, wk, delay in delay_synapses(ws, n_x, n_y, delay_lines):
             net.connect(src, out, (pre, post, wk), delays=delay, synapse=ss.synapses.Delta(var))
     net.record(out, spikes=theta is not None, state=("z",))
     return net
