@@ -131,10 +131,10 @@ class MotionParadigm(Paradigm):
             raise ConfigError(f"lr and ann_lr must be positive; got {cfg.lr}, {cfg.ann_lr}")
         if cfg.image_policy not in ("fixed-per-world", "per-movie"):
             raise ConfigError(f"image_policy must be 'fixed-per-world' or 'per-movie'; got {cfg.image_policy!r}")
-        bad = [s for s in _scan_names(cfg) if s not in MC_SCANS]
+        bad = [s for s in scan_names(cfg) if s not in MC_SCANS]
         if bad:
             raise ConfigError(f"mc_scans: unknown scan {bad[0]!r}; known: {', '.join(MC_SCANS)}")
-        if cfg.mc_n_values < 2 and _scan_names(cfg):
+        if cfg.mc_n_values < 2 and scan_names(cfg):
             raise ConfigError(f"mc_n_values must be >= 2; got {cfg.mc_n_values}")
         if cfg.n_prune_levels < 3:
             raise ConfigError(f"n_prune_levels must be >= 3; got {cfg.n_prune_levels}")
@@ -169,7 +169,8 @@ class MotionParadigm(Paradigm):
         return rows
 
 
-def _scan_names(cfg) -> list[str]:
+def scan_names(cfg) -> list[str]:
+    """The Motion Clouds scans named in ``cfg.mc_scans`` (comma list)."""
     return [s.strip() for s in cfg.mc_scans.split(",") if s.strip()]
 
 
@@ -180,4 +181,4 @@ def scan_values(name: str, n: int) -> np.ndarray:
 
 PARADIGM = MotionParadigm()
 
-__all__ = ["MotionConfig", "MotionParadigm", "PARADIGM", "MC_SCANS", "scan_values", "FULL"]
+__all__ = ["MotionConfig", "MotionParadigm", "PARADIGM", "MC_SCANS", "scan_names", "scan_values", "FULL"]

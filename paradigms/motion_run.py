@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spikesim.paradigms.motion import MotionConfig, _scan_names, scan_values
+from spikesim.paradigms.motion import MotionConfig, scan_names, scan_values
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -232,7 +232,7 @@ def _mc_scans(cfg: MotionConfig, decide, progress: bool) -> dict:
     """Motion Clouds robustness scans (aperture / perpend) without retraining."""
     from spikesim.io.motion_stimuli import make_events, motion_classes, motion_cloud_movie
 
-    names = _scan_names(cfg)
+    names = scan_names(cfg)
     if not names:
         return {}
     phi, speed = motion_classes()
