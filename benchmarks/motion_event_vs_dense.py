@@ -17,7 +17,12 @@ polarities, the ON/OFF max). Both sides on one CPU thread:
   network), ``build_seconds`` (the core's plan and kernel, at the first run), ``run_seconds``
   (the core's time loop over the movie: the event-driven pass itself). The speed-up is
   ``dense_direct / run_seconds`` (best of ``--repeats``: the movie is run again through the
-  same network, whose readout keeps no memory).
+  same network, whose readout keeps no memory; ``run_cpu_seconds``: the CPU time of that run,
+  less sensitive to a loaded machine). Two input layouts (``spikesim.nn.delay_lowering``):
+  ``lines`` (default of the lowering: one source neuron per pixel and delay line, rows of one
+  delay) and ``pixels`` (one per pixel, per-synapse delays). On a shared machine the wall-time
+  ratio swings with the load (reported): ``cpu_speedup_vs_dense_direct`` divides the dense pass's
+  CPU time by the event pass's.
 
 Also checked: the decision of the movie and the largest logit difference against the dense
 pass of the same pruned weights, and the core's synaptic-operation count. The initial
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -34,40 +40,46 @@ import numpy as np
 import torch
 
 
-def _dense_seconds(layer, a, method: str, repeats: int) -> float:
+def _dense_seconds(layer, a, method: str, repeats: int, cpu: bool = False) -> float:
+    """Best wall (or, ``cpu=True``, process CPU) seconds of the dense pass with the ON/OFF max."""
     from spikesim.nn.delay_layer import causal_conv3d
 
+    clock = time.process_time if cpu else time.perf_counter
     best = float("inf")
     with torch.no_grad():
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0 = clock()
             w, b = layer.weight, layer.bias
             torch.maximum(causal_conv3d(a, w, b, method=method), causal_conv3d(a.flip(1), w, b, method=method))
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, clock() - t0)
     return best
 
 
-def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str) -> dict:
+def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, delay_lines: bool = True) -> dict:
     """Lower the pruned model onto the core and time its pass over ``events`` (2, T, X, Y)."""
     from spikesim.analysis.motion import movie_decision
-    from spikesim.nn.delay_lowering import movie_evidence, movie_period
+    from spikesim.nn.delay_lowering import lower_delay_layer, movie_evidence, movie_period
 
     _, n_t, n_x, n_y = events.shape
     pm = model.pruned(kept)
     t0 = time.perf_counter()
-    net = pm.lower(np.repeat(events[None], repeats, axis=0), backend=backend)
+    net = lower_delay_layer(pm.kernels(), pm.layer.bias.detach().numpy(), pm.layer.symmetric,
+                            np.repeat(events[None], repeats, axis=0), backend=backend, delay_lines=delay_lines)
     lower_s = time.perf_counter() - t0
     period = movie_period(n_t, pm.kernel[0])
-    runs, z = [], None
+    runs, cpu, z = [], [], None
     for _ in range(repeats):
+        c0 = time.process_time()
         res = net.run(period)
+        cpu.append(time.process_time() - c0)
         runs.append(res.meta)
         z = movie_evidence(res, pm.layer.n_classes, n_t, n_x, n_y)
     dense = pm.evidence(events[None])[0]
     drop = pm.kernel[0]
-    return {"engine": f"core-{backend}", "kept_fraction": pm.nonzero_fraction(), "n_synapses": int(net._plan.w.size),
+    return {"engine": f"core-{backend}", "delay_lines": delay_lines, "kept_fraction": pm.nonzero_fraction(), "n_synapses": int(net._plan.w.size),
             "lower_seconds": lower_s, "build_seconds": runs[0]["build_seconds"],
             "run_seconds": min(r["run_seconds"] for r in runs), "run_seconds_all": [r["run_seconds"] for r in runs],
+            "run_cpu_seconds": min(cpu), "load_average": os.getloadavg()[0],
             "sops": int(runs[0]["synaptic_events"]), "events": int(events.sum()),
             "max_abs_logit_diff_vs_dense": float(np.abs(z - dense).max()),
             "decision_core": movie_decision(z, drop)[0], "decision_dense": movie_decision(dense, drop)[0]}
@@ -79,6 +91,8 @@ def main(argv=None) -> int:
     p.add_argument("--kept", default="0.01", help="comma list of kept weight fractions")
     p.add_argument("--repeats", type=int, default=2, help="passes per engine (best is reported)")
     p.add_argument("--backend", default="numba")
+    p.add_argument("--layouts", default="lines,pixels",
+                   help="input layouts: lines (one source neuron per delay line), pixels (per-synapse delays)")
     p.add_argument("--out", default=None, help="write the JSON summary here too")
     args = p.parse_args(argv)
 
@@ -92,12 +106,16 @@ def main(argv=None) -> int:
     model.layer.eval()
     a = torch.as_tensor(events[None], dtype=torch.float32)
     dense = {m: _dense_seconds(model.layer, a, m, args.repeats) for m in ("direct", "fft")}
-    rows = [event_row(model, events, float(f), args.repeats, args.backend) for f in args.kept.split(",")]
+    dense_cpu = _dense_seconds(model.layer, a, "direct", args.repeats, cpu=True)
+    rows = [event_row(model, events, float(f), args.repeats, args.backend, layout == "lines")
+            for f in args.kept.split(",") for layout in args.layouts.split(",")]
     for r in rows:
         r["speedup_vs_dense_direct"] = dense["direct"] / r["run_seconds"]
         r["speedup_vs_dense_fft"] = dense["fft"] / r["run_seconds"]
+        r["cpu_speedup_vs_dense_direct"] = dense_cpu / r["run_cpu_seconds"]
     out = {"size": [n_x, n_y, n_t], "kernel": [21, 17, 17], "threads": 1, "dense_direct_seconds": dense["direct"],
-           "dense_fft_seconds": dense["fft"], "event": rows}
+           "dense_fft_seconds": dense["fft"], "dense_direct_cpu_seconds": dense_cpu,
+           "load_average_at_end": os.getloadavg()[0], "event": rows}
     text = json.dumps(out, indent=1)
     print(text)
     if args.out:
