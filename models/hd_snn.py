@@ -14,7 +14,8 @@ mask projection ``K <- clamp(K, -M max|K|, M max|K|)`` before every forward pass
 
 ``pruned(kept_fraction)`` zeroes the weights below the ``1 - kept_fraction`` quantile of
 ``|K|`` over the whole tensor; ``shortened(n_drop)`` zeroes the ``n_drop`` longest delays
-(kernel indices ``0 .. n_drop - 1``); ``lower()`` gives the event-driven form.
+(kernel indices ``0 .. n_drop - 1``); ``lower(events)`` gives the event-driven form, a network of
+the core (:mod:`spikesim.nn.delay_lowering`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import copy
 import numpy as np
 import torch
 
-from spikesim.nn.delay_layer import HeterogeneousDelayLayer, LoweredDelayLayer
+from spikesim.nn.delay_layer import HeterogeneousDelayLayer
 from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
 
 
@@ -103,8 +104,10 @@ class HDSNN:
     def nonzero_fraction(self) -> float:
         return float((self.layer.weight != 0).float().mean())
 
-    def lower(self) -> LoweredDelayLayer:
-        return self.layer.lower()
+    def lower(self, events: np.ndarray, backend: str = "numba", theta: float | None = None):
+        """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.nn.delay_lowering`),
+        fed with ``events`` (N, 2, T, X, Y) movie after movie."""
+        return self.layer.lower(events, backend=backend, theta=theta)
 
     def kernels(self) -> np.ndarray:
         """Weights ``(C, 2, K_T, K_X, K_Y)`` (projected on the mask when training ended)."""
@@ -112,30 +115,52 @@ class HDSNN:
 
 
 class HDSNNEvent:
-    """The event-driven lowering of a trained :class:`HDSNN` (model name ``hd-snn-event``):
-    each input event scatters its non-zero weights into a delay ring buffer over (class, x, y)
-    (:mod:`spikesim.backends.numba_cpu.delay_scatter`). Same decisions as the dense layer."""
+    """The event-driven lowering of a trained :class:`HDSNN` onto the core (model name
+    ``hd-snn-event``): a ``SpikeSource`` of the ON/OFF events, one synapse per non-zero weight
+    and in-frame target with its delay, and :class:`spikesim.neurons.MaxReadout` units whose
+    ``z`` is the logit (:mod:`spikesim.nn.delay_lowering`). The movies run through one network
+    one after another; the decisions are those of the dense layer, and the synaptic operations
+    are the core's event counts. After :meth:`decide`: ``last_sops`` (per movie),
+    ``last_build_seconds`` (synapses, plan and kernel) and ``last_run_seconds`` (per movie,
+    the core's simulation loop only)."""
 
     name = "hd-snn-event"
 
     def __init__(self, model: HDSNN, backend: str = "numba"):
-        self.lowered = model.lower()
+        self.model = model
         self.backend = backend
         self.last_sops = np.empty(0, dtype=np.int64)
+        self.last_run_seconds = np.empty(0)
+        self.last_build_seconds = 0.0
+
+    def evidence(self, events: np.ndarray):
+        """Yield the logits ``(C, T, X, Y)`` of each movie of ``events`` (N, 2, T, X, Y), as the core
+        computes them; fills ``last_sops``, ``last_run_seconds`` and ``last_build_seconds``."""
+        import time
+
+        from spikesim.nn.delay_lowering import movie_evidence, movie_period
+
+        events = np.asarray(events)
+        n, _, n_t, n_x, n_y = events.shape
+        c, kt = self.model.layer.n_classes, self.model.kernel[0]
+        t0 = time.perf_counter()
+        net = self.model.lower(events, backend=self.backend)
+        period = movie_period(n_t, kt)
+        self.last_sops = np.zeros(n, dtype=np.int64)
+        self.last_run_seconds = np.zeros(n)
+        for i in range(n):
+            res = net.run(period)
+            if i == 0:       # the plan and the kernel are built by the first run
+                self.last_build_seconds = time.perf_counter() - t0 - res.meta["run_seconds"]
+            self.last_sops[i] = res.meta["synaptic_events"]
+            self.last_run_seconds[i] = res.meta["run_seconds"]
+            yield movie_evidence(res, c, n_t, n_x, n_y)
 
     def decide(self, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15) -> np.ndarray:
         from spikesim.analysis.motion import movie_decision
 
-        events = np.asarray(events)
-        n, _, t, x, y = events.shape
-        out = np.empty(n, dtype=np.int64)
-        sops = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            ev, sops[i] = self.lowered.run(events[i], t, x, y, backend=self.backend)
-            out[i] = movie_decision(ev, drop_frames, top_fraction)[0]
-        self.last_sops = sops
-        return out
-
+        return np.array([movie_decision(z, drop_frames, top_fraction)[0] for z in self.evidence(events)],
+                        dtype=np.int64)
 
 
 def shorten_decisions(model: HDSNN, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15) -> np.ndarray:

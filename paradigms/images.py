@@ -39,13 +39,18 @@ from typing import Any, Sequence
 import numpy as np
 
 from spikesim.paradigms.base import ConfigError, Paradigm
+from spikesim.train.recipe import TrainRecipe
 
 DATASETS = ("mnist5k", "digits", "mnist", "cifar10", "cifar100", "imagefolder", "events", "tonic")
 SPIKING = ("spikformer", "spikformer-v2", "spikformer-v2-ssl")
 
 
 @dataclass
-class ImagesConfig:
+class ImagesConfig(TrainRecipe):
+    """The training recipe's fields (:class:`spikesim.train.TrainRecipe`: epochs, batch_size, lr,
+    weight_decay, warm-up, label smoothing, Mixup, flips, random erasing, max_steps, amp,
+    eval_batch, seed; its defaults are this quick preset's), then the data and models' fields."""
+
     dataset: str = "mnist5k"
     data_dir: str = ""
     n_train: int = 0                  # use the first n training images (0: all)
@@ -58,20 +63,6 @@ class ImagesConfig:
     pools: str = "1110"               # MaxPool after SPS stage i (4 digits); "0011" = the CIFAR code
     scale: float = 0.125
     learn_scale: bool = False
-    epochs: int = 3
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.06
-    warmup_epochs: float = 0.3
-    warmup_lr: float = 1e-5
-    min_lr: float = 1e-5
-    label_smoothing: float = 0.1
-    mixup_alpha: float = 0.0
-    mixup_off_epoch: int = 0
-    hflip: bool = False
-    random_erasing: float = 0.0
-    max_steps: int = 0
-    amp: bool = False
     event_split_by: str = "number"
     tonic_dataset: str = "cifar10dvs"  # dataset "tonic": nmnist | dvsgesture | cifar10dvs
     pad_to: int = 0                   # zero-pad images to pad_to x pad_to (0: as they are)
@@ -96,7 +87,6 @@ class ImagesConfig:
     ssl_max_steps: int = 0
     device: str = "auto"
     threads: int = 0                  # torch CPU threads (0: torch's default)
-    seed: int = 0
 
 
 _CIFAR_RECIPE = dict(depth=4, dim=384, heads=12, T=4, pools="0011", scale=0.125, epochs=300, batch_size=128,
@@ -250,10 +240,8 @@ class ImagesParadigm(Paradigm):
                          max_steps=cfg.ssl_max_steps, amp=cfg.amp, seed=cfg.seed)
 
     @staticmethod
-    def recipe(cfg: ImagesConfig):
-        from spikesim.nn.train_images import TrainRecipe
-        fields = {f.name for f in dataclasses.fields(TrainRecipe)}
-        return TrainRecipe(**{k: v for k, v in dataclasses.asdict(cfg).items() if k in fields})
+    def recipe(cfg: ImagesConfig) -> TrainRecipe:
+        return TrainRecipe(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainRecipe)})
 
     # -- running ------------------------------------------------------------------------------
     def run(self, cfg: ImagesConfig, models: Sequence[str], progress: bool = True):

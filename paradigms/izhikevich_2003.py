@@ -8,8 +8,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from spikesim.analysis.spike_stats import mean_isi_cv
 from spikesim.core.result import Result
 from spikesim.models.izhikevich_2003 import build_network, draw_arrays
 
@@ -26,18 +25,6 @@ class Config:
     method: str = "izhikevich2003"
     thalamic_sd_exc: float = 5.0
     thalamic_sd_inh: float = 2.0
-
-
-def isi_cv(times: np.ndarray, ids: np.ndarray) -> float:
-    """Mean over neurons with >= 3 spikes of std(ISI) / mean(ISI)."""
-    order = np.lexsort((times, ids))
-    t, i = times[order], ids[order]
-    cvs = []
-    for n in np.unique(i):
-        isi = np.diff(t[i == n])
-        if isi.size >= 2 and isi.mean() > 0:
-            cvs.append(isi.std() / isi.mean())
-    return float(np.mean(cvs)) if cvs else float("nan")
 
 
 class Izhikevich2003(Paradigm):
@@ -73,7 +60,7 @@ class Izhikevich2003(Paradigm):
         metrics = {}
         for pop, n in (("exc", cfg.n_exc), ("inh", cfg.n_inh)):
             t, i = res.spikes(pop)
-            metrics[pop] = {"rate_hz": t.size / (n * sec), "isi_cv": isi_cv(t, i)}
+            metrics[pop] = {"rate_hz": t.size / (n * sec), "isi_cv": mean_isi_cv(t, i, n)}
         stats = net.last_run_stats
         metrics["synaptic_events"] = stats["synaptic_events"]
         metrics["run_seconds"] = stats["run_seconds"]

@@ -6,8 +6,9 @@ Biol. Cybern., doi:10.1007/s00422-023-00975-8), following the protocol of the au
   1-ms frame); training labels are a random walk (mean block 24 ms), test movies have one
   constant motion; events by the code's residual ON/OFF rule. Training and test worlds use
   different seeds (so different images under the code's ``fixed-per-world`` image policy).
-* Models: ``hd-snn`` (dense torch layer), ``hd-snn-event`` (its event-driven lowering:
-  ring-buffer scatter of non-zero weights, same decisions), ``ann-frames`` (frame-based CNN).
+* Models: ``hd-snn`` (dense torch layer), ``hd-snn-event`` (its lowering onto the event-driven
+  core: a ``SpikeSource`` of the events, one synapse per non-zero weight with its delay,
+  ``MaxReadout`` units; same decisions), ``ann-frames`` (frame-based CNN).
 * Metrics per model under ``/metrics/<model>/``: ``accuracy``, ``accuracy_band_low/high``
   (binomial 5-95 %), ``sops_per_movie``, and for ``hd-snn`` and ``ann-frames``
   ``prune_half_saturation``, ``shorten_half_saturation``; curves under
@@ -18,7 +19,9 @@ Biol. Cybern., doi:10.1007/s00422-023-00975-8), following the protocol of the au
   contributions (one dense pass, then cumulative sums from the shortest delay).
   ``hd-snn-event`` is the lowered layer pruned to ``event_kept_fraction`` (3 %, where the paper
   finds near-peak accuracy), run event by event on every test movie: accuracy, measured synaptic
-  operations, wall time against the dense pass of the same weights, and its agreement with it;
+  operations (the core's event counter: one per synapse of each event, in-frame targets only),
+  wall time of the core's loop against the dense pass of the same weights (the lowering and
+  plan build, once per model, in ``lowering_seconds``), and its agreement with it;
   ``/curves/hd-snn-event/{prune,sops}`` hold the levels it ran.
 * Motion Clouds robustness (``mc_scans``): accuracy vs ``sf_0``, ``B_sf``, ``B_theta``, ``B_V``
   in the ``aperture`` (random texture orientation) and ``perpend`` (orientation = direction
@@ -128,10 +131,10 @@ class MotionParadigm(Paradigm):
             raise ConfigError(f"lr and ann_lr must be positive; got {cfg.lr}, {cfg.ann_lr}")
         if cfg.image_policy not in ("fixed-per-world", "per-movie"):
             raise ConfigError(f"image_policy must be 'fixed-per-world' or 'per-movie'; got {cfg.image_policy!r}")
-        bad = [s for s in _scan_names(cfg) if s not in MC_SCANS]
+        bad = [s for s in scan_names(cfg) if s not in MC_SCANS]
         if bad:
             raise ConfigError(f"mc_scans: unknown scan {bad[0]!r}; known: {', '.join(MC_SCANS)}")
-        if cfg.mc_n_values < 2 and _scan_names(cfg):
+        if cfg.mc_n_values < 2 and scan_names(cfg):
             raise ConfigError(f"mc_n_values must be >= 2; got {cfg.mc_n_values}")
         if cfg.n_prune_levels < 3:
             raise ConfigError(f"n_prune_levels must be >= 3; got {cfg.n_prune_levels}")
@@ -166,7 +169,8 @@ class MotionParadigm(Paradigm):
         return rows
 
 
-def _scan_names(cfg) -> list[str]:
+def scan_names(cfg) -> list[str]:
+    """The Motion Clouds scans named in ``cfg.mc_scans`` (comma list)."""
     return [s.strip() for s in cfg.mc_scans.split(",") if s.strip()]
 
 
@@ -177,4 +181,4 @@ def scan_values(name: str, n: int) -> np.ndarray:
 
 PARADIGM = MotionParadigm()
 
-__all__ = ["MotionConfig", "MotionParadigm", "PARADIGM", "MC_SCANS", "scan_values", "FULL"]
+__all__ = ["MotionConfig", "MotionParadigm", "PARADIGM", "MC_SCANS", "scan_names", "scan_values", "FULL"]

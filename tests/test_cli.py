@@ -2,6 +2,9 @@
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 import spikesim as ss
 from spikesim.cli import main
 
@@ -13,6 +16,10 @@ def test_run_izhikevich_2003_writes_result_and_figure(tmp_path, capsys):
     res = ss.load(tmp_path / "result.h5")
     assert res.config["duration"] == 300.0 and res.config["n_exc"] == 200
     assert 0.5 < res.metrics["exc"]["rate_hz"] < 100
+    # ISI CV: the mean over neurons with >= 3 spikes of std/mean of their intervals (spike_stats)
+    t, i = res.spikes("exc")
+    cvs = [np.std(np.diff(t[i == k])) / np.mean(np.diff(t[i == k])) for k in np.unique(i) if (i == k).sum() >= 3]
+    assert res.metrics["exc"]["isi_cv"] == pytest.approx(np.mean(cvs), rel=1e-12)
     assert (tmp_path / "raster.png").stat().st_size > 10_000
     out = capsys.readouterr().out
     assert "exc/rate_hz" in out and "result:" in out

@@ -116,6 +116,9 @@ def test_blow_up_stops_and_keeps_recording(backend):
     v = info.value.result.state("izh", "v")
     assert 0 < v.shape[0] < 100
     assert np.all(np.isfinite(v))
+    # the network stops at the start of the failing step: steps 0 .. bad-1 completed and recorded
+    bad = int(str(info.value).split("at step ")[1].split()[0])
+    assert net.t == bad * net.dt and v.shape[0] == bad
 
 
 def test_structure_frozen_after_run():

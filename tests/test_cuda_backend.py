@@ -268,6 +268,12 @@ def test_cuda_without_gpu_says_how_to_install_or_simulate():
         ss.Network(dt=0.1, backend="cuda")
     msg = str(err.value)
     assert 'pip install -e ".[cuda]"' in msg and "NUMBA_ENABLE_CUDASIM=1" in msg
+    # the runner refuses with the same words (one hint for every place that finds no GPU)
+    pytest.importorskip("numba_cuda", reason="numba-cuda (the [cuda] or [dev] extra) is not installed")
+    from spikesim.backends.numba_cuda import core
+    with pytest.raises(BackendUnavailableError) as err2:
+        core.make_runner(None)
+    assert str(err2.value) == msg and "cu12" in msg
 
 
 PTX_SCRIPT = textwrap.dedent("""
@@ -491,6 +497,26 @@ def test_sim_collision_free_network_is_bit_identical_and_poisson_stream_matches(
     assert ra.spikes("bg")[0].size > 20 and ra.spikes("izh")[0].size > 0 and ra.spikes("lif")[0].size > 0
     assert_same_results(ra, rb, exact=True)        # includes the Poisson spikes: same random stream
     assert_same_plan(a, b)
+
+
+@sim
+def test_sim_hdsnn_lowering_matches_reference():
+    """The HD-SNN lowered onto the core (:mod:`spikesim.nn.delay_lowering`: a SpikeSource, Delta
+    synapses with heterogeneous delays onto two state variables, MaxReadout units with a
+    threshold), two movies through one network: logits, spikes and counts as on the reference."""
+    from spikesim.nn.delay_lowering import lower_delay_layer, movie_period
+
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((2, 2, 3, 3, 3)) * (rng.random((2, 2, 3, 3, 3)) < 0.5)
+    ev = (rng.random((2, 2, 6, 5, 5)) < 0.2).astype(np.uint8)
+    out = {}
+    for backend in ("reference", "cuda"):
+        net = lower_delay_layer(w, np.array([0.1, -0.2]), True, ev, backend=backend, theta=0.5)
+        out[backend] = [net.run(movie_period(6, 3)) for _ in range(2)]
+    for a, b in zip(out["reference"], out["cuda"]):
+        assert_same_results(a, b, exact=True)
+        assert a.meta["synaptic_events"] == b.meta["synaptic_events"] > 0
+        assert a.spikes("readout")[0].size > 0
 
 
 @sim

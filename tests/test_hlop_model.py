@@ -6,10 +6,22 @@ import torch
 from spikesim.models.adapters.gpm import extend_basis
 from spikesim.models.continual_learner import FineTune
 from spikesim.models.hlop import HLOPLearner
-from spikesim.nn.hlop_mlp import DSRLIF, ReLUMLP, SpikingMLP
+from spikesim.nn.hlop_mlp import DSRLIF, ReLUMLP, SpikingMLP, weighted_rate
 from spikesim.paradigms.continual import ContinualConfig, build_tasks
 
 torch.set_num_threads(1)
+
+
+def test_weighted_rate_by_hand():
+    """The weighted firing rate (Xiao et al. 2024, DSR): sum_t exp(-(T - t) dt / tau) z_t over the
+    same weights' sum, t = 1..T: the last step weighs most, a constant train keeps its value."""
+    z = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 2.0]], dtype=torch.float64)     # (T=3, 2)
+    dt, tau = 0.5, 1.0
+    w = np.exp(-np.array([2, 1, 0]) * dt / tau)
+    want = (w[:, None] * z.numpy()).sum(0) / w.sum()
+    np.testing.assert_allclose(weighted_rate(z, dt, tau).numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(weighted_rate(torch.full((5, 3), 0.7, dtype=torch.float64), dt, tau).numpy(), 0.7,
+                               rtol=1e-12)
 
 
 def test_dsr_rate_tracks_the_clamped_current_that_its_backward_assumes():

@@ -89,3 +89,20 @@ def test_models_and_presets():
         p.resolve_models("resnet")
     c = p.make_config("cifar10", {"data_dir": "/x"})
     assert (c.depth, c.dim, c.heads, c.T, c.pools, c.lr, c.batch_size) == (4, 384, 12, 4, "0011", 5e-4, 128)
+
+
+def test_config_takes_the_training_recipe_once():
+    """The recipe's fields are inherited, not restated: the quick config's recipe is the
+    recipe's defaults, ``--set`` reaches every recipe field, and a preset passes through."""
+    import dataclasses
+
+    from spikesim.paradigms.images import ImagesConfig, ImagesParadigm
+    from spikesim.train import TrainRecipe
+
+    recipe_fields = {f.name for f in dataclasses.fields(TrainRecipe)}
+    assert not recipe_fields & set(ImagesConfig.__dict__.get("__annotations__", {}))
+    assert ImagesParadigm.recipe(ImagesConfig()) == TrainRecipe()
+    p = get("images")
+    assert ImagesParadigm.recipe(p.make_config("quick", {"eval_batch": "32", "lr": "1e-4"})) == \
+        TrainRecipe(eval_batch=32, lr=1e-4)
+    assert ImagesParadigm.recipe(p.make_config("cifar10", {"data_dir": "/x"})).mixup_alpha == 0.5

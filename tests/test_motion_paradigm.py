@@ -37,8 +37,12 @@ def test_result_layout_and_metrics(tiny_result):
     # the event-driven lowering makes the decisions of the dense pass with the same (pruned) weights
     ev = res.metrics["hd-snn-event"]
     assert ev["agreement_with_dense"] == 1.0
-    # synaptic operations = events x non-zero weights (each event meets both sets of the ON/OFF max)
-    assert ev["sops_per_event"] == pytest.approx(ev["kept_fraction"] * res.metrics["hd-snn"]["n_weights"], rel=1e-6)
+    # synaptic operations from the core's counter: one per synapse of each event, i.e. per non-zero
+    # weight met (both sets of the ON/OFF max) whose target lies in the frame: at most events x
+    # non-zero weights (tests/test_hdsnn_core.py checks the exact count)
+    full = ev["kept_fraction"] * res.metrics["hd-snn"]["n_weights"]
+    assert 0.6 * full < ev["sops_per_event"] < full
+    assert ev["lowering_seconds"] > 0 and ev["wall_seconds_per_movie"] > 0
     sops = res.groups["curves"]["hd-snn-event"]["sops"]
     assert np.all(np.diff(sops[:, 1]) >= 0)
     assert res.groups["kernels"]["hd-snn"].shape == (36, 2, 9, 7, 7)

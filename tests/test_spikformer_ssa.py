@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from spikesim.analysis.energy import ssa_auto_order, ssa_event_cost, ssa_event_sops, ssa_expected_sops
 from spikesim.backends.numba_cpu.ssa import ssa_event as ssa_numba
+from spikesim.backends.numba_cpu.ssa import spikes_to_lists as spikes_to_lists_numba
 from spikesim.backends.numba_cpu.ssa import ssa_event_lists
 from spikesim.backends.reference.ssa import spikes_to_lists
 from spikesim.backends.reference.ssa import ssa_event as ssa_ref
@@ -95,6 +96,20 @@ def test_auto_order_follows_sparsity():
     # few tokens, many features, sparse Q and K -> Q K^T is cheaper
     q, k, v = _qkv(rng, (1, 4, 64), (0.02, 0.02, 0.5))
     assert ssa_numba(q, k, v)[2][0] == 1
+
+
+def test_spike_lists_reference_and_numba_agree():
+    """One list builder, written twice (NumPy reference, Numba): same CSR, same refusal of non-binary input."""
+    rng = np.random.default_rng(3)
+    x = (rng.random((3, 7, 5)) < 0.3).astype(np.float32)
+    x[1, 2] = 0                                   # an empty token
+    (pr, ir), (pn, i_n) = spikes_to_lists(x), spikes_to_lists_numba(x)
+    np.testing.assert_array_equal(pr, pn)
+    np.testing.assert_array_equal(ir, i_n)
+    assert ir.dtype == i_n.dtype == np.int32 and pr[-1] == x.sum()
+    for builder in (spikes_to_lists, spikes_to_lists_numba):
+        with pytest.raises(ValueError, match="binary"):
+            builder(x * 2)
 
 
 def test_lists_driver_and_errors():

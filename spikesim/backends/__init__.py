@@ -13,9 +13,10 @@ import importlib
 BACKENDS = ("reference", "numba", "cuda")
 _MODULES = {"reference": "spikesim.backends.reference.core", "numba": "spikesim.backends.numba_cpu.core",
             "cuda": "spikesim.backends.numba_cuda.core"}
-CUDA_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda), or, to test on a machine '
-             'without a GPU, set NUMBA_ENABLE_CUDASIM=1 before Python imports numba (the CUDA simulator: '
-             'correct but very slow, for tiny networks only)')
+#: what to do when the cuda backend is unavailable (the one hint, used wherever that is detected)
+CUDA_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda; add `numba-cuda[cu12]` or '
+             '`[cu13]` to match your driver), or, to test on a machine without a GPU, set NUMBA_ENABLE_CUDASIM=1 '
+             'before Python imports numba (the CUDA simulator: correct but very slow, for tiny networks only)')
 
 
 class BackendUnavailableError(RuntimeError):

@@ -467,7 +467,7 @@ class Network:
                 bar.close()
         self._runner.sync_to_host()
         run_s = time.perf_counter() - t_run
-        self._step = step if failure is None else step
+        self._step = step      # after a failure: the start of the failing step, which did not complete
         self.last_run_stats = {"build_seconds": build_s, "run_seconds": run_s, "steps": step - step0,
                                "synaptic_events": int(p.counters[C_EVENTS]) - events0}
         result = self._collect(spk_step, spk_gid, rec_buf, rec_count, step0, started)

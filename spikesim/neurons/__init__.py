@@ -9,6 +9,7 @@ from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF
+from .max_readout import MaxReadout
 from .nir_cuba import NIRCuba
 from .nir_leaky import NIRLeaky
 from .qif import QIF
@@ -16,4 +17,4 @@ from .qif import QIF
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
-           "NIRCuba", "NIRLeaky", "QIF", "from_brian2"]
+           "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "from_brian2"]

@@ -30,9 +30,7 @@ frames, so a long stream can be processed in chunks with the same result.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -181,13 +179,15 @@ class HeterogeneousDelayLayer(nn.Module):
         return logits >= threshold
 
     # -- lowering -----------------------------------------------------------------------------
-    def lower(self) -> "LoweredDelayLayer":
-        """The event-driven form: non-zero synapses per input polarity (see
-        :class:`LoweredDelayLayer`), with the ON/OFF max as a second, polarity-swapped set."""
-        w = self.weight.detach().cpu().numpy().astype(np.float64)
-        sets = [w, w[:, ::-1]] if self.symmetric else [w]
-        b = np.zeros(self.n_classes) if self.bias is None else self.bias.detach().cpu().numpy().astype(np.float64)
-        return LoweredDelayLayer.from_dense(sets, b)
+    def lower(self, events, backend: str = "numba", theta: float | None = None):
+        """The event-driven form on the core: an ``ss.Network`` whose synapses are this layer's
+        non-zero weights with their delays, run on ``events`` (N, P, T, X, Y) movie after movie
+        (see :mod:`spikesim.nn.delay_lowering`)."""
+        from spikesim.nn.delay_lowering import lower_delay_layer
+
+        bias = None if self.bias is None else self.bias.detach().cpu().numpy()
+        return lower_delay_layer(self.weight.detach().cpu().numpy(), bias, self.symmetric, events, backend=backend,
+                                 theta=theta)
 
 
 def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = "ce",
@@ -223,71 +223,4 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = 
     return F.binary_cross_entropy_with_logits(logits, soft)
 
 
-@dataclass
-class LoweredDelayLayer:
-    """Sparse synapses of a delay layer for event-driven inference.
-
-    For each input polarity ``p``, the synapses ``indptr[p]:indptr[p+1]`` give output channel
-    ``channel`` (set * C + class), delay in steps ``delay = K_T - 1 - d``, spatial offsets
-    ``(dx, dy)`` (target = source - offset) and weight. An input event scatters each weight into
-    a ring buffer slot ``(t + delay) mod K_T`` over (channel, x, y); the output at step ``t`` is
-    the max over sets of the slot read at ``t`` plus the class bias.
-    """
-
-    indptr: np.ndarray
-    channel: np.ndarray
-    delay: np.ndarray
-    dx: np.ndarray
-    dy: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray
-    n_classes: int
-    n_sets: int
-    n_slots: int
-
-    @classmethod
-    def from_dense(cls, sets, bias):
-        w0 = sets[0]
-        c, n_pol, kt, kx, ky = w0.shape
-        rows = {k: [] for k in ("channel", "delay", "dx", "dy", "weight")}
-        indptr = [0]
-        for p in range(n_pol):
-            for s, w in enumerate(sets):
-                ci, di, ii, ji = np.nonzero(w[:, p])
-                rows["channel"].append(s * c + ci)
-                rows["delay"].append(kt - 1 - di)
-                rows["dx"].append(ii - kx // 2)
-                rows["dy"].append(ji - ky // 2)
-                rows["weight"].append(w[ci, p, di, ii, ji])
-            indptr.append(indptr[-1] + sum(len(a) for a in rows["weight"][p * len(sets):]))
-        cat = {k: np.concatenate(v) for k, v in rows.items()}
-        return cls(indptr=np.asarray(indptr, dtype=np.int64), channel=cat["channel"].astype(np.int32),
-                   delay=cat["delay"].astype(np.int32), dx=cat["dx"].astype(np.int32),
-                   dy=cat["dy"].astype(np.int32), weight=cat["weight"].astype(np.float64),
-                   bias=np.asarray(bias, dtype=np.float64), n_classes=c, n_sets=len(sets), n_slots=kt)
-
-    @property
-    def n_synapses(self) -> int:
-        return int(self.indptr[-1])
-
-    def run(self, events: np.ndarray, n_t: int, n_x: int, n_y: int, backend: str = "numba"):
-        """Event-driven evidence ``(C, T, X, Y)`` and the synaptic-operation count for one
-        ``(2, T, X, Y)`` binary event tensor. ``backend``: ``"numba"`` or ``"reference"``."""
-        ev = np.asarray(events)
-        if ev.ndim != 4 or ev.shape[0] != len(self.indptr) - 1:
-            raise ValueError(f"events must have shape ({len(self.indptr) - 1}, T, X, Y); got {ev.shape}")
-        p, t, x, y = np.nonzero(ev[:, :n_t])
-        order = np.argsort(t, kind="stable")
-        args = (t[order].astype(np.int64), p[order].astype(np.int64), x[order].astype(np.int64),
-                y[order].astype(np.int64), self.indptr, self.channel, self.delay, self.dx, self.dy, self.weight,
-                self.bias, self.n_classes, self.n_sets, self.n_slots, n_t, n_x, n_y)
-        if backend == "numba":
-            from spikesim.backends.numba_cpu.delay_scatter import delay_scatter
-        elif backend == "reference":
-            from spikesim.backends.reference.delay_scatter import delay_scatter
-        else:
-            raise ValueError(f"backend must be 'numba' or 'reference'; got {backend!r}")
-        return delay_scatter(*args)
-
-
-__all__ = ["HeterogeneousDelayLayer", "LoweredDelayLayer", "cone_mask", "causal_conv3d", "classification_loss"]
+__all__ = ["HeterogeneousDelayLayer", "cone_mask", "causal_conv3d", "classification_loss"]

@@ -39,7 +39,7 @@ import os
 import numpy as np
 import torch
 
-_BACKENDS = ("auto", "numba", "torch", "compile")
+FUSED_BACKENDS = ("auto", "numba", "torch", "compile")
 
 try:  # Numba is a core dependency of spikesim, but keep the torch path usable without it
     import numba
@@ -142,8 +142,8 @@ def _compiled_fn(name: str):
 
 
 def resolve_backend(backend: str, device: torch.device) -> str:
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
+    if backend not in FUSED_BACKENDS:
+        raise ValueError(f"backend must be one of {FUSED_BACKENDS}, got {backend!r}")
     if backend == "auto":
         env = os.environ.get("SPIKESIM_LIF_BACKEND", "")
         if env:

@@ -35,13 +35,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from spikesim.nn.layer_utils import check_positive_int, init_linear
 from spikesim.nn.spiking_lif import MultiStepLIF
-
-
-def _check_positive_int(name: str, value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def seq_apply(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -139,7 +134,7 @@ class SSA(nn.Module):
     def __init__(self, dim: int, heads: int, scale: float = 0.125, learn_scale: bool = False,
                  qkv_bias: bool = True, attn_v_th: float = 0.5):
         super().__init__()
-        _check_positive_int("heads", heads)
+        check_positive_int("heads", heads)
         if dim % heads:
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.dim, self.heads = dim, heads
@@ -195,13 +190,6 @@ class SpikformerBlock(nn.Module):
         return x + self.mlp(x)
 
 
-def _init_linear(m: nn.Module) -> None:
-    if isinstance(m, nn.Linear):
-        nn.init.trunc_normal_(m.weight, std=0.02)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-
-
 class Spikformer(nn.Module):
     """Spikformer-``depth``-``dim`` with ``heads`` heads over ``T`` time steps.
 
@@ -216,7 +204,7 @@ class Spikformer(nn.Module):
         super().__init__()
         for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
                           ("in_channels", in_channels), ("num_classes", num_classes)):
-            _check_positive_int(name, val)
+            check_positive_int(name, val)
         if dim % heads:
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
@@ -224,7 +212,7 @@ class Spikformer(nn.Module):
         self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
                                                     qkv_bias=qkv_bias) for _ in range(depth))
         self.head = nn.Linear(dim, num_classes)
-        self.apply(_init_linear)
+        self.apply(init_linear)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return time_first(x, self.T)

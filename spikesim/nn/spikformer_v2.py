@@ -31,7 +31,8 @@ import torch
 from torch import nn
 
 from spikesim.nn.scs import build_scs, mask_at, token_grid
-from spikesim.nn.spikformer import SSA, SpikformerBlock, _check_positive_int, _init_linear, time_first
+from spikesim.nn.layer_utils import check_positive_int, init_linear
+from spikesim.nn.spikformer import SSA, SpikformerBlock, time_first
 from spikesim.nn.spiking_lif import MultiStepLIF
 
 NAMED_CONFIGS: dict[str, dict[str, Any]] = {
@@ -61,7 +62,7 @@ class SpikformerV2(nn.Module):
         super().__init__()
         for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
                           ("in_channels", in_channels), ("num_classes", num_classes)):
-            _check_positive_int(name, val)
+            check_positive_int(name, val)
         if dim % heads:
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
@@ -71,7 +72,7 @@ class SpikformerV2(nn.Module):
         self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
                                                     qkv_bias=qkv_bias) for _ in range(depth))
         self.head = nn.Linear(dim, num_classes)
-        self.apply(_init_linear)
+        self.apply(init_linear)
 
     # -- encoding ------------------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> torch.Tensor:

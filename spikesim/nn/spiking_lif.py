@@ -45,10 +45,10 @@ from torch import nn
 from norse.torch.functional.lif_box import (LIFBoxFeedForwardState, LIFBoxParameters,
                                             lif_box_feed_forward_step)
 
-from spikesim.nn.fused_lif import _BACKENDS as _FUSED_BACKENDS
+from spikesim.nn.fused_lif import FUSED_BACKENDS
 from spikesim.nn.fused_lif import fused_lif
 
-LIF_BACKENDS = ("norse",) + _FUSED_BACKENDS
+LIF_BACKENDS = ("norse",) + FUSED_BACKENDS
 
 
 def _detached_reset(z: torch.Tensor, v: torch.Tensor, v_reset: torch.Tensor, v_th: torch.Tensor) -> torch.Tensor:

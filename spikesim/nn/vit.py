@@ -21,7 +21,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from spikesim.nn.spikformer import _check_positive_int, _init_linear
+from spikesim.nn.layer_utils import check_positive_int, init_linear
 
 
 class _LinearBN(nn.Module):
@@ -105,12 +105,12 @@ class ViT(nn.Module):
         super().__init__()
         for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("in_channels", in_channels),
                           ("num_classes", num_classes)):
-            _check_positive_int(name, val)
+            check_positive_int(name, val)
         self.depth, self.dim, self.heads = depth, dim, heads
         self.stem = ConvStem(in_channels, dim, pools)
         self.blocks = nn.ModuleList(ViTBlock(dim, heads, mlp_ratio, qkv_bias) for _ in range(depth))
         self.head = nn.Linear(dim, num_classes)
-        self.apply(_init_linear)
+        self.apply(init_linear)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 5:

@@ -3,8 +3,8 @@
 
 Layers: :func:`ssa_event` (public: validates, builds the spike lists) -> :func:`ssa_event_lists`
 (driver, takes spike lists only) -> ``_ssa_kernel`` (parallel over chunks of slices) -> ``_slice``
-(one head and time step, additions only; sparse intermediate). :func:`dense_to_lists` turns a dense binary array into
-the spike lists. Accumulators are float32 holding small integers, so the sums are exact.
+(one head and time step, additions only; sparse intermediate). :func:`spikes_to_lists` turns a dense binary array
+into the spike lists (compiled; the NumPy reference has the same name and results). Accumulators are float32 holding small integers, so the sums are exact.
 """
 from __future__ import annotations
 
@@ -100,9 +100,10 @@ def _ssa_kernel(G, n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs, n_chu
 
 
 @numba.njit(cache=True, parallel=True)
-def dense_to_lists(x):
+def spikes_to_lists(x):
     """Token-major spike lists ``(indptr [G*N+1], features int32)`` of a binary array [G, N, d];
-    raises ValueError for a value other than 0 or 1."""
+    raises ValueError for a value other than 0 or 1. Compiled form of
+    :func:`spikesim.backends.reference.ssa.spikes_to_lists` (same results)."""
     G, n, d = x.shape
     counts = np.zeros(G * n + 1, dtype=np.int64)
     bad = np.zeros(G, dtype=np.bool_)
@@ -153,12 +154,12 @@ def ssa_event_lists(G: int, n: int, d: int, q_lists, k_lists, v_lists, scale: fl
 def ssa_event(q, k, v, scale: float = 0.125, order: str = "auto"):
     """Event-driven SSA from dense binary ``q, k, v`` ``[..., N, d]`` (numpy or torch).
     Returns ``(out [..., N, d] float32, sops, orders [...] int8)``."""
-    arrs, lead = check_qkv(q, k, v, order, check_binary=False)   # dense_to_lists checks 0/1
+    arrs, lead = check_qkv(q, k, v, order, check_binary=False)   # the list builder checks 0/1
     G, n, d = arrs[0].shape
     lists = []
     for name, a in zip("qkv", arrs):
         try:
-            lists.append(dense_to_lists(np.ascontiguousarray(a)))
+            lists.append(spikes_to_lists(np.ascontiguousarray(a)))
         except ValueError:
             raise ValueError(f"{name} must be binary (spikes 0/1)") from None
     out, sops, orders = ssa_event_lists(G, n, d, *lists, scale, order)

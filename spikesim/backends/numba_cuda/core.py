@@ -69,11 +69,6 @@ EXACT_MAX_NEURONS = 100_000
 # real GPU: launch the compiled kernels with pre-packed arguments (see _Launcher); SPIKESIM_CUDA_FAST_LAUNCH=0 disables
 FAST_LAUNCH = os.environ.get("SPIKESIM_CUDA_FAST_LAUNCH", "1") != "0"
 
-INSTALL_HINT = ('install the GPU extra with `pip install -e ".[cuda]"` (numba-cuda; add '
-                '`numba-cuda[cu12]` or `[cu13]` to match your driver), or, to test on a machine '
-                'without a GPU, set NUMBA_ENABLE_CUDASIM=1 before Python imports numba (the CUDA '
-                'simulator: correct but very slow, for tiny networks only)')
-
 
 def unavailable_reason() -> str | None:
     """None when kernels can run (a CUDA GPU, or the simulator); otherwise why not."""
@@ -476,6 +471,6 @@ def make_runner(plan):
     """The runner protocol of :mod:`spikesim.backends`: a :class:`CudaRunner` for ``plan``."""
     reason = unavailable_reason()
     if reason is not None:
-        from spikesim.backends import BackendUnavailableError
-        raise BackendUnavailableError(f"backend 'cuda' is unavailable: {reason}; {INSTALL_HINT}")
+        from spikesim.backends import CUDA_HINT, BackendUnavailableError
+        raise BackendUnavailableError(f"backend 'cuda' is unavailable: {reason}; {CUDA_HINT}")
     return CudaRunner(plan)

@@ -91,7 +91,7 @@ def _ssa_block(n, d, qp, qi, kp, ki, vp, vi, mode, out, orders, costs):
 def ssa_event_cuda(q, k, v, scale: float = 0.125, order: str = "auto"):
     """Event-driven SSA on the GPU from dense binary ``q, k, v`` ``[..., N, d]`` (numpy or torch).
     Returns ``(out [..., N, d] float32, accumulations, orders [...] int8)`` like the CPU kernels."""
-    from spikesim.backends.numba_cpu.ssa import dense_to_lists
+    from spikesim.backends.numba_cpu.ssa import spikes_to_lists
     if order not in ORDERS:
         raise ValueError(f"order must be one of {list(ORDERS)}, got {order!r}")
     arrs = [a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a) for a in (q, k, v)]
@@ -104,7 +104,7 @@ def ssa_event_cuda(q, k, v, scale: float = 0.125, order: str = "auto"):
     lists = []
     for name, a in zip("qkv", arrs):
         try:
-            lists.append(dense_to_lists(np.ascontiguousarray(a.reshape(G, n, d))))
+            lists.append(spikes_to_lists(np.ascontiguousarray(a.reshape(G, n, d))))
         except ValueError:
             raise ValueError(f"{name} must be binary (spikes 0/1)") from None
     dev = [cuda.to_device(x) for pair in lists for x in pair]

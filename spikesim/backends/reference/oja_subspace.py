@@ -19,9 +19,3 @@ def oja_subspace_update(H: np.ndarray, mom: np.ndarray, X: np.ndarray, n_frozen:
         mom[free] = momentum * mom[free] + (1.0 - momentum) * D[free]
         H[free] += lr * mom[free]
 
-
-def weighted_rate(spikes: np.ndarray, beta: float) -> np.ndarray:
-    """Weighted firing rate of a (T, B, n) train: sum_t beta^(T-1-t) s[t] / sum_t beta^(T-1-t)."""
-    T = spikes.shape[0]
-    w = beta ** np.arange(T - 1, -1, -1, dtype=np.float64)
-    return np.tensordot(w, spikes, axes=(0, 0)) / w.sum()

@@ -76,10 +76,13 @@ def k_feature_lists(base, n, d, kp, ki, colk, fill, ktok):
 
 
 def spikes_to_lists(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Token-major spike lists of a binary array [G, N, d]: CSR ``(indptr [G*N+1], features)``."""
+    """Token-major spike lists of a binary array [G, N, d]: CSR ``(indptr [G*N+1], features int32)``;
+    raises ValueError for a value other than 0 or 1 (as its compiled form in ``numba_cpu.ssa``)."""
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"spike array must be [G, N, d], got shape {x.shape}")
+    if not ((x == 0) | (x == 1)).all():
+        raise ValueError("spike arrays must be binary (0/1)")
     rows = x.reshape(-1, x.shape[-1]) != 0
     indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
     np.cumsum(rows.sum(1), out=indptr[1:])
