@@ -109,6 +109,12 @@ class CpuArrays:
     def coupled(self, c):
         return f"CA{c}[i]"
 
+    def channel_w(self, p, j, c):
+        return f"HW{p}_{j}[{c}, i]"
+
+    def feedback_w(self, p, r, k):
+        return f"QFB{r}[{k}, i]"
+
 
 def _binding(model, rows, param, loc, extra_loc=None):
     """name -> expression for every bindable name of a model in the generated loop
@@ -174,6 +180,9 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for c, cp in enumerate(plan.continuous):
         if cp.post_pop == p:
             emit(f"{pad}I = I + {arrays.coupled(c)}")
+    from spikesim.backends.numba_cpu.readout import current_terms
+    for term in current_terms(plan, pp, arrays):          # channel currents, readout feedback
+        emit(f"{pad}I = I + {term}")
     fn = src.function(m, "update", prefix)
     new = ", ".join(loc[k] for k in m.state)
     emit(f"{pad}{new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
@@ -238,6 +247,12 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"                i = CP{c}[q]")
         emit(f"                acc = acc + {_call(fn, cp.model, 'coupling', b)}")
         emit(f"            CA{c}[jj] = acc")
+    if plan.readouts or any(pp.channels for pp in plan.neuron_pops):
+        from spikesim.backends.numba_cpu.readout import ARRAYS, CpuReadoutArrays, emit_signals
+        emit_signals(emit, "        ", plan, CpuReadoutArrays())
+        extra_args += [f"Q{a}{r}" for r in range(len(plan.readouts)) for a in ARRAYS]
+        extra_args += [f"H{a}{pp.index}_{j}" for pp in plan.neuron_pops for j in range(len(pp.channels))
+                       for a in ("W", "A", "C")]
     emit("        n_spk = 0")
     neuron_pops = []
     for pp in plan.pops:
@@ -365,6 +380,11 @@ def generate(plan) -> tuple[str, list[str]]:
         from spikesim.backends.numba_cpu.plasticity import emit_plasticity
         extra_args += emit_plasticity(emit, plan, src, prefix_of)
 
+    # ---- readouts (spikesim.core.readout)
+    if plan.readouts:
+        from spikesim.backends.numba_cpu.readout import emit_readouts
+        emit_readouts(emit, plan)
+
     # ---- monitors
     emit("        mm = counters[C_SPIKES]")
     emit("        for k in range(n_spk):")
@@ -414,7 +434,7 @@ def _library_key() -> str:
     """Hash of the spikesim sources the generated module imports (a change invalidates the cache)."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for f in (here / "scalars.py", here / "plasticity.py", here.parents[1] / "rng" / "counter.py",
+    for f in (here / "scalars.py", here / "plasticity.py", here / "readout.py", here.parents[1] / "rng" / "counter.py",
               here.parents[1] / "synapses" / "stp.py",
               here.parent / "contract.py"):
         h.update(f.read_bytes())
@@ -448,6 +468,8 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
         out[f"CI{c}"], out[f"CP{c}"], out[f"CW{c}"], out[f"CU{c}"], out[f"CA{c}"] = cp.indptr, cp.pre, cp.w, cp.U, cp.acc
     from spikesim.backends.numba_cpu.plasticity import rule_arrays
     out.update(rule_arrays(plan))
+    from spikesim.backends.numba_cpu.readout import readout_arrays
+    out.update(readout_arrays(plan))
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)
