@@ -26,10 +26,10 @@ def reservoir_net(backend: str, rule: str = "nlms", n_exc: int = 16, n_inh: int 
     cue = ChannelCurrent(12.0 * (rng.random((2, n_exc)) < 0.5), steps)
     net.inject(E, cue)
     net.inject(E, 4.0)
-    net.inject(E, ss.inputs.GaussianCurrent(0.0, 2.0))
+    net.inject(E, ss.inputs.GaussianCurrent(0.0, 2.0, method="ziggurat"))
     net.inject(I, ss.inputs.GaussianCurrent(1.0, 2.0))
-    ro = net.add_readout(E, Readout(2, steps, rule=rule, eta=0.5, rls_every=3,
-                                    feedback=rng.uniform(-2, 2, (2, n_exc))))
+    ro = net.add_readout([E, I], Readout(2, steps, rule=rule, eta=0.5, rls_every=3,
+                                         feedback=rng.uniform(-2, 2, (2, n))))
     net.record(E)
     net.record(I)
     amp = np.zeros((steps, 2))
@@ -53,7 +53,7 @@ def run_trials(net, ro, cue, sig, n_trials: int = 2):
         net.set_readout(ro, teacher=teacher, gate=gate, feedback=feedback if j == 0 else "teacher",
                         window=(5, 25), reset_features=True)
         res = net.run(steps * net.dt)
-        got = net.readout_result(ro)
+        got = net.readout_result(ro, rls=True)
         for pop in ("exc", "inh"):
             out[f"{j}/{pop}/t"], out[f"{j}/{pop}/i"] = res.spikes(pop)
         out[f"{j}/z"], out[f"{j}/mean"], out[f"{j}/W"] = got["z"], got["mean"], got["weights"]

@@ -501,6 +501,9 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
             ext = np.repeat((pp.I_const if pp.I_const is not None else np.zeros(pp.n))[None, :], n_steps, axis=0)
             for T in pp.I_time:                              # the kernel's order: constant, arrays, noise
                 ext = ext + T[:n_steps]
+            if any(m != "box-muller" for m in pp.noise_methods):
+                raise ValueError(f"population {pp.name!r}: GaussianCurrent(method='ziggurat') has no Brian2 "
+                                 "translation here; use the default Box-Muller noise to compare with Brian2")
             for stream, ms in pp.noise:
                 ext = ext + (ms[0][None, :] + ms[1][None, :] * normal_block(plan.seed, stream, pp.n, 0, n_steps))
             if target == "numpy":        # a table read by (step, local index), without Brian2's unit wrapper

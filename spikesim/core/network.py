@@ -278,19 +278,25 @@ class Network:
         self._records[proj.name] = spec
 
     def add_readout(self, pop, readout: Readout) -> Readout:
-        """Attach a :class:`spikesim.core.readout.Readout` to neuron population ``pop``; returns it."""
+        """Attach a :class:`spikesim.core.readout.Readout` to a neuron population, or to a list of
+        populations added one after the other (their neurons in order); returns it."""
         self._check_open("add readouts")
         if not isinstance(readout, Readout):
             raise TypeError(f"add_readout needs a spikesim.core.readout.Readout, got {type(readout).__name__}")
-        if readout.pop is not None:
+        if readout.pops is not None:
             raise ValueError("this Readout is already attached to a population")
-        name = self._name_of(pop)
-        obj = self._pops[name]
-        if not isinstance(obj, NeuronModel):
-            raise ValueError(f"population {name!r} is an input; a readout reads neurons")
-        readout.check_population(name, obj)
-        readout.pop = name
-        readout.allocate(obj.n)
+        names = [self._name_of(q) for q in (pop if isinstance(pop, (list, tuple)) else [pop])]
+        order = list(self._pops)
+        if not names or [order.index(x) for x in names] != list(range(order.index(names[0]),
+                                                                      order.index(names[0]) + len(names))):
+            raise ValueError(f"a Readout reads populations added one after the other, in that order; got {names}")
+        objs = [self._pops[x] for x in names]
+        for x, obj in zip(names, objs):
+            if not isinstance(obj, NeuronModel):
+                raise ValueError(f"population {x!r} is an input; a readout reads neurons")
+        readout.check_populations(names, objs)
+        readout.pops = tuple(names)
+        readout.allocate(sum(o.n for o in objs))
         self._readouts.append(readout)
         return readout
 
@@ -356,17 +362,20 @@ class Network:
             ro.P[:] = np.eye(ro.P.shape[1]) / ro.rls_alpha
         self._device_edit()
 
-    def readout_result(self, readout: Readout) -> dict[str, np.ndarray]:
+    def readout_result(self, readout: Readout, rls: bool = False) -> dict[str, np.ndarray]:
         """``z`` (window rows, K): the outputs of the window's steps so far; ``mean``: the mean
         feature over the window steps [a, b) run so far (zeros if none); ``weights`` (K, n);
-        ``P`` (the RLS matrices)."""
+        with ``rls=True`` also ``P`` (the RLS matrices, (K, n, n))."""
         self._own_readout(readout)
         self._host_edit()
         ro = readout
         rows = int(min(max(self._step - ro.C[0], 0), ro.Z.shape[0]))
         count = ro.C[4]
         mean = ro.B / count if count > 0 else np.zeros_like(ro.B)
-        return {"z": ro.Z[:rows].copy(), "mean": mean, "weights": ro.W.copy(), "P": ro.P.copy()}
+        out = {"z": ro.Z[:rows].copy(), "mean": mean, "weights": ro.W.copy()}
+        if rls:
+            out["P"] = ro.P.copy()
+        return out
 
     def set_amplitudes(self, current: ChannelCurrent, amplitudes) -> None:
         """The amplitudes of a :class:`ChannelCurrent` from now on (rows = steps, one column per

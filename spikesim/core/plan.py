@@ -111,12 +111,13 @@ class NeuronPlan:
     I_time: list[np.ndarray] = field(default_factory=list)
     noise: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (stream, (2, n) mean/sd)
     channels: list = field(default_factory=list)        # spikesim.core.channels.ChannelCurrent, in order
+    noise_methods: list = field(default_factory=list)   # per noise input: "box-muller" | "ziggurat"
     kind = "neuron"
 
     def signature(self):
         return ("neuron", self.model.__qualname__, model_source_hash(self.model), self.rows, self.shared,
                 tuple(s.signature() for s in self.synapses), self.I_const is not None, len(self.I_time),
-                len(self.noise), tuple(c.n_channels for c in self.channels))
+                len(self.noise), tuple(c.n_channels for c in self.channels), tuple(self.noise_methods))
 
 
 @dataclass
@@ -223,10 +224,11 @@ class RulePlan:
 
 @dataclass
 class ReadoutPlan:
-    """A readout (:mod:`spikesim.core.readout`) of population ``pop``: ``ro`` holds its arrays,
-    ``feature_row`` is the state row read as the feature (-1: filtered spikes), ``U`` its scalars
-    (:meth:`Readout.values`)."""
+    """A readout (:mod:`spikesim.core.readout`) of populations ``pops`` (consecutive; ``pop`` the
+    first): ``ro`` holds its arrays, ``feature_row`` is the state row read as the feature (-1:
+    filtered spikes), ``U`` its scalars (:meth:`Readout.values`)."""
     pop: int
+    pops: tuple
     ro: object
     feature_row: int
     rule: int
@@ -237,7 +239,7 @@ class ReadoutPlan:
         return self.ro.feedback is not None
 
     def signature(self):
-        return (self.pop, self.ro.n_out, self.feature_row, self.rule, self.has_feedback)
+        return (self.pops, self.ro.n_out, self.feature_row, self.rule, self.has_feedback)
 
 
 @dataclass
@@ -462,6 +464,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         elif isinstance(cur, GaussianCurrent):
             mean, sd = cur.arrays(plan.n)
             plan.noise.append((stream_id(name, 1 + len(plan.noise)), np.ascontiguousarray(np.stack([mean, sd]))))
+            plan.noise_methods.append(cur.method)
         elif cur.ndim <= 1:
             plan.I_const = (np.zeros(plan.n) if plan.I_const is None else plan.I_const) + cur
         else:
@@ -488,10 +491,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     _add_monitors(plan, pops, records, index, projections)
     for ro in readouts:
-        obj = pops[ro.pop]
+        obj = pops[ro.pops[0]]
         row = -1 if ro.feature == "spikes" else list(type(obj).state).index(ro.feature)
         from spikesim.core.readout import RULES
-        plan.readouts.append(ReadoutPlan(index[ro.pop], ro, row, RULES[ro.rule], ro.values(dt)))
+        plan.readouts.append(ReadoutPlan(index[ro.pops[0]], tuple(index[x] for x in ro.pops), ro, row,
+                                         RULES[ro.rule], ro.values(dt)))
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan

@@ -1,7 +1,8 @@
 """Linear readouts of a population's activity, learned online inside the compiled loop.
 
 A :class:`Readout` (``Network.add_readout(pop, Readout(...))``) reads K outputs from a neuron
-population every step and can learn them toward a teacher while the network runs; its output
+population (or from several populations added one after the other, e.g. the excitatory and the
+inhibitory ones of a reservoir: neuron i counts through them in order) every step and can learn them toward a teacher while the network runs; its output
 can be fed back into the population as a current (reservoir computing, FORCE). Per step n,
 after the plasticity phase (see :mod:`spikesim.core.network`):
 
@@ -76,16 +77,20 @@ class Readout:
                                  f"{fb.shape}")
             feedback = np.ascontiguousarray(fb)
         self.feedback = feedback
-        self.pop = None                    # set by Network.add_readout
+        self.pops = None                   # population names, set by Network.add_readout
 
-    def check_population(self, name: str, obj) -> None:
-        """Refuse a feature or feedback that does not fit the population (at ``add_readout``)."""
-        if self.feature != "spikes" and self.feature not in type(obj).state:
-            raise ValueError(f"Readout feature {self.feature!r}: population {name!r} ({type(obj).__name__}) has "
-                             f"state variables {list(type(obj).state)}; use one of them or 'spikes'")
-        if self.feedback is not None and self.feedback.shape[1] != obj.n:
-            raise ValueError(f"Readout feedback has {self.feedback.shape[1]} columns but population {name!r} has "
-                             f"{obj.n} neurons")
+    def check_populations(self, names: list[str], objs: list) -> None:
+        """Refuse a feature or feedback that does not fit the populations (at ``add_readout``)."""
+        if self.feature != "spikes":
+            if len(objs) != 1:
+                raise ValueError("a Readout of a state variable reads one population; 'spikes' can read several")
+            if self.feature not in type(objs[0]).state:
+                raise ValueError(f"Readout feature {self.feature!r}: population {names[0]!r} ({type(objs[0]).__name__}) "
+                                 f"has state variables {list(type(objs[0]).state)}; use one of them or 'spikes'")
+        n = sum(o.n for o in objs)
+        if self.feedback is not None and self.feedback.shape[1] != n:
+            raise ValueError(f"Readout feedback has {self.feedback.shape[1]} columns but the population(s) "
+                             f"{names} have {n} neurons")
 
     def allocate(self, n: int) -> None:
         """The readout's working arrays (the plan and the kernels use these very arrays)."""

@@ -10,8 +10,9 @@ from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
 from .lif import LIF
 from .qif import QIF
+from .rate import TanhRate
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
-           "QIF", "from_brian2"]
+           "QIF", "TanhRate", "from_brian2"]

@@ -11,7 +11,9 @@ current). Built-ins:
 * :class:`GapJunction`: I_j += sum_i w_ij (v_i - v_j) (an electrical synapse of conductance w;
   connect both directions for a symmetric junction);
 * :class:`RateCoupling`: I_j += sum_i w_ij f(x_i), f(x) = max(x - theta, 0) of a presynaptic
-  state variable named by ``var`` (rate units; ``theta`` a parameter).
+  state variable named by ``var`` (rate units; ``theta`` a parameter);
+* :class:`LinearCoupling`: I_j += sum_i w_ij phi_i, phi the presynaptic output of rate units
+  such as :class:`spikesim.neurons.TanhRate` (echo-state networks).
 """
 from __future__ import annotations
 
@@ -60,3 +62,11 @@ class RateCoupling(ContinuousModel):
     def coupling(w, v_pre, theta):
         x = v_pre - theta
         return w * (x if x > 0.0 else 0.0)
+
+
+class LinearCoupling(ContinuousModel):
+    params: dict = {}
+
+    @staticmethod
+    def coupling(w, phi_pre):
+        return w * phi_pre

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
 from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
+from spikesim.backends.numba_cpu.scalars import znormal as _znormal
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 {imports}
 
@@ -110,10 +111,10 @@ class CpuArrays:
         return f"CA{c}[i]"
 
     def channel_w(self, p, j, c):
-        return f"HW{p}_{j}[{c}, i]"
+        return f"hw{p}_{j}_{c}[i]"            # 1-D views made by readout.emit_signals
 
-    def feedback_w(self, p, r, k):
-        return f"QFB{r}[{k}, i]"
+    def feedback_w(self, p, r, k, p0):
+        return f"qfb{r}_{k}_{p}[i]"
 
 
 def _binding(model, rows, param, loc, extra_loc=None):
@@ -172,8 +173,9 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for j in range(len(pp.I_time)):
         emit(f"{pad}I = I + {arrays.i_time(p, j)}")
     for j in range(len(pp.noise)):
+        fn = "_znormal" if pp.noise_methods[j] == "ziggurat" else "_normal"
         emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
-             f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+             f"{fn}(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
     for sp, spre, sloc, sb in syn_bind:
         fn = src.function(sp.model, "current", spre)
         emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
@@ -409,6 +411,10 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"            rec_count[{k}] = c + 1")
 
     args = ", ".join(COMMON_ARGS + tuple(extra_args))
+    views: list[str] = []
+    if plan.readouts or any(pp.channels for pp in plan.neuron_pops):
+        from spikesim.backends.numba_cpu.readout import emit_views
+        emit_views(views.append, "    ", plan)
     head = [
         "",
         "@njit(cache=True, nogil=True)",
@@ -416,6 +422,7 @@ def generate(plan) -> tuple[str, list[str]]:
         "    N = spike_list.size",
         "    cap = spk_step.size",
         "    seed_u = np.uint64(seed)",
+    ] + views + [
         "    for step in range(step0, step1):",
         "        if counters[C_SPIKES] + N > cap:",
         "            return 1, step",
@@ -435,6 +442,7 @@ def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
     for f in (here / "scalars.py", here / "plasticity.py", here / "readout.py", here.parents[1] / "rng" / "counter.py",
+              here.parents[1] / "rng" / "ziggurat.py",
               here.parents[1] / "synapses" / "stp.py",
               here.parent / "contract.py"):
         h.update(f.read_bytes())

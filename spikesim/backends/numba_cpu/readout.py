@@ -50,14 +50,22 @@ class CpuReadoutArrays:
         return f"QT{r}.shape[0]"
 
     def n(self, r, p):
-        return f"pop_n[{p}]"
+        return f"QW{r}.shape[1]"
+
+    def offset(self, r, p, p0):
+        """Index of population p's first neuron among readout r's neurons (p0: its first population)."""
+        return f"(pop_start[{p}] - pop_start[{p0}])"
 
     def state(self, p, row, i):
         return f"S{p}[{row}, {i}]"
 
-    def spikes(self, p, pad):
-        """Lines setting ``i`` to each neuron of population p that spiked in this step."""
-        return [f"{pad}for qq in range(lo{p}, hi{p}):", f"{pad}    i = spike_list[qq] - pop_start[{p}]"]
+    def spikes(self, pops, pad):
+        """Lines setting ``i`` (index among the readout's neurons) to each neuron of the populations
+        ``pops`` that spiked in this step; one loop per population, the body follows at pad + 4."""
+        lines = []
+        for p in pops:
+            lines.append([f"{pad}for qq in range(lo{p}, hi{p}):", f"{pad}    i = spike_list[qq] - pop_start[{pops[0]}]"])
+        return lines
 
     def ch_start(self, p, j):
         return f"HC{p}_{j}[0]"
@@ -67,6 +75,22 @@ class CpuReadoutArrays:
 
     def ch_amp(self, p, j, rel, c):
         return f"HA{p}_{j}[{rel}, {c}]"
+
+
+def emit_views(emit, pad, plan):
+    """CPU only: 1-D views of the channel weights (``hw<p>_<j>_<c>``) and of each population's
+    columns of the feedback weights (``qfb<r>_<k>_<p>``), made once per call of the loop."""
+    for pp in plan.neuron_pops:
+        for j, ch in enumerate(pp.channels):
+            for c in range(ch.n_channels):
+                emit(f"{pad}hw{pp.index}_{j}_{c} = HW{pp.index}_{j}[{c}]")
+    for r, rp in enumerate(plan.readouts):
+        if not rp.has_feedback:
+            continue
+        for p in rp.pops:
+            emit(f"{pad}qo = pop_start[{p}] - pop_start[{rp.pops[0]}]")
+            for k in range(rp.ro.n_out):
+                emit(f"{pad}qfb{r}_{k}_{p} = QFB{r}[{k}, qo:qo + pop_n[{p}]]")
 
 
 def emit_signals(emit, pad, plan, A, pops=None):
@@ -85,7 +109,7 @@ def emit_signals(emit, pad, plan, A, pops=None):
             for c in range(ch.n_channels):
                 emit(f"{pad}    ha{p}_{j}_{c} = 0.0")
     for r, rp in enumerate(plan.readouts):
-        if not rp.has_feedback or (pops is not None and rp.pop not in pops):
+        if not rp.has_feedback or (pops is not None and not set(rp.pops) & set(pops)):
             continue
         emit(f"{pad}rel = step - np.int64({A.c(r, 0)})")
         emit(f"{pad}mode = {A.c(r, 1)}")
@@ -105,8 +129,8 @@ def current_terms(plan, pp, arrays) -> list[str]:
     for j, ch in enumerate(pp.channels):
         out += [f"ha{p}_{j}_{c} * {arrays.channel_w(p, j, c)}" for c in range(ch.n_channels)]
     for r, rp in enumerate(plan.readouts):
-        if rp.has_feedback and rp.pop == p:
-            out += [f"{arrays.feedback_w(p, r, k)} * qf{r}_{k}" for k in range(rp.ro.n_out)]
+        if rp.has_feedback and p in rp.pops:
+            out += [f"{arrays.feedback_w(p, r, k, rp.pops[0])} * qf{r}_{k}" for k in range(rp.ro.n_out)]
     return out
 
 
@@ -121,9 +145,10 @@ def emit_readout(emit, pad, plan, r, A):
         emit(f"{pad}for i in range({n}):")
         emit(f"{pad}    {A.feat(r, 0, 'i')} = {A.feat(r, 0, 'i')} * {A.u(r, 0)} + {A.feat(r, 1, 'i')} * dt")
         emit(f"{pad}    {A.feat(r, 1, 'i')} = {A.feat(r, 1, 'i')} * {A.u(r, 1)}")
-        for line in A.spikes(p, pad):
-            emit(line)
-        emit(f"{pad}    {A.feat(r, 1, 'i')} = {A.feat(r, 1, 'i')} + {A.u(r, 2)}")
+        for lines in A.spikes(rp.pops, pad):
+            for line in lines:
+                emit(line)
+            emit(f"{pad}    {A.feat(r, 1, 'i')} = {A.feat(r, 1, 'i')} + {A.u(r, 2)}")
         e = lambda i: A.feat(r, 0, i)  # noqa: E731
     else:
         e = lambda i: A.state(p, rp.feature_row, i)  # noqa: E731

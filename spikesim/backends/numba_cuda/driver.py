@@ -44,7 +44,7 @@ from spikesim.backends.numba_cuda.kernels import (F_DT, F_PINP, F_PINW, F_RING, 
     H_SPIKES, H_STATUS, H_STOP, L_N, L_NREC, L_NRECD, L_NSLOTS, L_RINGCELLS, L_SEED, O_INDPTR, O_PINK, O_POST,
     O_POSTPTR, O_POSTSYN, O_RECSPIKE, O_RECVOFF, O_SPIKELIST, O_SRCCUR, O_SRCPTR, O_SRCSTEP, O_SYNLOCAL, O_SYNPRE,
     O_SYNRULE, binomial as _binomial, normal as _normal, sample_monitors as _sample_monitors,
-    stp_on_spike as _stp_on_spike, uniform as _uniform)
+    stp_on_spike as _stp_on_spike, uniform as _uniform, znormal as _znormal)
 {imports}
 
 _dev = cuda.jit(device=True)
@@ -147,7 +147,7 @@ class CudaRuleArrays:
 def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for f in (here / "kernels.py", here.parents[1] / "rng" / "counter.py", here.parent / "contract.py",
+    for f in (here / "kernels.py", here.parents[1] / "rng" / "counter.py", here.parents[1] / "rng" / "ziggurat.py", here.parent / "contract.py",
               here.parent / "scalar.py", here.parents[1] / "synapses" / "stp.py"):
         h.update(f.read_bytes())
     return h.hexdigest()

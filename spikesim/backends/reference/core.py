@@ -16,6 +16,7 @@ from spikesim.backends.reference.readout import add_terms, readout_step
 from spikesim.backends.reference.readout import signals as readout_signals
 from spikesim.neurons.base import arg_names
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, uniform_array
+from spikesim.rng.ziggurat import counter_normal_ziggurat
 from spikesim.synapses.stp import tsodyks_markram_spike
 
 
@@ -203,8 +204,9 @@ class ReferenceRunner:
                     current = float(pp.I_const[i]) if pp.I_const is not None else 0.0
                     for T in pp.I_time:
                         current = current + float(T[step, i])
-                    for stream, ms in pp.noise:
-                        z = counter_normal(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
+                    for (stream, ms), method in zip(pp.noise, pp.noise_methods):
+                        draw = counter_normal_ziggurat if method == "ziggurat" else counter_normal
+                        z = draw(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
                         current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
                     for (cur, _), e in zip(syns, senv):
                         current = current + cur(i, e)

@@ -24,7 +24,7 @@ def signals(plan, pp, step: int) -> tuple[list, list]:
         chans.append(([float(a) for a in amp], ch.weights))
     fbs = []
     for rp in plan.readouts:
-        if not rp.has_feedback or rp.pop != pp.index:
+        if not rp.has_feedback or pp.index not in rp.pops:
             continue
         ro = rp.ro
         rel, mode = step - int(ro.C[0]), ro.C[1]
@@ -34,7 +34,8 @@ def signals(plan, pp, step: int) -> tuple[list, list]:
             f = ro.T[rel].copy()
         else:
             f = np.zeros(ro.n_out)
-        fbs.append(([float(x) for x in f], ro.FB))
+        off = pp.start - plan.pops[rp.pop].start
+        fbs.append(([float(x) for x in f], ro.FB[:, off:off + pp.n]))
     return chans, fbs
 
 
@@ -59,8 +60,9 @@ def readout_step(plan, step: int, fired_by_pop: dict) -> None:
         if rp.feature_row < 0:
             ro.F[0] = ro.F[0] * u[0] + ro.F[1] * plan.dt
             ro.F[1] = ro.F[1] * u[1]
-            ids = np.asarray(fired_by_pop.get(rp.pop, ()), dtype=np.int64) - pp.start
-            ro.F[1, ids] = ro.F[1, ids] + u[2]
+            for q in rp.pops:
+                ids = np.asarray(fired_by_pop.get(q, ()), dtype=np.int64) - pp.start
+                ro.F[1, ids] = ro.F[1, ids] + u[2]
             e = ro.F[0]
         else:
             e = pp.S[rp.feature_row]
