@@ -60,3 +60,37 @@ def run_trials(net, ro, cue, sig, n_trials: int = 2):
         out[f"{j}/P"] = got["P"]
         out[f"{j}/v"] = net.get_state("exc", "v")
     return out
+
+
+def rate_net(backend: str, n: int = 12, steps: int = 40, seed: int = 4):
+    """A tanh rate reservoir (continuous coupling) read through its ``phi`` with an NLMS readout."""
+    rng = np.random.default_rng(seed)
+    net = ss.Network(dt=1.0, seed=seed, backend=backend)
+    R = net.add(ss.neurons.TanhRate(n, tau=5.0, x0=rng.uniform(-0.1, 0.1, n)), "rate")
+    w = rng.standard_normal((n, n)) * 1.3 / np.sqrt(n)
+    net.connect(R, R, w, synapse=ss.synapses.LinearCoupling())
+    cue = ChannelCurrent(rng.random((1, n)) < 0.5, steps)
+    net.inject(R, cue)
+    net.inject(R, ss.inputs.GaussianCurrent(0.0, 0.05, method="ziggurat"))
+    ro = net.add_readout(R, Readout(2, steps, feature="phi", rule="nlms", eta=0.2,
+                                    feedback=rng.uniform(-1, 1, (2, n))))
+    net.record(R, spikes=False, state="phi")
+    amp = np.zeros((steps, 1))
+    amp[3:8, 0] = 1.0
+    t = np.arange(steps)
+    teacher = np.stack([np.exp(-0.5 * ((t - 15) / 4.0) ** 2), np.exp(-0.5 * ((t - 25) / 4.0) ** 2)], axis=1)
+    gate = np.ones((steps, 2))
+    return net, ro, cue, (amp, teacher, gate, "closed")
+
+
+def run_rate_trials(net, ro, cue, sig, n_trials: int = 2):
+    amp, teacher, gate, feedback = sig
+    out = {}
+    for j in range(n_trials):
+        net.set_amplitudes(cue, amp)
+        net.set_readout(ro, teacher=teacher, gate=gate, feedback=feedback, window=(3, 10), reset_features=True)
+        res = net.run(amp.shape[0] * net.dt)
+        got = net.readout_result(ro)
+        out[f"{j}/phi"] = res.state("rate", "phi")
+        out[f"{j}/z"], out[f"{j}/mean"], out[f"{j}/W"] = got["z"], got["mean"], got["weights"]
+    return out

@@ -87,3 +87,12 @@ def test_readout_errors():
         net.set_readout(ro, feedback="closed")
     with pytest.raises(ValueError, match="does not belong"):
         ss.Network(dt=1.0).readout_result(ro)
+
+
+def test_rate_readout_reference_equals_numba():
+    from readout_networks import rate_net, run_rate_trials
+    a = run_rate_trials(*rate_net("numba"))
+    b = run_rate_trials(*rate_net("reference"))
+    assert np.any(a["1/W"] != 0) and np.ptp(a["0/phi"]) > 0.1
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)

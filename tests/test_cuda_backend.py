@@ -634,6 +634,32 @@ def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
 
 
 @sim
+@pytest.mark.parametrize("rule", ["nlms", "rls"])
+def test_sim_readout_reservoir_matches_numba(rule):
+    """A core readout (filtered spikes of two populations, gated NLMS or RLS toward a teacher,
+    closed-loop then teacher feedback) with a channel current and ziggurat noise: spikes, outputs,
+    window means, learned weights and RLS matrices bit-identical to numba over two trials."""
+    from readout_networks import reservoir_net, run_trials
+    kw = dict(rule=rule, n_exc=8, n_inh=3, steps=30)
+    a = run_trials(*reservoir_net("numba", **kw))
+    b = run_trials(*reservoir_net("cuda", **kw))
+    assert a["0/exc/t"].size > 5 and np.any(a["1/W"] != 0)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@sim
+def test_sim_rate_readout_matches_numba():
+    """A rate reservoir (TanhRate, continuous coupling) read through phi: bit-identical to numba."""
+    from readout_networks import rate_net, run_rate_trials
+    a = run_rate_trials(*rate_net("numba", n=6, steps=20))
+    b = run_rate_trials(*rate_net("cuda", n=6, steps=20))
+    assert np.any(a["1/W"] != 0)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@sim
 def test_sim_every_plasticity_rule_and_synaptic_monitors_match_numba():
     """Triplet, multiplicative, reward-modulated, additive STDP and a user's rule on one network
     (tests/test_plasticity_rules.py), with recorded weights and eligibilities: bit-identical."""
