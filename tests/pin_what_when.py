@@ -2,11 +2,14 @@
 (N = 80 reservoir, three trials A, B, A, then a cue-only probe) with its spikes, when readout
 output and learned what/when weights, for test_what_when_pinned.py.
 
-The first pin (commit "pin the private reservoir engine") recorded the private engine
-(backends/*/reservoir.py) before the reservoir moved onto ss.Network; the metrics of
-``spikesim run what-when --preset quick`` of that engine are kept in
-tests/data/what_when_quick_private.json. Run ``python tests/pin_what_when.py`` only when a
-change of the recorded numbers is intended and explained in the commit message."""
+History: the first pin (commit bd0b7c0) recorded the private reservoir engine
+(backends/*/reservoir.py, net.m's step order, NumPy noise) before the reservoir moved onto
+ss.Network; the metrics of ``spikesim run what-when --preset quick`` of that engine are kept in
+tests/data/what_when_quick_private.json. The reservoir on the core (step order of
+spikesim.core.network, in-loop ziggurat noise) gives other spikes by design, so the pin was
+rewritten from the core (commit "what-when on the core: the private reservoir engine is
+deleted"). Run ``python tests/pin_what_when.py`` only when a change of the recorded numbers is
+intended and explained in the commit message."""
 from __future__ import annotations
 
 import sys

@@ -649,6 +649,31 @@ def test_sim_readout_reservoir_matches_numba(rule):
 
 
 @sim
+def test_sim_what_when_reservoir_model_matches_numba():
+    """The what-when ReservoirModel itself on the cuda backend: two training trials and a probe of
+    a 14-neuron reservoir, bit-identical spikes, when outputs and learned weights."""
+    from models.izhikevich_reservoir import ReservoirModel, config_with
+    cfg = config_with(None, n=14, p_conn=0.4, eta_when=0.2, feedback_q=3.0)
+    S, cue = 40, 5
+    amp = np.zeros((S, 3))
+    amp[cue:cue + 8, 0] = 1.0
+    t = np.arange(S)
+    prof = np.stack([np.exp(-0.5 * ((t - cue - lat) / 5.0) ** 2) for lat in (12, 20)], axis=1)
+    out = {}
+    for backend in ("numba", "cuda"):
+        m = ReservoirModel(cfg, seed=2, backend=backend)
+        out[backend] = ([m.trial(amp, prof, ev, cue_step=cue, what_steps=(cue, cue + 8), latency_steps=(12, 20),
+                                 learn=ev >= 0, record_spikes=True) for ev in (0, 1, -1)], m.readout_weights())
+    (ta, wa), (tb, wb) = out["numba"], out["cuda"]
+    assert sum(o.spike_times.size for o in ta) > 10 and np.any(wa["when"] != 0)
+    for oa, ob in zip(ta, tb):
+        for f in ("spike_times", "spike_ids", "zhat", "y", "rbar"):
+            np.testing.assert_array_equal(getattr(oa, f), getattr(ob, f), err_msg=f)
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+
+
+@sim
 def test_sim_rate_readout_matches_numba():
     """A rate reservoir (TanhRate, continuous coupling) read through phi: bit-identical to numba."""
     from readout_networks import rate_net, run_rate_trials

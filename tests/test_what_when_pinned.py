@@ -1,6 +1,7 @@
 """A short same-seed what-when trial sequence gives the spikes, readout output and learned
 weights pinned in tests/data/pinned_what_when.npz (tests/pin_what_when.py), bit for bit, on the
-reference and numba backends."""
+reference and numba backends (the reservoir on the core; see tests/pin_what_when.py for the
+history of the pin)."""
 from pathlib import Path
 
 import numpy as np
