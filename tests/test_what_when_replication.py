@@ -48,3 +48,16 @@ def test_what_when_subspaces_near_orthogonal(full_run):
     assert m["angle_what_when_deg"] > 80
     assert m["angle_what_when_deg"] > m["angle_random_deg"] - 2 * m["angle_random_sd_deg"]
     assert np.isfinite(m["peak_time_error_ms"])
+
+
+@pytest.mark.slow
+def test_quick_preset_bars_on_the_core():
+    """Issue 11's bars for the reservoir on the core, quick preset, seed 0 (``spikesim run
+    what-when``): r_A >= 0.95, r_B <= -0.85, test error at trial 100 <= 0.10. Measured when the
+    reservoir moved onto ss.Network: 0.981 / -0.954 / 0.098 (seeds 1, 2: 0.962 / -0.941 / 0.082
+    and 0.985 / -0.963 / 0.085); the private engine gave 0.974 / -0.977 / 0.086 at seed 0."""
+    par = get("what-when")
+    res = par.run(par.make_config("quick"), ["izhikevich-reservoir"], progress=False)
+    m = res.metrics["izhikevich-reservoir"]
+    assert m["r_A"] >= 0.95 and m["r_B"] <= -0.85, (m["r_A"], m["r_B"])
+    assert m["error_trial_100"] <= 0.10, m["error_trial_100"]

@@ -3,9 +3,10 @@
 Time is in ms with a fixed step ``dt``. **The schedule of one step n** (t = n * dt), the same on
 every backend:
 
-1. *inputs*: constant currents, time-array currents (row n), and the ring-buffer slot n of each
-   synapse target: jumps on ``v``, one-step current pulses ``I``, increments of the filtered
-   current ``I_syn``;
+1. *inputs*: constant currents, time-array currents (row n), channel currents and readout
+   feedback (:mod:`spikesim.core.channels`, :mod:`spikesim.core.readout`), and the ring-buffer
+   slot n of each synapse target: jumps on ``v``, one-step current pulses ``I``, increments of
+   the filtered current ``I_syn``;
 2. *state update* of every neuron (its model's equations over [t, t + dt]); ``I_syn`` then
    decays by exp(-dt / tau_syn);
 3. *threshold*: neurons with v >= threshold spike; spike sources emit their spikes of step n;
@@ -13,7 +14,9 @@ every backend:
 5. *reset* of the neurons that spiked;
 6. *plasticity* of the plastic projections (:mod:`spikesim.plasticity.base`: traces decay,
    ``before``, ``on_pre`` of this step's spikes, ``on_post``, trace increments, ``after``);
-7. *monitors*: spikes stamped t = n * dt; state and synaptic variables sampled after the reset
+7. *readouts* (:mod:`spikesim.core.readout`): features from this step's spikes or state,
+   outputs, their learning rule, window sums;
+8. *monitors*: spikes stamped t = n * dt; state and synaptic variables sampled after the reset
    and the plasticity, stamped n * dt.
 
 A spike of step n with delay d steps therefore acts at the inputs of step n + d, as in
@@ -305,13 +308,13 @@ class Network:
             raise ValueError("this Readout does not belong to the network (add it with add_readout)")
 
     def _host_edit(self):
-        """Bring device arrays to the host before the host edits them in place (cuda)."""
-        if self._plan is None:
-            self._build()
-        self._runner.sync_to_host()
+        """Bring device arrays to the host before the host edits them in place (cuda); before
+        the first run the arrays live on the host only."""
+        if self._plan is not None:
+            self._runner.sync_to_host()
 
     def _device_edit(self):
-        if hasattr(self._runner, "sync_to_device"):
+        if self._plan is not None and hasattr(self._runner, "sync_to_device"):
             self._runner.sync_to_device()
 
     def set_readout(self, readout: Readout, *, teacher=None, gate=None, feedback: str | None = None,
@@ -394,6 +397,8 @@ class Network:
 
     def clear_pending(self) -> None:
         """Drop the spikes still in flight (the ring buffers), e.g. between independent trials."""
+        if self._plan is None:
+            return                                   # nothing has been sent yet
         self._host_edit()
         self._plan.ring[:] = 0.0
         self._device_edit()

@@ -196,15 +196,13 @@ def emit_readout(emit, pad, plan, r, A):
     emit(f"{pad}    {A.c(r, 4)} = {A.c(r, 4)} + 1.0")
 
 
-def emit_readouts(emit, plan) -> list[str]:
-    """Every readout's phase in the CPU loop (8 spaces in); returns the extra argument names."""
+def emit_readouts(emit, plan) -> None:
+    """Every readout's phase in the CPU loop (8 spaces in); its arrays are the arguments
+    ``Q<name><r>`` (:data:`ARRAYS`), named by the driver."""
     A = CpuReadoutArrays()
-    extra = []
     for r in range(len(plan.readouts)):
-        extra += [f"Q{a}{r}" for a in ARRAYS]
         emit(f"        # ---- readout {r}")
         emit_readout(emit, " " * 8, plan, r, A)
-    return extra
 
 
 ARRAYS = ("F", "W", "P", "K", "T", "G", "Z", "ZP", "B", "C", "U", "FB")
