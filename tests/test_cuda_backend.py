@@ -304,6 +304,13 @@ PTX_SCRIPT = textwrap.dedent("""
     net._build()
     for kern, name in zip(step_kernels(net._plan), ("features_input", "features_coupling", "features_neuron")):
         sigs[name] = (kern, neuron, name == "features_coupling")
+    from readout_networks import reservoir_net
+    from spikesim.backends.numba_cuda.driver import readout_kernels
+    for rule in ("nlms", "rls"):                 # readouts: signals in the neuron kernel, the readout kernel
+        net = reservoir_net("reference", rule=rule)[0]
+        net._build()
+        sigs[f"readout_{rule}"] = (readout_kernels(net._plan)[0], (types.int64, a1f, a1i, a2f), False)
+    sigs["readout_neuron"] = (neuron_kernel(net._plan), neuron, False)
     for name, (kern, sig, plain_too) in sigs.items():
         with strict_fp():
             ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
@@ -329,9 +336,9 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert len(counts) == 12, proc.stdout
+    assert len(counts) == 15, proc.stdout
     rules = ("rule_before_kernel", "rule_pre_kernel", "rule_post_kernel", "rule_trace_kernel", "rule_after_kernel")
-    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling") + rules:
+    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling", "readout_nlms", "readout_rls") + rules:
         assert counts[name][0] == 0, (name, counts[name])            # strict: no fused multiply-add
     for name in ("neuron_zoo", "features_coupling"):
         assert counts[name][1] > 0, (name, counts[name])             # the default would fuse: the check can fail
