@@ -54,6 +54,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ref-trials", type=int, default=0)
+    ap.add_argument("--json", default="", help="also write the numbers to this JSON file")
     args = ap.parse_args()
     from _private_reservoir import PrivateTrial
     cfg, task, model = _setup("numba")
@@ -69,10 +70,20 @@ def main() -> None:
     print(f"  private engine (deleted from spikesim): {min(private):.2f} s")
     print(f"  core (ss.Network, numba):               {min(core):.2f} s  (core / private = "
           f"{min(core) / min(private):.2f})")
+    out = {"trials": args.trials, "repeats": args.repeats, "private_cpu_s": private, "core_cpu_s": core,
+           "private_best_s": min(private), "core_best_s": min(core), "ratio_core_over_private": min(core) / min(private)}
     if args.ref_trials:
         cfg_r, task_r, model_r = _setup("reference")
         c = core_block(model_r, task_r, cfg_r, args.ref_trials, 0)
-        print(f"  core on the reference backend: {1e3 * c / args.ref_trials:.0f} ms CPU/trial")
+        out["reference_ms_per_trial"] = 1e3 * c / args.ref_trials
+        print(f"  core on the reference backend: {out['reference_ms_per_trial']:.0f} ms CPU/trial")
+    if args.json:
+        import json
+        import os
+        import platform
+        out.update(machine=platform.platform(), cpus=os.cpu_count(), note="CPU time of this process; the machine "
+                   "is shared with other jobs, blocks alternate so both engines see the same load")
+        Path(args.json).write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

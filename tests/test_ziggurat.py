@@ -9,7 +9,7 @@ from spikesim.backends.numba_cpu.scalars import znormal
 from spikesim.rng.ziggurat import LAYERS, ZIG_F, ZIG_R, ZIG_X, counter_normal_ziggurat
 
 
-@njit(cache=True)
+@njit(cache=False)          # the scalars it inlines may change: no stale disk cache
 def _draw(n, stream, step):
     out = np.empty(n)
     for i in range(n):

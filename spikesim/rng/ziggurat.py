@@ -8,8 +8,11 @@ tail x > r) and boxes with right edges x_1 = r > x_2 > ... > x_N = 0, x_{i+1} ch
 layer i has area v: x_i (f(x_{i+1}) - f(x_i)) = v. r (and so v) is the root that makes the
 top layer end at f = 1 (found by bisection at import, float64).
 
-One draw, keyed by (seed, stream, step, index) like :func:`spikesim.rng.counter.counter_uniform`:
-the 64-bit hash b_0 of the key and, when more are needed, b_k = splitmix64(b_0 + k). From a
+One draw, keyed by (seed, stream, step, index): K = the hash of (seed, stream, step) as in
+:func:`spikesim.rng.counter.counter_uniform` (one key per step, shared by the neurons, so a loop
+over neurons computes it once: :func:`step_key`), b_0 = splitmix64(K + index * golden) (the
+SplitMix64 sequence started at K, Steele, Lea & Flood 2014) and, when more are needed,
+b_k = splitmix64(b_0 + k). From a
 64-bit number: layer i = bits 0-6, sign = bit 7, u = bits 11-63 / 2^53. x = u X[i]; if
 x < X[i + 1] (about 98.8 % of draws) return +-x; else in the base layer draw from the tail
 (Marsaglia 1964: x = -log(1 - u1) / r, y = -log(1 - u2) until 2y > x^2, return r + x), in
@@ -60,9 +63,19 @@ ZIG_X.setflags(write=False)
 ZIG_F.setflags(write=False)
 
 
+def step_key(seed, stream, step):
+    """The 64-bit key of one step of one stream (uint64 in, uint64 out)."""
+    return splitmix64(seed ^ splitmix64(stream ^ splitmix64(step)))
+
+
 def counter_normal_ziggurat(seed, stream, step, index):
     """A standard normal float64 keyed by (seed, stream, step, index) (see the module docstring)."""
-    b0 = splitmix64(seed ^ splitmix64(stream ^ splitmix64(step ^ splitmix64(index))))
+    return ziggurat_from_key(step_key(seed, stream, step), index)
+
+
+def ziggurat_from_key(key, index):
+    """The normal of neuron ``index`` for a step whose :func:`step_key` is ``key``."""
+    b0 = splitmix64(key + index * np.uint64(0x9E3779B97F4A7C15))
     bits = b0
     k = np.uint64(0)
     while True:

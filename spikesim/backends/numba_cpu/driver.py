@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
 from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
-from spikesim.backends.numba_cpu.scalars import znormal as _znormal
+from spikesim.backends.numba_cpu.scalars import zfrom as _zfrom, zkey as _zkey, znormal as _znormal
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 {imports}
 
@@ -159,10 +159,12 @@ def neuron_bindings(pp, prefix_of, arrays):
     return loc, binding, syn_bind
 
 
-def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0):
+def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0, zkeys=False):
     """The per-neuron step up to the model update, shared by the compiled backends: load the
     state, sum the input current (constant, time arrays, noise ``streams[noise0 + j]``, synapse
-    currents in synapse order, continuous projections), update, store. ``pad``: indentation."""
+    currents in synapse order, continuous projections), update, store. ``pad``: indentation.
+    ``zkeys``: ziggurat noise reads the step's key from ``zk<p>_<j>`` (computed before the loop
+    by the CPU loop before its neuron loop) instead of hashing it per neuron."""
     p, m = pp.index, pp.model
     for j, k in enumerate(m.state):
         emit(f"{pad}{loc[k]} = {arrays.state(p, j)}")
@@ -173,9 +175,12 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for j in range(len(pp.I_time)):
         emit(f"{pad}I = I + {arrays.i_time(p, j)}")
     for j in range(len(pp.noise)):
-        fn = "_znormal" if pp.noise_methods[j] == "ziggurat" else "_normal"
-        emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
-             f"{fn}(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+        if pp.noise_methods[j] == "ziggurat" and zkeys:
+            z = f"_zfrom(zk{p}_{j}, np.uint64(i))"
+        else:
+            fn = "_znormal" if pp.noise_methods[j] == "ziggurat" else "_normal"
+            z = f"{fn}(seed_u, streams[{noise0 + j}], step_u, np.uint64(i))"
+        emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * {z})")
     for sp, spre, sloc, sb in syn_bind:
         fn = src.function(sp.model, "current", spre)
         emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
@@ -306,8 +311,12 @@ def generate(plan) -> tuple[str, list[str]]:
         for k, sp in enumerate(pp.synapses):
             _views(emit, f"G{p}_{k}", len(sp.model.state))
             _views(emit, f"GP{p}_{k}", len(sp.rows))
+        for j, method in enumerate(pp.noise_methods):     # the ziggurat's key of this step, once
+            if method == "ziggurat":
+                emit(f"        zk{p}_{j} = _zkey(seed_u, streams[{len(plan.pops) + n_noise + j}], step_u)")
         emit(f"        for i in range(pop_n[{p}]):")
-        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise,
+                           zkeys=True)
         n_noise += len(pp.noise)
         checked = m.state if m.finite_check is None else m.finite_check
         emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in checked))
