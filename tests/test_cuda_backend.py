@@ -659,7 +659,7 @@ def test_sim_readout_reservoir_matches_numba(rule):
 def test_sim_what_when_reservoir_model_matches_numba():
     """The what-when ReservoirModel itself on the cuda backend: two training trials and a probe of
     a 14-neuron reservoir, bit-identical spikes, when outputs and learned weights."""
-    from models.izhikevich_reservoir import ReservoirModel, config_with
+    from spikesim.models.izhikevich_reservoir import ReservoirModel, config_with
     cfg = config_with(None, n=14, p_conn=0.4, eta_when=0.2, feedback_q=3.0)
     S, cue = 40, 5
     amp = np.zeros((S, 3))

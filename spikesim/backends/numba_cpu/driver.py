@@ -111,7 +111,7 @@ class CpuArrays:
         return f"CA{c}[i]"
 
     def channel_w(self, p, j, c):
-        return f"hw{p}_{j}_{c}[i]"            # 1-D views made by readout.emit_signals
+        return f"hw{p}_{j}_{c}[i]"            # 1-D views made by readout.emit_views
 
     def feedback_w(self, p, r, k, p0):
         return f"qfb{r}_{k}_{p}[i]"
@@ -163,8 +163,8 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     """The per-neuron step up to the model update, shared by the compiled backends: load the
     state, sum the input current (constant, time arrays, noise ``streams[noise0 + j]``, synapse
     currents in synapse order, continuous projections), update, store. ``pad``: indentation.
-    ``zkeys``: ziggurat noise reads the step's key from ``zk<p>_<j>`` (computed before the loop
-    by the CPU loop before its neuron loop) instead of hashing it per neuron."""
+    ``zkeys``: ziggurat noise reads the step's key from ``zk<p>_<j>``, computed once per step
+    before the CPU's neuron loop, instead of hashing it per neuron."""
     p, m = pp.index, pp.model
     for j, k in enumerate(m.state):
         emit(f"{pad}{loc[k]} = {arrays.state(p, j)}")
