@@ -96,3 +96,21 @@ def test_rate_readout_reference_equals_numba():
     assert np.any(a["1/W"] != 0) and np.ptp(a["0/phi"]) > 0.1
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_brian2_translation_refuses_what_it_cannot_translate():
+    pytest.importorskip("brian2")
+    from spikesim.compare import brian2 as cb
+    net, ro, cue, _ = reservoir_net("reference", n_exc=4, n_inh=2, steps=10)
+    with pytest.raises(NotImplementedError, match="readouts"):
+        cb.build(net, 5.0)
+    net = ss.Network(dt=1.0)
+    pop = net.add(ss.neurons.LIF(3), "p")
+    net.inject(pop, ChannelCurrent(np.ones((1, 3)), 4))
+    with pytest.raises(NotImplementedError, match="ChannelCurrent"):
+        cb.build(net, 5.0)
+    net = ss.Network(dt=1.0)
+    pop = net.add(ss.neurons.LIF(3), "p")
+    net.inject(pop, ss.inputs.GaussianCurrent(0.0, 1.0, method="ziggurat"))
+    with pytest.raises(NotImplementedError, match="ziggurat"):
+        cb.build(net, 5.0)
