@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 KINDS = {"izhikevich": 0, "rate": 1}
-BACKENDS = ("numba", "reference")
+BACKENDS = ("numba", "reference", "cuda")
 
 
 @dataclass
@@ -68,6 +68,7 @@ class ReservoirConfig:
     tau_syn: float = 100.0            # ms; 0 = pulse synapses (net.m)
     noise_exc: float = 1.0            # SD of the per-step Gaussian input current (net.m: 5 / 2)
     noise_inh: float = 1.0
+    noise_method: str = "ziggurat"    # normals of the in-loop GaussianCurrent: "ziggurat" | "box-muller"
     bias_exc: float = 3.5             # tonic input current
     bias_inh: float = 3.0
     input_frac: float = 0.2
@@ -114,6 +115,7 @@ def validate_config(cfg: ReservoirConfig) -> None:
     _check_choice("gate", cfg.gate, ("channel", "none"))
     _check_choice("gate_window", cfg.gate_window, ("trial", "latency"))
     _check_choice("feedback", cfg.feedback, ("closed", "teacher", "none"))
+    _check_choice("noise_method", cfg.noise_method, ("ziggurat", "box-muller"))
     if not isinstance(cfg.n, (int, np.integer)) or cfg.n < 2:
         raise ValueError(f"n must be an integer >= 2, got {cfg.n!r}")
     for name in ("frac_exc", "p_conn", "input_frac"):
@@ -142,10 +144,32 @@ class TrialOutput:
     spike_ids: np.ndarray
 
 
+FEEDBACK_NAMES = ("none", "closed", "teacher")
+
+
 class ReservoirModel:
     """A reservoir with what/when readouts; one instance = one seed, weights learned across trials.
 
-    ``trial(...)`` runs one trial (training when ``learn=True``, a cue-only probe otherwise).
+    The reservoir is an :class:`spikesim.Network` (built at the first trial, whose length sets
+    the readout window): populations ``exc`` and ``inh`` of Izhikevich neurons (``kind="rate"``:
+    one population ``reservoir`` of :class:`~spikesim.neurons.TanhRate` units coupled by a
+    continuous projection), one projection per (pre, post) pair of populations with
+    non-negative (from ``exc``) or non-positive (from ``inh``) weights (Dale's law), the tonic
+    bias as a constant current, the noise as ``GaussianCurrent`` (drawn in the loop from the
+    counter-based stream), the cue / A / B channels as a :class:`~spikesim.inputs.ChannelCurrent`,
+    and the when readout, its gated three-factor (or RLS) rule and the feedback U zhat as a core
+    :class:`~spikesim.Readout`, all inside the compiled loop of the chosen backend. The what
+    rule acts once per trial, after the outcome is known, so it runs between runs on the
+    window mean rbar that the readout accumulates in the loop.
+
+    Differences to the earlier private engine (net.m's step order): the core updates, then
+    thresholds and resets in the same step, and delivers a spike one step later; net.m resets
+    at the start of the next step and delivers with no delay, so the membrane dynamics are the
+    same (the update of the step after a spike starts from the reset state and sees that
+    spike's synaptic input in both) but a spike is stamped one step earlier, v is not clipped
+    at v_peak in between (the reset follows at once), the features see a spike one step
+    earlier, and the noise comes from the core's stream instead of NumPy's. ``trial(...)`` runs
+    one trial (training when ``learn=True``, a cue-only probe otherwise).
     """
 
     n_out = 2
@@ -156,11 +180,6 @@ class ReservoirModel:
         validate_config(cfg)
         _check_choice("backend", backend, BACKENDS)
         self.backend = backend
-        if backend == "numba":
-            from spikesim.backends.numba_cpu.reservoir import run_trial
-        else:
-            from spikesim.backends.reference.reservoir import run_trial
-        self._run_trial = run_trial
         self.seed = int(seed)
         rng = np.random.default_rng([self.seed, 0])
         n = cfg.n
@@ -172,8 +191,7 @@ class ReservoirModel:
         self.b = np.concatenate([np.full(n_e, 0.2), 0.25 - 0.05 * ri])
         self.c = np.concatenate([-65 + 15 * re ** 2, np.full(n - n_e, -65.0)])
         self.d = np.concatenate([8 - 6 * re ** 2, np.full(n - n_e, 2.0)])
-        self.v_peak = np.full(n, 30.0)
-        # recurrent weights, dense matrix W[post, pre] then CSR by presynaptic neuron
+        # recurrent weights, dense matrix W[post, pre]
         mask = rng.random((n, n)) < cfg.p_conn
         if self.kind == 0:
             mag = rng.random((n, n))
@@ -189,39 +207,95 @@ class ReservoirModel:
         wmat = wmat * mask
         np.fill_diagonal(wmat, 0.0)
         self.w_rec = wmat
-        pre_major = wmat.T  # row j = outgoing weights of presynaptic j
-        nz = pre_major != 0.0
-        self.indptr = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int64)
-        self.indices = np.nonzero(nz)[1].astype(np.int64)
-        self.weights = pre_major[nz].astype(np.float64)
         self.w_in = (rng.random((self.n_in, n)) < cfg.input_frac).astype(float) * amp
         q = cfg.feedback_q if cfg.feedback != "none" else 0.0
         self.fb_u = rng.uniform(-q, q, size=(self.n_out, n)) if q > 0 else np.zeros((self.n_out, n))
         self.fb_mode = {"none": 0, "closed": 1, "teacher": 2}[cfg.feedback] if q > 0 else 0
-        self.dec_r = math.exp(-cfg.dt / cfg.tau_r)
-        self.dec_h = math.exp(-cfg.dt / cfg.tau_d)
-        self.feat_gain = cfg.feature_scale / (cfg.tau_r * cfg.tau_d)
-        self.syn_decay = math.exp(-cfg.dt / cfg.tau_syn) if cfg.tau_syn > 0 else 0.0
-        if self.kind == 1:
-            self.syn_decay = 0.0
-        self._noise_rng = np.random.default_rng([self.seed, 1])
+        self._init_rng = np.random.default_rng([self.seed, 1])
+        self.net = None
         self.reset_learning()
+
+    # -- the network ------------------------------------------------------------------------------
+    def _build(self, steps: int) -> None:
+        import spikesim as ss
+        cfg, n, n_e = self.cfg, self.cfg.n, self.n_exc
+        net = ss.Network(dt=cfg.dt, seed=self.seed, backend=self.backend)
+        fb = self.fb_u if self.fb_mode != 0 else None
+        rule = {"three-factor": "nlms", "rls": "rls"}[cfg.when_rule]
+        ro = ss.Readout(self.n_out, steps, feature="spikes" if self.kind == 0 else "phi", tau_r=cfg.tau_r,
+                        tau_d=cfg.tau_d, scale=cfg.feature_scale, rule=rule, eta=cfg.eta_when, eps=cfg.eps,
+                        rls_alpha=cfg.rls_alpha, rls_every=cfg.rls_every, feedback=fb)
+        if self.kind == 0:
+            blocks = {"exc": slice(0, n_e), "inh": slice(n_e, n)}
+            pops = {}
+            for name, sl in blocks.items():
+                if sl.stop > sl.start:
+                    pops[name] = net.add(ss.neurons.Izhikevich(
+                        sl.stop - sl.start, a=self.a[sl], b=self.b[sl], c=self.c[sl], d=self.d[sl],
+                        tau_syn=cfg.tau_syn if cfg.tau_syn > 0 else 5.0, method=cfg.method), name)
+            target = "I_syn" if cfg.tau_syn > 0 else "I"
+            for pre, psl in blocks.items():          # Dale's law: one sign per presynaptic population
+                for post, qsl in blocks.items():
+                    if pre not in pops or post not in pops:
+                        continue
+                    sub = self.w_rec[qsl, psl]
+                    post_i, pre_i = np.nonzero(sub)
+                    if post_i.size:
+                        net.connect(pops[pre], pops[post], (pre_i, post_i, sub[post_i, pre_i]), target=target)
+        else:
+            blocks = {"reservoir": slice(0, n)}
+            pops = {"reservoir": net.add(ss.neurons.TanhRate(n, tau=cfg.rate_tau), "reservoir")}
+            post_i, pre_i = np.nonzero(self.w_rec)
+            net.connect(pops["reservoir"], pops["reservoir"], (pre_i, post_i, self.w_rec[post_i, pre_i]),
+                        synapse=ss.synapses.LinearRateCoupling())
+        self._channels = {}
+        for name, sl in blocks.items():
+            if name not in pops:
+                continue
+            if np.any(self.bias[sl] != 0):
+                net.inject(pops[name], self.bias[sl])
+            if np.any(self.noise_sd[sl] > 0):
+                net.inject(pops[name], ss.inputs.GaussianCurrent(0.0, self.noise_sd[sl], method=cfg.noise_method))
+            ch = ss.inputs.ChannelCurrent(self.w_in[:, sl], steps)
+            net.inject(pops[name], ch)
+            self._channels[name] = ch
+            if self.kind == 0:
+                net.record(pops[name])
+        self._pops, self._blocks = pops, blocks
+        self.readout = net.add_readout(list(pops.values()), ro)
+        self.net, self.steps = net, steps
+        net.set_readout(ro, weights=self._w0, reset_rls=True)
+
+    @property
+    def w_when(self) -> np.ndarray:
+        """The when weights (K, N), live in the network's readout."""
+        if self.net is None:
+            return self._w0.copy()
+        return self.net.readout_result(self.readout)["weights"]
+
+    @property
+    def p_when(self) -> np.ndarray:
+        """The RLS matrices (K, N, N) of the when readout (when_rule="rls"; else (K, 1, 1))."""
+        if self.net is None:
+            m = self.cfg.n if self.cfg.when_rule == "rls" else 1
+            return np.repeat(np.eye(m)[None] / self.cfg.rls_alpha, self.n_out, axis=0)
+        return self.net.readout_result(self.readout, rls=True)["P"]
 
     # -- learning state ---------------------------------------------------------------------------
     def reset_learning(self) -> None:
         """Zero both readouts and reset the RLS matrices (weights w = v = 0, P = I / alpha)."""
         n, k = self.cfg.n, self.n_out
-        self.w_when = np.zeros((k, n))
+        self._w0 = np.zeros((k, n))
+        if self.net is not None:
+            self.net.set_readout(self.readout, weights=self._w0)
         self.v_what = np.zeros((k, n))
         self.reset_p()
 
     def reset_p(self) -> None:
         """Reset the RLS inverse-correlation matrices to I / rls_alpha (no-op for local rules)."""
-        n, k = self.cfg.n, self.n_out
-        if self.cfg.when_rule == "rls":
-            self.p_when = np.repeat(np.eye(n)[None] / self.cfg.rls_alpha, k, axis=0)
-        else:
-            self.p_when = np.zeros((k, 1, 1))
+        if self.net is not None and self.cfg.when_rule == "rls":
+            self.net.set_readout(self.readout, reset_rls=True)
+        n = self.cfg.n
         self.p_what = np.eye(n) / self.cfg.rls_alpha if self.cfg.what_rule == "rls" else None
 
     def on_switch(self) -> None:
@@ -250,6 +324,25 @@ class ReservoirModel:
                 gate[max(cue_step, centre - half):centre + half + 1, ch] = 1.0
         return teacher, gate
 
+    def _start_state(self) -> None:
+        """Each trial starts from rest: v ~ -65 + U(-j, j), u = b v, synaptic currents, pending
+        spikes and features 0 (rate units: x ~ U(-0.1, 0.1), phi = tanh x)."""
+        cfg, net, rng = self.cfg, self.net, self._init_rng
+        if self.kind == 0:
+            v = -65.0 + rng.uniform(-cfg.v_init_jitter, cfg.v_init_jitter, cfg.n)
+            for name, sl in self._blocks.items():
+                if name not in self._pops:
+                    continue
+                net.set_state(self._pops[name], "v", v[sl])
+                net.set_state(self._pops[name], "u", self.b[sl] * v[sl])
+                if cfg.tau_syn > 0:
+                    net.set_state(self._pops[name], "I_syn", 0.0)
+            net.clear_pending()
+        else:
+            x = rng.uniform(-0.1, 0.1, cfg.n)
+            net.set_state(self._pops["reservoir"], "x", x)
+            net.set_state(self._pops["reservoir"], "phi", np.tanh(x))
+
     def trial(self, in_amp: np.ndarray, profiles: np.ndarray, event: int, *, cue_step: int,
               what_steps: tuple[int, int], latency_steps, learn: bool = True,
               record_spikes: bool = False) -> TrialOutput:
@@ -268,32 +361,35 @@ class ReservoirModel:
             raise ValueError(f"profiles must have shape ({in_amp.shape[0]}, {self.n_out}), got {profiles.shape}")
         if event not in (-1, 0, 1):
             raise ValueError(f"event must be -1 (probe), 0 (A) or 1 (B), got {event!r}")
-        n, s_len = cfg.n, in_amp.shape[0]
-        rng = self._noise_rng
-        noise = rng.standard_normal((s_len, n))
-        v = -65.0 + rng.uniform(-cfg.v_init_jitter, cfg.v_init_jitter, n) if self.kind == 0 \
-            else rng.uniform(-0.1, 0.1, n)
-        u = self.b * v
-        isyn, r, h = np.zeros(n), np.zeros(n), np.zeros(n)
+        s_len = in_amp.shape[0]
+        if self.net is None:
+            self._build(s_len)
+        elif s_len > self.steps:
+            raise ValueError(f"trials of this model are at most {self.steps} steps (its first trial's length); "
+                             f"got {s_len}")
+        net = self.net
+        self._start_state()
         teacher, gate = self._teacher_gate(profiles, event, learn, cue_step, latency_steps)
-        rule = 0
-        if learn and event >= 0:
-            rule = 1 if cfg.when_rule == "three-factor" else 2
-        zhat = np.zeros((s_len, self.n_out))
-        rbar = np.zeros(n)
-        buf = n * s_len // 4 if record_spikes else 1
-        spk_t, spk_i = np.zeros(buf), np.zeros(buf, dtype=np.int64)
         fb_mode = self.fb_mode if (learn or self.fb_mode != 2) else 1
-        n_spk = self._run_trial(
-            self.kind, self.a, self.b, self.c, self.d, v, u, isyn, self.syn_decay,
-            self.indptr, self.indices, self.weights, self.bias, self.noise_sd, noise, in_amp,
-            self.w_in, self.fb_u, fb_mode, r, h, self.dec_r, self.dec_h, self.feat_gain,
-            cfg.rate_tau, self.w_when, teacher, gate, rule, cfg.eta_when, cfg.eps, self.p_when,
-            cfg.rls_every, int(what_steps[0]), int(what_steps[1]), cfg.dt,
-            1 if cfg.method == "izhikevich2003" else 0, self.v_peak, zhat, rbar, spk_t, spk_i,
-            bool(record_spikes))
+        for ch in self._channels.values():
+            net.set_amplitudes(ch, in_amp)
+        net.set_readout(self.readout, teacher=teacher, gate=gate, feedback=FEEDBACK_NAMES[fb_mode],
+                        window=(int(what_steps[0]), int(what_steps[1])), reset_features=True)
+        t0 = net.t
+        res = net.run(s_len * cfg.dt)
+        got = net.readout_result(self.readout)
+        zhat, rbar = got["z"], got["mean"]
         if not np.all(np.isfinite(zhat)):
             raise FloatingPointError(f"readout became NaN/inf (seed {self.seed}); lower eta_when or feedback_q")
+        if record_spikes and self.kind == 0:
+            parts = [res.spikes(name) for name in self._pops]
+            offs = [self._blocks[name].start for name in self._pops]
+            times = np.concatenate([t for t, _ in parts]) - t0
+            ids = np.concatenate([i + o for (_, i), o in zip(parts, offs)]).astype(np.int64)
+            order = np.lexsort((ids, times))
+            spk_t, spk_i = times[order], ids[order]
+        else:
+            spk_t, spk_i = np.zeros(0), np.zeros(0, dtype=np.int64)
         if cfg.readout == "merged":
             q = np.ones(self.n_out)
             y = zhat.copy()
@@ -302,8 +398,7 @@ class ReservoirModel:
             y = q[None, :] * (np.maximum(zhat, 0.0) if cfg.rectify else zhat)
             if learn and event >= 0:
                 self._learn_what(rbar, event, q)
-        return TrialOutput(zhat=zhat, q=q, y=y, rbar=rbar, spike_times=spk_t[:n_spk].copy(),
-                           spike_ids=spk_i[:n_spk].copy())
+        return TrialOutput(zhat=zhat, q=q, y=y, rbar=rbar, spike_times=spk_t, spike_ids=spk_i)
 
     def _learn_what(self, rbar, event, q):
         from spikesim.plasticity.two_factor import two_factor_dv, what_rate
@@ -321,7 +416,7 @@ class ReservoirModel:
             self.v_what -= c * np.outer(q - outcome, pk)
 
     def readout_weights(self) -> dict[str, np.ndarray]:
-        return {"when": self.w_when.copy(), "what": self.v_what.copy()}
+        return {"when": self.w_when, "what": self.v_what.copy()}
 
 
 def config_with(cfg: ReservoirConfig | None = None, **changes) -> ReservoirConfig:

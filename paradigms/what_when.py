@@ -39,7 +39,7 @@ class WhatWhenConfig:
 
     seeds: int = 1
     seed: int = 0                               # first seed; seeds are seed, seed+1, ...
-    backend: str = "numba"                      # "numba" | "reference"
+    backend: str = "numba"                      # "numba" | "reference" | "cuda" (the core's backends)
     # trial structure (ms)
     dt: float = 1.0
     pre_cue_ms: float = 100.0
@@ -98,8 +98,8 @@ class WhatWhenParadigm(Paradigm):
                 bad(name, "must be >= 1")
         if cfg.levels < 2:
             bad("levels", "need at least 2 probability levels")
-        if cfg.backend not in ("numba", "reference"):
-            bad("backend", "use 'numba' or 'reference'")
+        if cfg.backend not in ("numba", "reference", "cuda"):
+            bad("backend", "use 'numba', 'reference' or 'cuda'")
         lat_all = [cfg.latency_a_ms, cfg.latency_b_ms, *cfg.block_lat_a, *cfg.block_lat_b]
         if min(lat_all) <= cfg.what_window_ms:
             bad("what_window_ms", f"the what window must end before the earliest event ({min(lat_all)} ms)")

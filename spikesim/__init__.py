@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from spikesim import connectivity, inputs, neurons, synapses  # noqa: E402
 from spikesim.core.network import Network, SimulationError  # noqa: E402
+from spikesim.core.readout import Readout  # noqa: E402
 from spikesim.core.result import NotAResultFileError, Result, load  # noqa: E402
 
 _LAZY = ("analysis", "compare", "io", "nn", "plasticity", "plot")
@@ -17,4 +18,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'spikesim' has no attribute {name!r}")
 
 
-__all__ = ["connectivity", "synapses", "Network", "NotAResultFileError", "Result", "SimulationError", "inputs", "load", "neurons", "__version__"]
+__all__ = ["connectivity", "synapses", "Network", "NotAResultFileError", "Readout", "Result", "SimulationError", "inputs", "load", "neurons", "__version__"]

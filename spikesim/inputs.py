@@ -1,5 +1,6 @@
 """Input populations (``ss.inputs.SpikeSource``, ``ss.inputs.Poisson``)."""
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
+from spikesim.core.channels import ChannelCurrent
 from spikesim.core.noise import GaussianCurrent
 
-__all__ = ["GaussianCurrent", "Poisson", "PoissonInput", "SpikeSource"]
+__all__ = ["ChannelCurrent", "GaussianCurrent", "Poisson", "PoissonInput", "SpikeSource"]

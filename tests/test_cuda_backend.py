@@ -310,6 +310,13 @@ PTX_SCRIPT = textwrap.dedent("""
     net._build()
     for kern, name in zip(step_kernels(net._plan), ("features_input", "features_coupling", "features_neuron")):
         sigs[name] = (kern, neuron, name == "features_coupling")
+    from readout_networks import reservoir_net
+    from spikesim.backends.numba_cuda.driver import readout_kernels
+    for rule in ("nlms", "rls"):                 # readouts: signals in the neuron kernel, the readout kernel
+        net = reservoir_net("reference", rule=rule)[0]
+        net._build()
+        sigs[f"readout_{rule}"] = (readout_kernels(net._plan)[0], (types.int64, a1f, a1i, a2f), False)
+    sigs["readout_neuron"] = (neuron_kernel(net._plan), neuron, False)
     for name, (kern, sig, plain_too) in sigs.items():
         with strict_fp():
             ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
@@ -335,9 +342,9 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert len(counts) == 12, proc.stdout
+    assert len(counts) == 15, proc.stdout
     rules = ("rule_before_kernel", "rule_pre_kernel", "rule_post_kernel", "rule_trace_kernel", "rule_after_kernel")
-    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling") + rules:
+    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling", "readout_nlms", "readout_rls") + rules:
         assert counts[name][0] == 0, (name, counts[name])            # strict: no fused multiply-add
     for name in ("neuron_zoo", "features_coupling"):
         assert counts[name][1] > 0, (name, counts[name])             # the default would fuse: the check can fail
@@ -657,6 +664,57 @@ def test_sim_plasticity_stdp_and_reward_modulated_match_numba():
         w_cpu, w_gpu = nets["numba"][0].weights(nets["numba"][k]), nets["cuda"][0].weights(nets["cuda"][k])
         assert not np.array_equal(w_cpu, nets["numba"][k].weights), "weights should have changed"
         np.testing.assert_array_equal(w_cpu, w_gpu)
+
+
+@sim
+@pytest.mark.parametrize("rule", ["nlms", "rls"])
+def test_sim_readout_reservoir_matches_numba(rule):
+    """A core readout (filtered spikes of two populations, gated NLMS or RLS toward a teacher,
+    closed-loop then teacher feedback) with a channel current and ziggurat noise: spikes, outputs,
+    window means, learned weights and RLS matrices bit-identical to numba over two trials."""
+    from readout_networks import reservoir_net, run_trials
+    kw = dict(rule=rule, n_exc=8, n_inh=3, steps=30)
+    a = run_trials(*reservoir_net("numba", **kw))
+    b = run_trials(*reservoir_net("cuda", **kw))
+    assert a["0/exc/t"].size > 5 and np.any(a["1/W"] != 0)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@sim
+def test_sim_what_when_reservoir_model_matches_numba():
+    """The what-when ReservoirModel itself on the cuda backend: two training trials and a probe of
+    a 14-neuron reservoir, bit-identical spikes, when outputs and learned weights."""
+    from spikesim.models.izhikevich_reservoir import ReservoirModel, config_with
+    cfg = config_with(None, n=14, p_conn=0.4, eta_when=0.2, feedback_q=3.0)
+    S, cue = 40, 5
+    amp = np.zeros((S, 3))
+    amp[cue:cue + 8, 0] = 1.0
+    t = np.arange(S)
+    prof = np.stack([np.exp(-0.5 * ((t - cue - lat) / 5.0) ** 2) for lat in (12, 20)], axis=1)
+    out = {}
+    for backend in ("numba", "cuda"):
+        m = ReservoirModel(cfg, seed=2, backend=backend)
+        out[backend] = ([m.trial(amp, prof, ev, cue_step=cue, what_steps=(cue, cue + 8), latency_steps=(12, 20),
+                                 learn=ev >= 0, record_spikes=True) for ev in (0, 1, -1)], m.readout_weights())
+    (ta, wa), (tb, wb) = out["numba"], out["cuda"]
+    assert sum(o.spike_times.size for o in ta) > 10 and np.any(wa["when"] != 0)
+    for oa, ob in zip(ta, tb):
+        for f in ("spike_times", "spike_ids", "zhat", "y", "rbar"):
+            np.testing.assert_array_equal(getattr(oa, f), getattr(ob, f), err_msg=f)
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+
+
+@sim
+def test_sim_rate_readout_matches_numba():
+    """A rate reservoir (TanhRate, continuous coupling) read through phi: bit-identical to numba."""
+    from readout_networks import rate_net, run_rate_trials
+    a = run_rate_trials(*rate_net("numba", n=6, steps=20))
+    b = run_rate_trials(*rate_net("cuda", n=6, steps=20))
+    assert np.any(a["1/W"] != 0)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
 
 
 @sim

@@ -469,9 +469,14 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
                 f"projection {pr.name} is plastic with delays longer than one step: Brian2 reads a synapse's weight "
                 "when a delayed spike arrives, spikesim when it is emitted (README, conventions), so only plastic "
                 "projections with one-step delays are cross-validated")
+    if getattr(net, "_readouts", None):
+        raise NotImplementedError("the network has readouts (ss.Readout): they have no Brian2 translation here")
     records = _records(net, record)
     plan = build_plan(dt, net.seed, pops, net.projections, net.injections, records, net.max_delay_steps)
     for pp in plan.neuron_pops:
+        if pp.channels:
+            raise NotImplementedError(f"population {pp.name!r} has a ChannelCurrent: no Brian2 translation here; "
+                                      "inject its current as a time array to compare with Brian2")
         for T in pp.I_time:
             if T.shape[0] < n_steps:
                 raise ValueError(f"the injected current arrays cover {T.shape[0]} steps of population {pp.name!r} "
@@ -512,6 +517,9 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
             ext = np.repeat((pp.I_const if pp.I_const is not None else np.zeros(pp.n))[None, :], n_steps, axis=0)
             for T in pp.I_time:                              # the kernel's order: constant, arrays, noise
                 ext = ext + T[:n_steps]
+            if any(m != "box-muller" for m in pp.noise_methods):
+                raise NotImplementedError(f"population {pp.name!r}: GaussianCurrent(method='ziggurat') has no Brian2 "
+                                 "translation here; use the default Box-Muller noise to compare with Brian2")
             for stream, ms in pp.noise:
                 ext = ext + (ms[0][None, :] + ms[1][None, :] * normal_block(plan.seed, stream, pp.n, 0, n_steps))
             if target == "numpy":        # a table read by (step, local index), without Brian2's unit wrapper

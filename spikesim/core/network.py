@@ -3,9 +3,10 @@
 Time is in ms with a fixed step ``dt``. **The schedule of one step n** (t = n * dt), the same on
 every backend:
 
-1. *inputs*: constant currents, time-array currents (row n), and the ring-buffer slot n of each
-   synapse target: jumps on ``v``, one-step current pulses ``I``, increments of the filtered
-   current ``I_syn``;
+1. *inputs*: constant currents, time-array currents (row n), channel currents and readout
+   feedback (:mod:`spikesim.core.channels`, :mod:`spikesim.core.readout`), and the ring-buffer
+   slot n of each synapse target: jumps on ``v``, one-step current pulses ``I``, increments of
+   the filtered current ``I_syn``;
 2. *state update* of every neuron (its model's equations over [t, t + dt]); ``I_syn`` then
    decays by exp(-dt / tau_syn);
 3. *threshold*: neurons with v >= threshold spike; spike sources emit their spikes of step n;
@@ -13,7 +14,9 @@ every backend:
 5. *reset* of the neurons that spiked;
 6. *plasticity* of the plastic projections (:mod:`spikesim.plasticity.base`: traces decay,
    ``before``, ``on_pre`` of this step's spikes, ``on_post``, trace increments, ``after``);
-7. *monitors*: spikes stamped t = n * dt; state and synaptic variables sampled after the reset
+7. *readouts* (:mod:`spikesim.core.readout`): features from this step's spikes or state,
+   outputs, their learning rule, window sums;
+8. *monitors*: spikes stamped t = n * dt; state and synaptic variables sampled after the reset
    and the plasticity, stamped n * dt.
 
 A spike of step n with delay d steps therefore acts at the inputs of step n + d, as in
@@ -31,7 +34,9 @@ from spikesim import backends as _backends
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
+from spikesim.core.channels import ChannelCurrent
 from spikesim.core.noise import GaussianCurrent
+from spikesim.core.readout import FEEDBACK, Readout
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
@@ -83,6 +88,7 @@ class Network:
         self._projections = []
         self._injections: list[tuple[str, np.ndarray]] = []
         self._records: dict[str, dict] = {}
+        self._readouts: list[Readout] = []
         self._plan = None
         self._dirty = False
         self.initial_state: dict[tuple[str, str], np.ndarray] = {}    # set_state before the first run
@@ -204,6 +210,11 @@ class Network:
             current.synapse_model = syn
             self._injections.append((name, current))
             return
+        if isinstance(current, ChannelCurrent):
+            self._check_open("inject a ChannelCurrent")
+            current.arrays(n)                        # shape check at the call
+            self._injections.append((name, current))
+            return
         if isinstance(current, GaussianCurrent):
             current.arrays(n)                        # shape check at the call
             self._injections.append((name, current))
@@ -268,6 +279,129 @@ class Network:
         spec = merge_record(self._records.get(proj.name), False, state, every, proj.name, ids)
         spec["projection"] = True
         self._records[proj.name] = spec
+
+    def add_readout(self, pop, readout: Readout) -> Readout:
+        """Attach a :class:`spikesim.core.readout.Readout` to a neuron population, or to a list of
+        populations added one after the other (their neurons in order); returns it."""
+        self._check_open("add readouts")
+        if not isinstance(readout, Readout):
+            raise TypeError(f"add_readout needs a spikesim.core.readout.Readout, got {type(readout).__name__}")
+        if readout.pops is not None:
+            raise ValueError("this Readout is already attached to a population")
+        names = [self._name_of(q) for q in (pop if isinstance(pop, (list, tuple)) else [pop])]
+        order = list(self._pops)
+        if not names or [order.index(x) for x in names] != list(range(order.index(names[0]),
+                                                                      order.index(names[0]) + len(names))):
+            raise ValueError(f"a Readout reads populations added one after the other, in that order; got {names}")
+        objs = [self._pops[x] for x in names]
+        for x, obj in zip(names, objs):
+            if not isinstance(obj, NeuronModel):
+                raise ValueError(f"population {x!r} is an input; a readout reads neurons")
+        readout.check_populations(names, objs)
+        readout.pops = tuple(names)
+        readout.allocate(sum(o.n for o in objs))
+        self._readouts.append(readout)
+        return readout
+
+    def _own_readout(self, readout) -> None:
+        if not any(r is readout for r in self._readouts):
+            raise ValueError("this Readout does not belong to the network (add it with add_readout)")
+
+    def _host_edit(self):
+        """Bring device arrays to the host before the host edits them in place (cuda); before
+        the first run the arrays live on the host only."""
+        if self._plan is not None:
+            self._runner.sync_to_host()
+
+    def _device_edit(self):
+        if self._plan is not None and hasattr(self._runner, "sync_to_device"):
+            self._runner.sync_to_device()
+
+    def set_readout(self, readout: Readout, *, teacher=None, gate=None, feedback: str | None = None,
+                    window: tuple[int, int] | None = None, reset_features: bool = False, weights=None,
+                    reset_rls: bool = False) -> None:
+        """Prepare ``readout`` for the next run(s), without rebuilding the network: ``teacher`` and
+        ``gate`` (rows = steps from now, K columns; a new window starts now, rows not given are 0),
+        the feedback mode (``"none"``, ``"closed"``, ``"teacher"``), the window steps [a, b) whose
+        features are summed (the sum restarts), ``reset_features`` (filtered traces and last output
+        to 0), ``weights`` (K, n), ``reset_rls`` (P = I / rls_alpha)."""
+        self._own_readout(readout)
+        self._host_edit()
+        ro = readout
+        L, K = ro.T.shape
+        if teacher is not None or gate is not None:
+            for arr, val, what in ((ro.T, teacher, "teacher"), (ro.G, gate, "gate")):
+                arr[:] = 0.0
+                if val is None:
+                    continue
+                v = np.asarray(val, dtype=np.float64)
+                if v.ndim != 2 or v.shape[1] != K or v.shape[0] > L or not np.all(np.isfinite(v)):
+                    raise ValueError(f"readout {what} must be a finite (steps <= {L}, {K}) array, got shape {v.shape}")
+                arr[:v.shape[0]] = v
+            ro.Z[:] = 0.0
+            ro.C[0] = self._step
+        if feedback is not None:
+            if feedback not in FEEDBACK:
+                raise ValueError(f"readout feedback={feedback!r} is not one of {list(FEEDBACK)}")
+            if feedback != "none" and ro.feedback is None:
+                raise ValueError("this Readout has no feedback weights (Readout(feedback=...))")
+            ro.C[1] = FEEDBACK[feedback]
+        if window is not None:
+            a, b = (int(x) for x in window)
+            if not (0 <= a <= b):
+                raise ValueError(f"readout window must be 0 <= a <= b steps, got {window!r}")
+            ro.C[2], ro.C[3] = a, b
+            ro.C[4] = 0.0
+            ro.B[:] = 0.0
+        if reset_features:
+            ro.F[:] = 0.0
+            ro.ZP[:] = 0.0
+        if weights is not None:
+            w = np.asarray(weights, dtype=np.float64)
+            if w.shape != ro.W.shape or not np.all(np.isfinite(w)):
+                raise ValueError(f"readout weights must be a finite {ro.W.shape} array, got shape {w.shape}")
+            ro.W[:] = w
+        if reset_rls:
+            ro.P[:] = np.eye(ro.P.shape[1]) / ro.rls_alpha
+        self._device_edit()
+
+    def readout_result(self, readout: Readout, rls: bool = False) -> dict[str, np.ndarray]:
+        """``z`` (window rows, K): the outputs of the window's steps so far; ``mean``: the mean
+        feature over the window steps [a, b) run so far (zeros if none); ``weights`` (K, n);
+        with ``rls=True`` also ``P`` (the RLS matrices, (K, n, n))."""
+        self._own_readout(readout)
+        self._host_edit()
+        ro = readout
+        rows = int(min(max(self._step - ro.C[0], 0), ro.Z.shape[0]))
+        count = ro.C[4]
+        mean = ro.B / count if count > 0 else np.zeros_like(ro.B)
+        out = {"z": ro.Z[:rows].copy(), "mean": mean, "weights": ro.W.copy()}
+        if rls:
+            out["P"] = ro.P.copy()
+        return out
+
+    def set_amplitudes(self, current: ChannelCurrent, amplitudes) -> None:
+        """The amplitudes of a :class:`ChannelCurrent` from now on (rows = steps, one column per
+        channel; rows not given and steps past them are 0), without rebuilding the network."""
+        if not any(c is current for _, c in self._injections):
+            raise ValueError("this ChannelCurrent is not injected into the network")
+        self._host_edit()
+        a = np.asarray(amplitudes, dtype=np.float64)
+        L, C = current.amplitudes.shape
+        if a.ndim != 2 or a.shape[1] != C or a.shape[0] > L or not np.all(np.isfinite(a)):
+            raise ValueError(f"amplitudes must be a finite (steps <= {L}, {C}) array, got shape {a.shape}")
+        current.amplitudes[:] = 0.0
+        current.amplitudes[:a.shape[0]] = a
+        current.control[0] = self._step
+        self._device_edit()
+
+    def clear_pending(self) -> None:
+        """Drop the spikes still in flight (the ring buffers), e.g. between independent trials."""
+        if self._plan is None:
+            return                                   # nothing has been sent yet
+        self._host_edit()
+        self._plan.ring[:] = 0.0
+        self._device_edit()
 
     # ---------------------------------------------------------------- between runs and in callbacks
     def _state_array(self, pop, var: str):
@@ -383,7 +517,7 @@ class Network:
                                if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
-                                self.max_delay_steps)
+                                self.max_delay_steps, self._readouts)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 

@@ -5,7 +5,10 @@ drawn fresh per step and neuron (the current is held over the step). For white n
 intensity sigma (Brian2's ``sigma * xi * sqrt(tau)`` style, in units of current * sqrt(ms)) use
 ``sd = sigma / sqrt(dt)``. z comes from the Box-Muller transform of two counter-based uniforms
 keyed by (seed, stream of the population's name and the input's position, step, neuron), see
-:func:`spikesim.rng.counter.counter_normal`.
+:func:`spikesim.rng.counter.counter_normal` (``method="box-muller"``, the default), or by the
+ziggurat method from one such key (``method="ziggurat"``, :mod:`spikesim.rng.ziggurat`: other
+numbers of the same distribution, about five times cheaper to draw; every backend still draws
+the same ones).
 """
 from __future__ import annotations
 
@@ -14,9 +17,14 @@ import numpy as np
 from spikesim.neurons.base import per_neuron
 
 
+METHODS = ("box-muller", "ziggurat")
+
+
 class GaussianCurrent:
-    def __init__(self, mean=0.0, sd=1.0):
-        self.mean, self.sd = mean, sd
+    def __init__(self, mean=0.0, sd=1.0, method: str = "box-muller"):
+        if method not in METHODS:
+            raise ValueError(f"GaussianCurrent method={method!r} is not one of {list(METHODS)}")
+        self.mean, self.sd, self.method = mean, sd, method
         for name, v in (("mean", mean), ("sd", sd)):
             per_neuron(f"GaussianCurrent {name}", v, np.size(v))
         if np.any(np.asarray(sd, dtype=float) < 0):
@@ -26,4 +34,5 @@ class GaussianCurrent:
         return per_neuron("GaussianCurrent mean", self.mean, n), per_neuron("GaussianCurrent sd", self.sd, n)
 
     def __repr__(self):
-        return f"GaussianCurrent(mean={self.mean}, sd={self.sd})"
+        extra = "" if self.method == "box-muller" else f", method={self.method!r}"
+        return f"GaussianCurrent(mean={self.mean}, sd={self.sd}{extra})"

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spikesim.backends.contract import C_SRC0
+from spikesim.core.channels import ChannelCurrent
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.rng.counter import stream_id
@@ -109,12 +110,14 @@ class NeuronPlan:
     I_const: np.ndarray | None = None
     I_time: list[np.ndarray] = field(default_factory=list)
     noise: list[tuple[int, np.ndarray]] = field(default_factory=list)   # (stream, (2, n) mean/sd)
+    channels: list = field(default_factory=list)        # spikesim.core.channels.ChannelCurrent, in order
+    noise_methods: list = field(default_factory=list)   # per noise input: "box-muller" | "ziggurat"
     kind = "neuron"
 
     def signature(self):
         return ("neuron", self.model.__qualname__, model_source_hash(self.model), self.rows, self.shared,
                 tuple(s.signature() for s in self.synapses), self.I_const is not None, len(self.I_time),
-                len(self.noise))
+                len(self.noise), tuple(c.n_channels for c in self.channels), tuple(self.noise_methods))
 
 
 @dataclass
@@ -220,6 +223,26 @@ class RulePlan:
 
 
 @dataclass
+class ReadoutPlan:
+    """A readout (:mod:`spikesim.core.readout`) of populations ``pops`` (consecutive; ``pop`` the
+    first): ``ro`` holds its arrays, ``feature_row`` is the state row read as the feature (-1:
+    filtered spikes), ``U`` its scalars (:meth:`Readout.values`)."""
+    pop: int
+    pops: tuple
+    ro: object
+    feature_row: int
+    rule: int
+    U: np.ndarray
+
+    @property
+    def has_feedback(self) -> bool:
+        return self.ro.feedback is not None
+
+    def signature(self):
+        return (self.pops, self.ro.n_out, self.feature_row, self.rule, self.has_feedback)
+
+
+@dataclass
 class Plan:
     dt: float
     seed: int
@@ -264,6 +287,7 @@ class Plan:
     csr_pos: np.ndarray = field(default=None)
     proj_offset: np.ndarray = field(default=None)
     counters: np.ndarray = field(default=None)
+    readouts: list = field(default_factory=list)        # ReadoutPlan, in order of add_readout
 
     @property
     def has_plasticity(self) -> bool:
@@ -289,7 +313,7 @@ class Plan:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
                 tuple(c.signature() for c in self.continuous), tuple(r.signature() for r in self.rules),
-                self.has_stp)
+                self.has_stp, tuple(r.signature() for r in self.readouts))
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -327,7 +351,7 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
-               max_delay_steps: int | None) -> Plan:
+               max_delay_steps: int | None, readouts: list = ()) -> Plan:
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
@@ -434,9 +458,13 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         plan = plans[index[name]]
         if isinstance(cur, PoissonInput):
             continue
-        if isinstance(cur, GaussianCurrent):
+        if isinstance(cur, ChannelCurrent):
+            cur.arrays(plan.n)
+            plan.channels.append(cur)
+        elif isinstance(cur, GaussianCurrent):
             mean, sd = cur.arrays(plan.n)
             plan.noise.append((stream_id(name, 1 + len(plan.noise)), np.ascontiguousarray(np.stack([mean, sd]))))
+            plan.noise_methods.append(cur.method)
         elif cur.ndim <= 1:
             plan.I_const = (np.zeros(plan.n) if plan.I_const is None else plan.I_const) + cur
         else:
@@ -462,6 +490,12 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     _add_row_summaries(plan, N)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     _add_monitors(plan, pops, records, index, projections)
+    for ro in readouts:
+        obj = pops[ro.pops[0]]
+        row = -1 if ro.feature == "spikes" else list(type(obj).state).index(ro.feature)
+        from spikesim.core.readout import RULES
+        plan.readouts.append(ReadoutPlan(index[ro.pops[0]], tuple(index[x] for x in ro.pops), ro, row,
+                                         RULES[ro.rule], ro.values(dt)))
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
@@ -606,4 +640,4 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
     plan.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(post_of, minlength=N))]).astype(np.int64)
 
 
-__all__ = ["RulePlan", "ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]
+__all__ = ["ReadoutPlan", "RulePlan", "ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

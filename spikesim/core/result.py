@@ -17,6 +17,7 @@ never leaves a half-written file, and no temporary file survives an exception, S
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import platform
@@ -55,13 +56,21 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+@functools.lru_cache(maxsize=None)
 def git_revision() -> str:
+    """The git revision of the checkout spikesim runs from ("" if none); looked up once per
+    process (a subprocess: too slow to repeat for every short ``Network.run``)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
                              cwd=Path(__file__).resolve().parent)
         return out.stdout.strip() if out.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+@functools.lru_cache(maxsize=None)
+def _platform() -> str:
+    return platform.platform()
 
 
 def make_meta(**extra: Any) -> dict[str, Any]:
@@ -75,7 +84,7 @@ def make_meta(**extra: Any) -> dict[str, Any]:
         "numpy_version": np.__version__,
         "numba_version": numba.__version__,
         "python_version": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": _platform(),
         "git_revision": git_revision(),
     }
     meta.update({k: v for k, v in extra.items() if v is not None})

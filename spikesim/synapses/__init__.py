@@ -5,10 +5,10 @@
 from .alpha import Alpha
 from .base import SynapseModel
 from .conductance import AlphaConductance, Conductance
-from .continuous import ContinuousModel, GapJunction, LinearCoupling, RateCoupling
+from .continuous import ContinuousModel, GapJunction, LinearCoupling, LinearRateCoupling, RateCoupling
 from .delta import Delta
 from .exponential import Exponential
 from .pulse import Pulse
 from .stp import TsodyksMarkram
 
-__all__ = ["Alpha", "AlphaConductance", "Conductance", "ContinuousModel", "GapJunction", "LinearCoupling", "RateCoupling", "Delta", "Exponential", "Pulse", "SynapseModel", "TsodyksMarkram"]
+__all__ = ["Alpha", "AlphaConductance", "Conductance", "ContinuousModel", "GapJunction", "LinearCoupling", "LinearRateCoupling", "RateCoupling", "Delta", "Exponential", "Pulse", "SynapseModel", "TsodyksMarkram"]

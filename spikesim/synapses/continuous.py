@@ -13,7 +13,9 @@ current). Built-ins:
 * :class:`RateCoupling`: I_j += sum_i w_ij f(x_i), f(x) = max(x - theta, 0) of a presynaptic
   state variable named by ``var`` (rate units; ``theta`` a parameter);
 * :class:`LinearCoupling`: I_j += sum_i w_ij v_i, the value of a non-spiking presynaptic
-  neuron through a weight (how a NIR leaky integrator feeds the next node).
+  neuron through a weight (how a NIR leaky integrator feeds the next node);
+* :class:`LinearRateCoupling`: I_j += sum_i w_ij phi_i, phi the output of rate units such as
+  :class:`spikesim.neurons.TanhRate` (echo-state networks).
 """
 from __future__ import annotations
 
@@ -70,3 +72,11 @@ class LinearCoupling(ContinuousModel):
     @staticmethod
     def coupling(w, v_pre):
         return w * v_pre
+
+
+class LinearRateCoupling(ContinuousModel):
+    params: dict = {}
+
+    @staticmethod
+    def coupling(w, phi_pre):
+        return w * phi_pre

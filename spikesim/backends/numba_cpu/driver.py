@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
 from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
+from spikesim.backends.numba_cpu.scalars import zfrom as _zfrom, zkey as _zkey, znormal as _znormal
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 {imports}
 
@@ -109,6 +110,12 @@ class CpuArrays:
     def coupled(self, c):
         return f"CA{c}[i]"
 
+    def channel_w(self, p, j, c):
+        return f"hw{p}_{j}_{c}[i]"            # 1-D views made by readout.emit_views
+
+    def feedback_w(self, p, r, k, p0):
+        return f"qfb{r}_{k}_{p}[i]"
+
 
 def _binding(model, rows, param, loc, extra_loc=None):
     """name -> expression for every bindable name of a model in the generated loop
@@ -152,10 +159,12 @@ def neuron_bindings(pp, prefix_of, arrays):
     return loc, binding, syn_bind
 
 
-def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0):
+def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, syn_bind, noise0, zkeys=False):
     """The per-neuron step up to the model update, shared by the compiled backends: load the
     state, sum the input current (constant, time arrays, noise ``streams[noise0 + j]``, synapse
-    currents in synapse order, continuous projections), update, store. ``pad``: indentation."""
+    currents in synapse order, continuous projections), update, store. ``pad``: indentation.
+    ``zkeys``: ziggurat noise reads the step's key from ``zk<p>_<j>``, computed once per step
+    before the CPU's neuron loop, instead of hashing it per neuron."""
     p, m = pp.index, pp.model
     for j, k in enumerate(m.state):
         emit(f"{pad}{loc[k]} = {arrays.state(p, j)}")
@@ -166,8 +175,12 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for j in range(len(pp.I_time)):
         emit(f"{pad}I = I + {arrays.i_time(p, j)}")
     for j in range(len(pp.noise)):
-        emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
-             f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+        if pp.noise_methods[j] == "ziggurat" and zkeys:
+            z = f"_zfrom(zk{p}_{j}, np.uint64(i))"
+        else:
+            fn = "_znormal" if pp.noise_methods[j] == "ziggurat" else "_normal"
+            z = f"{fn}(seed_u, streams[{noise0 + j}], step_u, np.uint64(i))"
+        emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * {z})")
     from spikesim.neurons.base import takes_conductances
     own_g = takes_conductances(m)
     if own_g:
@@ -185,6 +198,9 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
     for c, cp in enumerate(plan.continuous):
         if cp.post_pop == p:
             emit(f"{pad}I = I + {arrays.coupled(c)}")
+    from spikesim.backends.numba_cpu.readout import current_terms
+    for term in current_terms(plan, pp, arrays):          # channel currents, readout feedback
+        emit(f"{pad}I = I + {term}")
     fn = src.function(m, "update", prefix)
     new = ", ".join(loc[k] for k in m.state)
     emit(f"{pad}{new}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'update', binding)}")
@@ -249,6 +265,12 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"                i = CP{c}[q]")
         emit(f"                acc = acc + {_call(fn, cp.model, 'coupling', b)}")
         emit(f"            CA{c}[jj] = acc")
+    if plan.readouts or any(pp.channels for pp in plan.neuron_pops):
+        from spikesim.backends.numba_cpu.readout import ARRAYS, CpuReadoutArrays, emit_signals
+        emit_signals(emit, "        ", plan, CpuReadoutArrays())
+        extra_args += [f"Q{a}{r}" for r in range(len(plan.readouts)) for a in ARRAYS]
+        extra_args += [f"H{a}{pp.index}_{j}" for pp in plan.neuron_pops for j in range(len(pp.channels))
+                       for a in ("W", "A", "C")]
     emit("        n_spk = 0")
     neuron_pops = []
     for pp in plan.pops:
@@ -300,8 +322,12 @@ def generate(plan) -> tuple[str, list[str]]:
         for k, sp in enumerate(pp.synapses):
             _views(emit, f"G{p}_{k}", len(sp.model.state))
             _views(emit, f"GP{p}_{k}", len(sp.rows))
+        for j, method in enumerate(pp.noise_methods):     # the ziggurat's key of this step, once
+            if method == "ziggurat":
+                emit(f"        zk{p}_{j} = _zkey(seed_u, streams[{len(plan.pops) + n_noise + j}], step_u)")
         emit(f"        for i in range(pop_n[{p}]):")
-        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise,
+                           zkeys=True)
         n_noise += len(pp.noise)
         checked = m.state if m.finite_check is None else m.finite_check
         emit("            finite &= " + " & ".join(f"np.isfinite({loc[k]})" for k in checked))
@@ -376,6 +402,11 @@ def generate(plan) -> tuple[str, list[str]]:
         from spikesim.backends.numba_cpu.plasticity import emit_plasticity
         extra_args += emit_plasticity(emit, plan, src, prefix_of)
 
+    # ---- readouts (spikesim.core.readout)
+    if plan.readouts:
+        from spikesim.backends.numba_cpu.readout import emit_readouts
+        emit_readouts(emit, plan)
+
     # ---- monitors
     emit("        mm = counters[C_SPIKES]")
     emit("        for k in range(n_spk):")
@@ -400,6 +431,10 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"            rec_count[{k}] = c + 1")
 
     args = ", ".join(COMMON_ARGS + tuple(extra_args))
+    views: list[str] = []
+    if plan.readouts or any(pp.channels for pp in plan.neuron_pops):
+        from spikesim.backends.numba_cpu.readout import emit_views
+        emit_views(views.append, "    ", plan)
     head = [
         "",
         "@njit(cache=True, nogil=True)",
@@ -407,6 +442,7 @@ def generate(plan) -> tuple[str, list[str]]:
         "    N = spike_list.size",
         "    cap = spk_step.size",
         "    seed_u = np.uint64(seed)",
+    ] + views + [
         "    for step in range(step0, step1):",
         "        if counters[C_SPIKES] + N > cap:",
         "            return 1, step",
@@ -425,7 +461,8 @@ def _library_key() -> str:
     """Hash of the spikesim sources the generated module imports (a change invalidates the cache)."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for f in (here / "scalars.py", here / "plasticity.py", here.parents[1] / "rng" / "counter.py",
+    for f in (here / "scalars.py", here / "plasticity.py", here / "readout.py", here.parents[1] / "rng" / "counter.py",
+              here.parents[1] / "rng" / "ziggurat.py",
               here.parents[1] / "synapses" / "stp.py",
               here.parent / "contract.py"):
         h.update(f.read_bytes())
@@ -459,6 +496,8 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
         out[f"CI{c}"], out[f"CP{c}"], out[f"CW{c}"], out[f"CU{c}"], out[f"CA{c}"] = cp.indptr, cp.pre, cp.w, cp.U, cp.acc
     from spikesim.backends.numba_cpu.plasticity import rule_arrays
     out.update(rule_arrays(plan))
+    from spikesim.backends.numba_cpu.readout import readout_arrays
+    out.update(readout_arrays(plan))
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)

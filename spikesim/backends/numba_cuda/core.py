@@ -234,7 +234,8 @@ def pack(plan):
             buf.put_i(K.N_LAYOUT + j, value)
         else:
             offset[name] = buf.put_f(K.N_LAYOUT + j, value)
-            if name[0] in "SG" or name[:2] in ("CA", "RX", "RV"):   # state, coupling sums, rule traces and state
+            if name[0] in "SGQH" or name[:2] in ("CA", "RX", "RV"):   # state, coupling sums, rule traces and
+                # state, readouts and channel currents (windows the host rewrites between runs)
                 back[name] = (value, offset[name])
     # monitors: one column per recorded (variable, neuron or synapse), its f64 index and sampling
     # interval; neuron-state columns are sampled by the delivery kernel, synaptic variables of a
@@ -343,8 +344,9 @@ class CudaRunner:
         self.exact = info["exact"]
         self.plastic = info["n_rules"] > 0
         self.n_rule_syn = max((rp.syn.size for rp in plan.rules), default=0)
-        from .driver import rule_kernels
+        from .driver import readout_kernels, rule_kernels
         self.rule_kernels = rule_kernels(plan)
+        self.readout_kernels = readout_kernels(plan)
         self._back = info["back"]
         self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
@@ -395,6 +397,7 @@ class CudaRunner:
             launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
             launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
             launchers += [make_launcher(k, grid_p, block, (f64, i64, rec)) for k in self.rule_kernels]
+            launchers += [make_launcher(k, 1, 1, (f64, i64, rec)) for k in self.readout_kernels]
             step = step0
             if not self._compiled:      # the ordinary launch compiles on first use
                 for launch in launchers:

@@ -44,7 +44,7 @@ from spikesim.backends.numba_cuda.kernels import (F_DT, F_PINP, F_PINW, F_RING, 
     H_SPIKES, H_STATUS, H_STOP, L_N, L_NREC, L_NRECD, L_NSLOTS, L_RINGCELLS, L_SEED, O_INDPTR, O_PINK, O_POST,
     O_POSTPTR, O_POSTSYN, O_RECSPIKE, O_RECVOFF, O_SPIKELIST, O_SRCCUR, O_SRCPTR, O_SRCSTEP, O_SYNLOCAL, O_SYNPRE,
     O_SYNRULE, binomial as _binomial, normal as _normal, sample_monitors as _sample_monitors,
-    stp_on_spike as _stp_on_spike, uniform as _uniform)
+    stp_on_spike as _stp_on_spike, uniform as _uniform, znormal as _znormal)
 {imports}
 
 _dev = cuda.jit(device=True)
@@ -77,7 +77,8 @@ def pop_slots(plan) -> list[tuple]:
     for r, rp in enumerate(plan.rules):
         out += [(f"nR{r}", int(rp.syn.size)), (f"RX{r}", rp.X), (f"RD{r}", rp.decay), (f"RU{r}", rp.U),
                 (f"RV{r}", rp.V), (f"RS{r}", rp.syn), (f"RM{r}", rp.M)]
-    return out
+    from .readout import readout_slots
+    return out + readout_slots(plan)
 
 
 class CudaArrays:
@@ -119,6 +120,12 @@ class CudaArrays:
     def coupled(self, c):
         return f"f64[oCA{c} + i]"
 
+    def channel_w(self, p, j, c):
+        return f"f64[oHW{p}_{j} + {c} * n{p} + i]"
+
+    def feedback_w(self, p, r, k, p0):
+        return f"f64[oQFB{r} + {k} * nq{r} + qo{r}_{p} + i]"
+
 
 class CudaRuleArrays:
     """Addressing of a plasticity rule's arrays in the flat buffers (offsets in ``o<name>``
@@ -147,7 +154,7 @@ class CudaRuleArrays:
 def _library_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for f in (here / "kernels.py", here.parents[1] / "rng" / "counter.py", here.parent / "contract.py",
+    for f in (here / "kernels.py", here / "readout.py", here.parent / "numba_cpu" / "readout.py", here.parents[1] / "rng" / "counter.py", here.parents[1] / "rng" / "ziggurat.py", here.parent / "contract.py",
               here.parent / "scalar.py", here.parents[1] / "synapses" / "stp.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
@@ -274,6 +281,9 @@ def generate(plan) -> str:
         pre = prefix_of(m)
         loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
         lines += _offsets(pp, slot, arrays)
+        if pp.channels or plan.readouts:
+            from .readout import branch_loads
+            lines += branch_loads(plan, pp, slot)
         for c, cp in enumerate(plan.continuous):
             if cp.post_pop == p:
                 emit(f"        oCA{c} = i64[{slot[f'CA{c}']}]")
@@ -365,6 +375,9 @@ def generate(plan) -> str:
 
     if plan.has_plasticity:
         kernels += _rule_kernels(plan, slot, src, prefix_of)
+    if plan.readouts:
+        from .readout import readout_kernel
+        kernels += readout_kernel(plan, slot)
 
     text = "\n".join(["{header}"] + src.functions + kernels)
     key = hashlib.sha1((text + _library_key()).encode()).hexdigest()[:20]
@@ -478,6 +491,13 @@ def rule_kernels(plan) -> list:
         return []
     mod = load_kernel(generate(plan))
     return [getattr(mod, n) for n in names]
+
+
+def readout_kernels(plan) -> list:
+    """``[readout_kernel]`` when the plan has readouts (launched last in a step), else []."""
+    if not plan.readouts:
+        return []
+    return [load_kernel(generate(plan)).readout_kernel]
 
 
 def neuron_kernel(plan):

@@ -34,6 +34,7 @@ from numba import cuda
 from spikesim.backends.contract import STATUS_BUFFER_FULL
 from spikesim.backends.scalar import compile_scalar
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, counter_uniform, splitmix64
+from spikesim.rng.ziggurat import counter_normal_ziggurat, step_key, ziggurat_from_key
 from spikesim.synapses.stp import tsodyks_markram_spike
 
 # ---- i64 header: run control (uploaded and read back once per chunk) --------------------------
@@ -54,6 +55,9 @@ _dev = cuda.jit(device=True)
 _splitmix64 = compile_scalar(splitmix64, _dev)
 uniform = compile_scalar(counter_uniform, _dev, splitmix64=_splitmix64)
 normal = compile_scalar(counter_normal, _dev, counter_uniform=uniform)
+zkey = compile_scalar(step_key, _dev, splitmix64=_splitmix64)
+zfrom = compile_scalar(ziggurat_from_key, _dev, splitmix64=_splitmix64)
+znormal = compile_scalar(counter_normal_ziggurat, _dev, step_key=zkey, ziggurat_from_key=zfrom)
 binomial = compile_scalar(binomial_from_uniform, _dev)
 _stp_spike = compile_scalar(tsodyks_markram_spike, _dev)
 

@@ -12,8 +12,11 @@ import numpy as np
 
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
+from spikesim.backends.reference.readout import add_terms, readout_step
+from spikesim.backends.reference.readout import signals as readout_signals
 from spikesim.neurons.base import arg_names, takes_conductances
 from spikesim.rng.counter import binomial_from_uniform, counter_normal, uniform_array
+from spikesim.rng.ziggurat import counter_normal_ziggurat
 from spikesim.synapses.stp import tsodyks_markram_spike
 
 
@@ -198,12 +201,14 @@ class ReferenceRunner:
                 newS = [[0.0] * pp.n for _ in pp.model.state]
                 newG = [[[0.0] * pp.n for _ in s.model.state] for s in pp.synapses]
                 spikes = []
+                chans, fbs = readout_signals(p, pp, step) if (pp.channels or p.readouts) else ((), ())
                 for i in range(pp.n):
                     current = float(pp.I_const[i]) if pp.I_const is not None else 0.0
                     for T in pp.I_time:
                         current = current + float(T[step, i])
-                    for stream, ms in pp.noise:
-                        z = counter_normal(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
+                    for (stream, ms), method in zip(pp.noise, pp.noise_methods):
+                        draw = counter_normal_ziggurat if method == "ziggurat" else counter_normal
+                        z = draw(np.uint64(p.seed), np.uint64(stream), np.uint64(step), np.uint64(i))
                         current = current + (float(ms[0, i]) + float(ms[1, i]) * float(z))
                     gs = gEs = 0.0
                     for (cur, _), e in zip(syns, senv):
@@ -218,6 +223,8 @@ class ReferenceRunner:
                     for cp in p.continuous:
                         if cp.post_pop == pp.index:
                             current = current + float(cp.acc[i])
+                    if chans or fbs:
+                        current = add_terms(current, i, chans, fbs)
                     env["I"] = current
                     new = update(i, env)
                     for j, val in enumerate(new):
@@ -277,6 +284,8 @@ class ReferenceRunner:
             # plasticity
             if p.has_plasticity:
                 plasticity_step(p, self.rule_hooks, step, fired, syn)
+            if p.readouts:
+                readout_step(p, step, fired_by_pop)
 
             # monitors
             rec = fired[p.rec_spike[fired]]

@@ -1,29 +1,11 @@
-"""Numba driver for one trial of a reservoir with online readout learning (what-when paradigm).
+"""Baseline of the what-when speed bar: the private reservoir engine that spikesim used before
+the reservoir moved onto ``ss.Network`` (formerly ``spikesim/backends/numba_cpu/reservoir.py``,
+deleted from the package). Kept here, outside the package, only so that
+``benchmarks/what_when_speed.py`` can time both in the same run. Not used by spikesim.
 
-One call runs every step of one trial inside a single compiled loop: neuron update (Izhikevich
-scalar maths from :mod:`spikesim.neurons.izhikevich`, or a tanh rate unit), recurrent propagation
-(CSR grouped by presynaptic neuron), input channels, feedback of the timing readout, filtered
-spike-train features, the readout, and the online "when" rule every step (gated three-factor NLMS
-from :mod:`spikesim.plasticity.three_factor`, or RLS/FORCE from :mod:`spikesim.plasticity.rls`).
-Random numbers are drawn beforehand (``noise``) so the NumPy reference sees the same numbers.
-
-Step order (step s, time s*dt), identical in :mod:`spikesim.backends.reference.reservoir`:
-  1. spiking: neurons with v >= v_peak spike (recorded at time s*dt) and are reset;
-     rate: phi = tanh(x)
-  2. synaptic current: isyn <- syn_decay * isyn + sum over presynaptic j (ascending) of
-     w_ij * s_j  (s_j = spike 0/1, or phi_j for rate units); syn_decay = 0: net.m pulse synapses
-  3. current I = bias + noise_sd * noise[s] + sum_c in_amp[s, c] w_in[c] + fb + isyn, where
-     fb = sum_k U[k] * f_k with f = zhat of step s-1 (fb_mode 1), teacher[s] (2), or 0 (0)
-  4. state update: Izhikevich (v, u) via izhikevich_update, v clipped at v_peak;
-     rate: x += dt / tau * (-x + I)
-  5. features: spiking: r <- r*dec_r + h*dt ; h <- h*dec_h + s*feat_gain, with
-     feat_gain = scale/(tau_r tau_d) (double exponential, Nicola & Clopath 2017); e = r.
-     rate: e = phi
-  6. readout zhat_k = w_k . e (sequential sum); written to zhat_out[s]
-  7. learning of the when weights where gate[s, k] > 0:
-     rule 1 (three-factor): w_k += nlms_rate(eta0, |e|^2, eps) * gate * (T_k - zhat_k) * e
-     rule 2 (RLS every rls_every steps): P_k, w_k updated with err = zhat_k - T_k (gate-scaled)
-  8. the mean of e over steps [what_start, what_stop) is accumulated into rbar_out.
+:class:`PrivateTrial` runs one training trial of a :class:`models.izhikevich_reservoir.ReservoirModel`'s
+reservoir (same weights, inputs, readout parameters) the way that engine did: NumPy noise drawn
+up front, net.m's step order, one compiled call per trial.
 """
 from __future__ import annotations
 
@@ -45,7 +27,6 @@ _gain = njit(inline="always")(rls_gain)
 
 KIND_IZHIKEVICH = 0
 KIND_RATE = 1
-
 
 @njit(cache=True)
 def run_trial(kind, a, b, c, d, v, u, isyn, syn_decay, indptr, indices, weights,
@@ -185,3 +166,44 @@ def run_trial(kind, a, b, c, d, v, u, isyn, syn_decay, indptr, indices, weights,
         for i in range(n):
             rbar_out[i] /= n_what
     return n_spk
+
+
+class PrivateTrial:
+    """One training trial of ``model``'s reservoir on the old engine (three-factor when rule)."""
+
+    def __init__(self, model):
+        m, cfg = model, model.cfg
+        self.m = m
+        pre_major = m.w_rec.T
+        nz = pre_major != 0.0
+        self.indptr = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int64)
+        self.indices = np.nonzero(nz)[1].astype(np.int64)
+        self.weights = pre_major[nz].astype(np.float64)
+        self.v_peak = np.full(cfg.n, 30.0)
+        self.dec_r, self.dec_h = math.exp(-cfg.dt / cfg.tau_r), math.exp(-cfg.dt / cfg.tau_d)
+        self.feat_gain = cfg.feature_scale / (cfg.tau_r * cfg.tau_d)
+        self.syn_decay = math.exp(-cfg.dt / cfg.tau_syn) if cfg.tau_syn > 0 else 0.0
+        self.rng = np.random.default_rng([m.seed, 1])
+        self.w = np.zeros((m.n_out, cfg.n))
+        self.p_when = np.zeros((m.n_out, 1, 1))
+
+    def trial(self, in_amp, profiles, event, cue_step, what_steps, latency_steps):
+        m, cfg, rng = self.m, self.m.cfg, self.rng
+        n, s_len = cfg.n, in_amp.shape[0]
+        noise = rng.standard_normal((s_len, n))
+        v = -65.0 + rng.uniform(-cfg.v_init_jitter, cfg.v_init_jitter, n)
+        u = m.b * v
+        isyn, r, h = np.zeros(n), np.zeros(n), np.zeros(n)
+        teacher, gate = m._teacher_gate(profiles, event, True, cue_step, latency_steps)
+        zhat = np.zeros((s_len, m.n_out))
+        rbar = np.zeros(n)
+        spk_t, spk_i = np.zeros(1), np.zeros(1, dtype=np.int64)
+        run_trial(m.kind, m.a, m.b, m.c, m.d, v, u, isyn, self.syn_decay, self.indptr, self.indices, self.weights,
+                  m.bias, m.noise_sd, noise, in_amp, m.w_in, m.fb_u, m.fb_mode, r, h, self.dec_r, self.dec_h,
+                  self.feat_gain, cfg.rate_tau, self.w, teacher, gate, 1, cfg.eta_when, cfg.eps, self.p_when,
+                  cfg.rls_every, int(what_steps[0]), int(what_steps[1]), cfg.dt,
+                  1 if cfg.method == "izhikevich2003" else 0, self.v_peak, zhat, rbar, spk_t, spk_i, False)
+        q = m.v_what @ rbar
+        y = q[None, :] * np.maximum(zhat, 0.0)
+        m._learn_what(rbar, event, q)
+        return y
