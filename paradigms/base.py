@@ -89,10 +89,9 @@ def _check_seeds(cfg) -> None:
                     raise ConfigError(str(exc)) from None
 
 
-def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
-    """(name, type, default, meaning) of every field of a config dataclass, in order. The meaning
-    is the field's comment in the class source: the ``# ...`` at the end of its line, or the
-    comment lines right above it ("" when there is none)."""
+def _field_comments(cls) -> dict[str, str]:
+    """Field name -> its comment, for the fields written in ``cls``'s own source (see
+    :func:`config_fields`)."""
     import ast
     import inspect
     import io
@@ -100,27 +99,49 @@ def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
     import tokenize
 
     try:
-        src = textwrap.dedent(inspect.getsource(config_cls))
+        src = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):
-        src = ""
-    comments: dict[int, str] = {}
-    if src:
-        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
-            if tok.type == tokenize.COMMENT:
-                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+        return {}
+    comments: dict[int, tuple[int, str, bool]] = {}      # line -> (column, text, comment-only line)
     lines = src.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT:
+            row, col = tok.start
+            only = not lines[row - 1][:col].strip()
+            comments[row] = (col, tok.string.lstrip("#").strip(), only)
+    used: set[int] = set()
     where: dict[str, str] = {}
-    if src:
-        for node in ast.parse(src).body[0].body:
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                text = comments.get(node.end_lineno, "")
-                if not text:                      # a comment block right above the field
-                    above, k = [], node.lineno - 1
-                    while k >= 1 and lines[k - 1].strip().startswith("#"):
-                        above.insert(0, comments.get(k, ""))
-                        k -= 1
-                    text = " ".join(above)
-                where[node.target.id] = text
+    for node in ast.parse(src).body[0].body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        end = node.end_lineno
+        if end in comments and not comments[end][2]:      # trailing comment, maybe continued below
+            col, text, _ = comments[end]
+            parts, k = [text], end + 1
+            while k in comments and comments[k][2] and comments[k][0] == col:
+                parts.append(comments[k][1])
+                used.add(k)
+                k += 1
+            where[node.target.id] = " ".join(parts)
+            continue
+        above, k = [], node.lineno - 1                  # a comment block right above the field
+        while k in comments and comments[k][2] and k not in used:
+            above.insert(0, comments[k][1])
+            k -= 1
+        where[node.target.id] = " ".join(above)
+    return where
+
+
+def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
+    """(name, type, default, meaning) of every field of a config dataclass, in order. The meaning
+    is the field's comment in the class source: the ``# ...`` at the end of its line (continued on
+    the comment-only lines below it that start in the same column), or else the comment lines right
+    above it ("" when there is none). Fields inherited from a base dataclass take their meaning
+    from the base's source."""
+    where: dict[str, str] = {}
+    for cls in reversed(config_cls.__mro__):
+        if dataclasses.is_dataclass(cls):
+            where.update({k: v for k, v in _field_comments(cls).items() if v})
     hints = typing.get_type_hints(config_cls)
     out = []
     for f in dataclasses.fields(config_cls):

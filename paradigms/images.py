@@ -51,41 +51,42 @@ class ImagesConfig(TrainRecipe):
     weight_decay, warm-up, label smoothing, Mixup, flips, random erasing, max_steps, amp,
     eval_batch, seed; its defaults are this quick preset's), then the data and models' fields."""
 
-    dataset: str = "mnist5k"
-    data_dir: str = ""
+    dataset: str = "mnist5k"          # mnist5k | digits (built in) | mnist | cifar10 | cifar100 | imagefolder |
+                                      # events | tonic (these read data_dir)
+    data_dir: str = ""                # folder of the dataset's local files (see the module docstring)
     n_train: int = 0                  # use the first n training images (0: all)
     n_test: int = 0                   # use the first n test images (0: all)
-    depth: int = 2
-    dim: int = 128
-    heads: int = 4
-    T: int = 4
-    mlp_ratio: float = 4.0
+    depth: int = 2                    # encoder blocks (L), >= 1
+    dim: int = 128                    # embedding width D, a multiple of 8 and of heads
+    heads: int = 4                    # attention heads per block
+    T: int = 4                        # time steps per image of the spiking models (event data: frames)
+    mlp_ratio: float = 4.0            # hidden width of each block's MLP / dim
     pools: str = "1110"               # MaxPool after SPS stage i (4 digits); "0011" = the CIFAR code
-    scale: float = 0.125
-    learn_scale: bool = False
-    event_split_by: str = "number"
+    scale: float = 0.125              # factor s of the spiking attention Q K^T V s (0.25 in the DVS code)
+    learn_scale: bool = False         # make the attention scale a learned parameter (the paper's DVS text)
+    event_split_by: str = "number"    # events / tonic frames: number (equal event counts) | time (equal windows)
     tonic_dataset: str = "cifar10dvs"  # dataset "tonic": nmnist | dvsgesture | cifar10dvs
     pad_to: int = 0                   # zero-pad images to pad_to x pad_to (0: as they are)
     image_size: int = 224             # imagefolder: images are resized to this square
     # Spikformer V2 (the sheet shared/papers/spikformer_v2.md; unknowns with its defaults)
     stem: str = "B"                   # "B": strided convs + wide SEW block; "A": SPS + supplementary convs
-    scs_strides: str = "1222"         # option B: stride of each of the 4 stages
+    scs_strides: str = "1222"         # option B: stride (1 or 2) of each of the 4 stages
     scs_hidden_ratio: float = 4.0     # option B: width of the wide block / D (4.5 matches the 83.4 D^2)
     scs_extra_half: int = 1           # option A: extra D/2 convs after stage 3
     scs_extra_full: int = 1           # option A: extra D convs after stage 4
     finetune_T: int = 1               # spikformer-v2-ssl: time steps of fine-tuning and testing
-    ssl_epochs: int = 1
-    ssl_batch_size: int = 64
-    ssl_lr: float = 0.0               # 0: 1.5e-4 x ssl_batch_size / 256
-    ssl_weight_decay: float = 0.05
-    ssl_warmup_fraction: float = 0.1
-    ssl_mask_ratio: float = 0.5
-    ssl_T: int = 1
-    ssl_decoder_dim: int = 64
-    ssl_decoder_depth: int = 2
-    ssl_decoder_heads: int = 4
-    ssl_max_steps: int = 0
-    device: str = "auto"
+    ssl_epochs: int = 1               # spikformer-v2-ssl: epochs of masked pre-training
+    ssl_batch_size: int = 64          # pre-training images per step
+    ssl_lr: float = 0.0               # pre-training AdamW peak lr (0: 1.5e-4 x ssl_batch_size / 256)
+    ssl_weight_decay: float = 0.05    # pre-training AdamW weight decay
+    ssl_warmup_fraction: float = 0.1  # fraction of the pre-training steps with linear warm-up, in [0, 1)
+    ssl_mask_ratio: float = 0.5       # fraction of the stem's token grid masked per image, in (0, 1)
+    ssl_T: int = 1                    # time steps of the encoder during pre-training
+    ssl_decoder_dim: int = 64         # width of the (non-spiking, discarded) decoder, a multiple of 4 and of its heads
+    ssl_decoder_depth: int = 2        # ViT blocks of the decoder
+    ssl_decoder_heads: int = 4        # attention heads of the decoder
+    ssl_max_steps: int = 0            # stop pre-training after this many steps (0: no limit)
+    device: str = "auto"              # torch device: auto (cuda if available) | cpu | cuda | cuda:N
     threads: int = 0                  # torch CPU threads (0: torch's default)
 
 

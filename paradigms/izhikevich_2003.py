@@ -17,14 +17,14 @@ from .base import ConfigError, Paradigm
 
 @dataclass
 class Config:
-    n_exc: int = 800
-    n_inh: int = 200
-    duration: float = 1000.0   # ms
-    seed: int = 0
-    backend: str = "numba"
-    method: str = "izhikevich2003"
-    thalamic_sd_exc: float = 5.0
-    thalamic_sd_inh: float = 2.0
+    n_exc: int = 800                # excitatory (regular-spiking family) neurons, >= 1
+    n_inh: int = 200                # inhibitory (fast-spiking family) neurons, >= 1
+    duration: float = 1000.0        # simulated time in ms (dt = 1 ms), > 0
+    seed: int = 0                   # neuron parameters, weights and thalamic input
+    backend: str = "numba"          # core backend: reference | numba | cuda
+    method: str = "izhikevich2003"  # integrator: izhikevich2003 (two 0.5-ms v half-steps, the paper's code) | euler
+    thalamic_sd_exc: float = 5.0    # sd of the Gaussian thalamic current to each excitatory neuron per step, >= 0
+    thalamic_sd_inh: float = 2.0    # sd of the Gaussian thalamic current to each inhibitory neuron per step, >= 0
 
 
 class Izhikevich2003(Paradigm):

@@ -9,22 +9,22 @@ from dataclasses import dataclass
 
 @dataclass
 class TrainRecipe:
-    epochs: int = 3
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.06
-    warmup_epochs: float = 0.3
-    warmup_lr: float = 1e-5
-    min_lr: float = 1e-5
-    label_smoothing: float = 0.1
-    mixup_alpha: float = 0.0
+    epochs: int = 3                   # passes over the training split, >= 1
+    batch_size: int = 64              # images per optimiser step (the last partial batch is dropped), >= 1
+    lr: float = 2e-3                  # AdamW peak learning rate (after warm-up), > 0
+    weight_decay: float = 0.06        # AdamW weight decay of the weight matrices (none on biases and 1-D parameters)
+    warmup_epochs: float = 0.3        # epochs of linear warm-up from warmup_lr to lr (fractions allowed)
+    warmup_lr: float = 1e-5           # learning rate at step 0 of the warm-up
+    min_lr: float = 1e-5              # learning rate at the end of the per-step cosine decay
+    label_smoothing: float = 0.1      # target = (1 - s) one-hot + s / n_classes, s in [0, 1)
+    mixup_alpha: float = 0.0          # Beta(alpha, alpha) of Mixup (0: no Mixup)
     mixup_off_epoch: int = 0          # Mixup is used in epochs < mixup_off_epoch (0: never)
-    hflip: bool = False
-    random_erasing: float = 0.0       # probability per image
+    hflip: bool = False               # flip each training image left-right with probability 1/2
+    random_erasing: float = 0.0       # probability per image of erasing one random rectangle, in [0, 1]
     max_steps: int = 0                # stop after this many optimiser steps (0: no limit)
     amp: bool = False                 # float16 autocast + GradScaler, CUDA only
-    eval_batch: int = 256
-    seed: int = 0
+    eval_batch: int = 256             # images per batch when the test split is scored
+    seed: int = 0                     # batch order and augmentation draws (images: also initial weights and data subsets)
 
     def validate(self) -> None:
         for name in ("epochs", "batch_size", "eval_batch"):
