@@ -81,7 +81,7 @@ class ContinualLearner:
             yield order[s:s + self.batch_size]
 
     def train_task(self, t: int, x: torch.Tensor, y: torch.Tensor) -> None:
-        x, y = _as_tensors(x, y)
+        x, y = as_tensors(x, y)
         self.net.train()
         self.begin_task(t)
         opt = torch.optim.SGD(self.trainable(t), lr=self.lr)
@@ -115,7 +115,8 @@ class ContinualLearner:
         return self.epochs * -(-n_train // self.batch_size)
 
 
-def _as_tensors(x, y):
+def as_tensors(x, y):
+    """(x float32, y int64) tensors of one non-empty training set of equal lengths."""
     x = torch.as_tensor(x, dtype=torch.float32)
     y = torch.as_tensor(y, dtype=torch.long)
     if len(x) != len(y):

@@ -7,7 +7,8 @@ from spikesim.models.adapters.gpm import extend_basis
 from spikesim.models.continual_learner import FineTune
 from spikesim.models.hlop import HLOPLearner
 from spikesim.nn.hlop_mlp import DSRLIF, ReLUMLP, SpikingMLP, weighted_rate
-from spikesim.paradigms.continual import ContinualConfig, build_tasks
+from spikesim.paradigms.continual import ContinualConfig
+from spikesim.paradigms.continual.data import build_tasks
 
 torch.set_num_threads(1)
 

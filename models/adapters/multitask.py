@@ -12,7 +12,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from spikesim.models.continual_learner import ContinualLearner, _as_tensors
+from spikesim.models.continual_learner import ContinualLearner, as_tensors
 
 
 class MultitaskLearner(ContinualLearner):
@@ -21,7 +21,7 @@ class MultitaskLearner(ContinualLearner):
     def fit_all(self, xs: Sequence, ys: Sequence) -> None:
         if len(xs) != len(ys) or not xs:
             raise ValueError("fit_all needs one training set per task (xs and ys of equal, non-zero length)")
-        pairs = [_as_tensors(x, y) for x, y in zip(xs, ys)]
+        pairs = [as_tensors(x, y) for x, y in zip(xs, ys)]
         x = torch.cat([p[0] for p in pairs])
         y = torch.cat([p[1] for p in pairs])
         task = torch.cat([torch.full((len(p[1]),), t, dtype=torch.long) for t, p in enumerate(pairs)])

@@ -31,50 +31,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from spikesim.nn.spikformer_v2 import SpikformerV2
-
-
-@dataclass
-class SSLRecipe:
-    epochs: int = 1
-    batch_size: int = 64
-    lr: float = 0.0                   # 0: the sheet's 1.5e-4 * batch_size / 256
-    weight_decay: float = 0.05
-    beta2: float = 0.95
-    warmup_fraction: float = 0.1
-    min_lr: float = 0.0
-    mask_ratio: float = 0.5
-    T: int = 1
-    decoder_dim: int = 64
-    decoder_depth: int = 2
-    decoder_heads: int = 4
-    norm_pix: bool = True
-    max_steps: int = 0
-    amp: bool = False
-    seed: int = 0
-
-    def validate(self) -> None:
-        for name in ("epochs", "batch_size", "T", "decoder_dim", "decoder_depth", "decoder_heads"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f"SSL {name} must be a positive integer, got {v!r}")
-        if not 0.0 < self.mask_ratio < 1.0:
-            raise ValueError(f"SSL mask_ratio must be in (0, 1), got {self.mask_ratio!r}")
-        if self.lr < 0 or self.weight_decay < 0 or not 0 <= self.warmup_fraction < 1 or self.max_steps < 0:
-            raise ValueError("SSL lr, weight_decay, max_steps must be >= 0 and warmup_fraction in [0, 1)")
-        if self.decoder_dim % self.decoder_heads:
-            raise ValueError(f"SSL decoder_dim ({self.decoder_dim}) must be divisible by decoder_heads "
-                             f"({self.decoder_heads})")
-
-    @property
-    def effective_lr(self) -> float:
-        return self.lr if self.lr > 0 else 1.5e-4 * self.batch_size / 256
+from spikesim.train.recipe import SSLRecipe
 
 
 # -- masks, patches and the loss ---------------------------------------------------------------

@@ -1,15 +1,13 @@
 """Running the ``motion`` paradigm (see :mod:`spikesim.paradigms.motion` for the protocol):
-data, training, the code's evaluation, pruning / shortening curves, Motion Clouds scans,
-and the figures."""
+data, training, the code's evaluation, pruning / shortening curves, Motion Clouds scans."""
 from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import numpy as np
 
-from spikesim.paradigms.motion import MotionConfig, scan_names, scan_values
+from .config import MotionConfig, scan_names, scan_values
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -265,34 +263,20 @@ def _mc_scans(cfg: MotionConfig, decide, progress: bool) -> dict:
     return out
 
 
-def motion_figures(result, out_dir: Path) -> list[Path]:
-    from spikesim.plot.motion import plot_accuracy, plot_curve, plot_event_raster, plot_kernels, plot_scan
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chance = float(result.metrics.get("chance", 1 / 36))
-    paths = []
-    acc = {k: (v["accuracy"], v["accuracy_band_low"], v["accuracy_band_high"])
-           for k, v in result.metrics.items() if isinstance(v, dict) and "accuracy" in v}
-    if acc:
-        paths.append(plot_accuracy(acc, chance, out_dir / "motion_accuracy.png"))
-    curves = result.groups.get("curves", {})
-    for kind, title in (("prune", "pruning (magnitude)"), ("shorten", "shortening (longest delays first)")):
-        cs = {k: v[kind] for k, v in curves.items() if kind in v and k != "hd-snn-event"}
-        if cs:
-            from spikesim.analysis.motion import fit_sigmoid
-
-            fits = {k: fit_sigmoid(v[:, 0], v[:, 1], chance) for k, v in cs.items()}
-            paths.append(plot_curve(cs, fits, chance, out_dir / f"motion_{kind}.png", title))
-    if "kernels" in result.groups and "hd-snn" in result.groups["kernels"]:
-        cl = result.groups["classes"]
-        paths.append(plot_kernels(result.groups["kernels"]["hd-snn"], cl["phi"], cl["speed"],
-                                  out_dir / "motion_kernels.png"))
-    if "example" in result.groups:
-        paths.append(plot_event_raster(result.groups["example"]["events"], out_dir / "motion_events.png"))
-    for name, scan in result.groups.get("mc_scans", {}).get("hd-snn", {}).items():
-        paths.append(plot_scan(scan["values"], {c: scan[c] for c in ("aperture", "perpend") if c in scan}, chance,
-                               out_dir / f"motion_clouds_{name}.png", name))
-    return paths
+def summary_rows(result) -> list[tuple[str, str]]:
+    """The summary table of a run: accuracy, curve fits, operations and speed per model."""
+    rows = []
+    for model, m in result.metrics.items():
+        if not isinstance(m, dict):
+            continue
+        for k in ("accuracy", "accuracy_band_low", "accuracy_band_high", "prune_half_saturation",
+                  "shorten_half_saturation", "sops_per_movie", "kept_fraction", "agreement_with_dense",
+                  "speedup_vs_dense", "speedup_vs_dense_at_1pct", "train_seconds"):
+            if k in m:
+                rows.append((f"{model}/{k}", f"{float(m[k]):.4g}"))
+    if "chance" in result.metrics:
+        rows.append(("chance", f"{result.metrics['chance']:.4g}"))
+    return rows
 
 
-__all__ = ["run_motion", "motion_figures"]
+__all__ = ["run_motion", "summary_rows"]
