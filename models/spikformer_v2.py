@@ -24,6 +24,7 @@ from spikesim.models.spikformer import SpikformerClassifier
 from spikesim.nn.masked_pretrain import SSLRecipe, prepare_finetune, pretrain
 from spikesim.nn.spikformer_v2 import SpikformerV2
 from spikesim.nn.train_images import TorchImageClassifier, fit
+from spikesim.train.recipe import TrainRecipe
 
 
 class SpikformerV2Classifier(SpikformerClassifier):
@@ -56,14 +57,14 @@ class SpikformerV2SSLClassifier(SpikformerV2Classifier):
         self.pretrain_seconds = 0.0
         self.finetune_seconds = 0.0
 
-    def fit(self, x_train, y_train, x_test, y_test, recipe, progress: bool = False):
+    def fit(self, x_train, y_train, x_test=None, y_test=None, recipe=None, progress: bool = False):
         t0 = time.perf_counter()
         T = self.module.T
         self.ssl_history = pretrain(self.module, x_train, self.ssl, self.device, self.norm, progress=progress)
         self.pretrain_seconds = time.perf_counter() - t0
         prepare_finetune(self.module, T=T, seed=self.seed)
         t1 = time.perf_counter()
-        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe, self.device, self.norm,
+        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe or TrainRecipe(), self.device, self.norm,
                            progress=progress, desc=self.name)
         self.finetune_seconds = time.perf_counter() - t1
         return self

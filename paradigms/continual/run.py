@@ -52,7 +52,7 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
     if method == "gpm":
         return GPMLearner(net, **gpm_kw, **kw)
     if method == "multitask":
-        return MultitaskLearner(net, **kw)
+        return MultitaskLearner(net, n_tasks=cfg.n_tasks, **kw)
     raise ConfigError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
 
 
@@ -62,16 +62,19 @@ def run_method(method: str, cfg: ContinualConfig, data: TaskData, progress=None)
 
     learner = make_learner(method, cfg, data, progress)
     n = cfg.n_tasks
+
+    def score(i: int) -> float:
+        return float(np.mean(learner.predict(i, data.x_test[i]) == np.asarray(data.y_test[i])))
+
     extra: dict = {}
-    if method == "multitask":
-        learner.fit_all(data.x_train, data.y_train)
-        R = np.array([[learner.accuracy(i, data.x_test[i], data.y_test[i]) for i in range(n)]])
-        return R, extra
     R = new_accuracy_matrix(n)
-    for t in range(n):
-        learner.train_task(t, data.x_train[t], data.y_train[t])
-        for i in range(t + 1):
-            R[t, i] = learner.accuracy(i, data.x_test[i], data.y_test[i])
+    for t in range(n):                           # the OnlineLearner protocol: task after task
+        learner.learn(t, data.x_train[t], data.y_train[t])
+        if method != "multitask":                # (multitask learns jointly after the last task)
+            for i in range(t + 1):
+                R[t, i] = score(i)
+    if method == "multitask":                    # one row: every task after joint training
+        return np.array([[score(i) for i in range(n)]]), extra
     if method == "hlop":
         extra["subspace_neurons"] = np.array(learner.k_history, dtype=np.int64)
     if method.startswith("nir:"):

@@ -30,6 +30,25 @@ def _fit(rows, chance) -> dict:
     return fit_sigmoid(rows[:, 0], rows[:, 1], chance, top=float(rows[np.argmax(rows[:, 0]), 1]))
 
 
+def make_model(name: str, cfg: MotionConfig, n_classes: int = 36):
+    """A fresh, untrained model of the paradigm (each a :class:`~spikesim.models.protocols.Classifier`):
+    ``hd-snn``, ``hd-snn-event`` (the lowering of an ``hd-snn``) or ``ann-frames``."""
+    kernel = (cfg.kernel_t, cfg.kernel_x, cfg.kernel_x)
+    if name in ("hd-snn", "hd-snn-event"):
+        from spikesim.models.hd_snn import HDSNN, HDSNNEvent
+
+        model = HDSNN(n_classes=n_classes, kernel=kernel, lr=cfg.lr, loss=cfg.loss, use_mask=cfg.use_mask,
+                      symmetric=cfg.symmetric, weight_init=cfg.weight_init,
+                      weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
+        return model if name == "hd-snn" else HDSNNEvent(model)
+    if name == "ann-frames":
+        from spikesim.models.adapters.ann_frames import ANNFrames
+
+        return ANNFrames(n_classes=n_classes, kernel=kernel, n_hidden=cfg.ann_hidden or None, lr=cfg.ann_lr,
+                         loss=cfg.loss, seed=cfg.seed, device=cfg.device)
+    raise ValueError(f"motion has no model {name!r}")
+
+
 def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
     import torch
 
@@ -42,7 +61,6 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
         raise RuntimeError(f"device={cfg.device!r} but CUDA is not available; use --set device=cpu")
     t_start = time.time()
     drop = cfg.kernel_t if cfg.drop_frames < 0 else cfg.drop_frames
-    kernel = (cfg.kernel_t, cfg.kernel_x, cfg.kernel_x)
     common = dict(n_x=cfg.n_x, n_y=cfg.n_y, n_t=cfg.n_t, image_source=cfg.image_source,
                   image_policy=cfg.image_policy, selectivity=cfg.selectivity)
     train_world = MotionWorld(block_length=cfg.block_length, seed=cfg.seed, **common)
@@ -71,11 +89,9 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
     spikes["input"] = (t_in.astype(float), (p_in * cfg.n_x + x_in) * cfg.n_y + y_in)
 
     if want_snn:
-        from spikesim.models.hd_snn import HDSNN, HDSNNEvent, shorten_decisions
+        from spikesim.models.hd_snn import HDSNNEvent, shorten_decisions
 
-        model = HDSNN(n_classes=n_classes, kernel=kernel, lr=cfg.lr, loss=cfg.loss, use_mask=cfg.use_mask,
-                      symmetric=cfg.symmetric, weight_init=cfg.weight_init,
-                      weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
+        model = make_model("hd-snn", cfg, n_classes)
         bar = _bar(progress, cfg.n_train_steps, "hd-snn: train")
         t0 = time.time()
         model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
@@ -184,11 +200,8 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
             groups["mc_scans"] = {"hd-snn": scans}
 
     if want_ann:
-        from spikesim.models.adapters.ann_frames import ANNFrames
-
         mv_tr, mv_te = train[2], test[2]
-        ann = ANNFrames(n_classes=n_classes, kernel=kernel, n_hidden=cfg.ann_hidden or None, lr=cfg.ann_lr,
-                        loss=cfg.loss, seed=cfg.seed, device=cfg.device)
+        ann = make_model("ann-frames", cfg, n_classes)
         bar = _bar(progress, cfg.n_train_steps, "ann-frames: train")
         t0 = time.time()
         ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
@@ -279,4 +292,4 @@ def summary_rows(result) -> list[tuple[str, str]]:
     return rows
 
 
-__all__ = ["run_motion", "summary_rows"]
+__all__ = ["make_model", "run_motion", "summary_rows"]

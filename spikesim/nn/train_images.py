@@ -97,8 +97,8 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
         norm: Normalizer | None = None, progress: bool = False, desc: str = "train",
         max_seconds: float | None = None) -> dict[str, np.ndarray]:
     """Train ``model``; return per-epoch history arrays (``epoch``, ``train_loss``, ``train_accuracy``,
-    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``). ``max_seconds``
-    stops training (after the current step, then evaluates) once that much wall time has passed."""
+    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``); ``test_accuracy`` is
+    NaN when no test split is given (``x_test=None``). ``max_seconds`` stops training (after the current step, then evaluates) once that much wall time has passed."""
     recipe.validate()
     norm = norm or Normalizer()
     gen = torch.Generator().manual_seed(recipe.seed)
@@ -106,7 +106,7 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
     ytr = torch.as_tensor(np.asarray(y_train, np.int64))
     if device.type == "cuda":
         xtr, ytr = xtr.to(device), ytr.to(device)
-    n_classes = int(max(int(ytr.max()), int(np.max(y_test))) + 1)
+    n_classes = int(max(int(ytr.max()), int(np.max(y_test)) if y_test is not None else 0) + 1)
     n = len(xtr)
     steps_per_epoch = max(1, n // recipe.batch_size)           # drop the last partial batch
     opt = torch.optim.AdamW(param_groups(model, recipe.weight_decay), lr=recipe.lr)
@@ -179,8 +179,8 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
         secs = time.perf_counter() - t0
         if seen == 0:
             break
-        acc = float((predict_logits(model, x_test, device, recipe.eval_batch, norm).argmax(1).numpy()
-                     == np.asarray(y_test)).mean())
+        acc = float("nan") if x_test is None else float(
+            (predict_logits(model, x_test, device, recipe.eval_batch, norm).argmax(1).numpy() == np.asarray(y_test)).mean())
         for key, val in (("epoch", epoch + 1), ("train_loss", loss_sum / seen), ("train_accuracy", correct / seen),
                          ("test_accuracy", acc), ("lr", opt.param_groups[0]["lr"]), ("seconds", secs),
                          ("images_per_second", seen / secs), ("steps", step)):
@@ -193,7 +193,9 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
 
 
 class TorchImageClassifier:
-    """The classifier protocol (``fit``, ``predict``, ``score``) around a torch image model.
+    """The :class:`~spikesim.models.protocols.Classifier` (``fit``, ``predict``; and ``score``) around
+    a torch image model. ``fit(x, y, x_test, y_test, recipe)``: the test split, when given, is
+    scored after every epoch (``history``); the recipe defaults to :class:`TrainRecipe`'s.
 
     Subclasses set ``self.module`` and implement ``measure`` (accuracy plus op counts)."""
 
@@ -209,8 +211,9 @@ class TorchImageClassifier:
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.module.parameters())
 
-    def fit(self, x_train, y_train, x_test, y_test, recipe: TrainRecipe, progress: bool = False):
-        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe, self.device, self.norm,
+    def fit(self, x_train, y_train, x_test=None, y_test=None, recipe: TrainRecipe | None = None,
+            progress: bool = False):
+        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe or TrainRecipe(), self.device, self.norm,
                            progress=progress, desc=self.name)
         return self
 
