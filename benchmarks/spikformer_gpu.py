@@ -74,10 +74,10 @@ def main(argv=None) -> int:
     cfg.warmup_epochs = cfg.warmup_epochs * scale
     cfg.mixup_off_epoch = int(math.ceil(cfg.mixup_off_epoch * scale))
     clf = build_model(args.model, cfg, split.x_train.shape[-3], split.n_classes, mean, std)
-    from spikesim.nn.train_images import fit
+    from spikesim.train.images import fit
     ssl_out = {}
     if args.model == "spikformer-v2-ssl":
-        from spikesim.nn.masked_pretrain import prepare_finetune, pretrain
+        from spikesim.train.masked_pretrain import prepare_finetune, pretrain
         ssl = ssl_recipe(cfg)
         ssl.max_steps = args.ssl_steps
         ssl.epochs = max(1, math.ceil(args.ssl_steps / max(1, len(split.x_train) // ssl.batch_size)))

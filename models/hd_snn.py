@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from spikesim.nn.delay_layer import HeterogeneousDelayLayer
-from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+from spikesim.train.motion import batched_decisions, train_voxel_classifier
 
 
 class HDSNN:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from spikesim.nn.delay_layer import causal_conv3d
-from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+from spikesim.train.motion import batched_decisions, train_voxel_classifier
 
 
 class FrameCNN(nn.Module):

@@ -16,7 +16,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from spikesim.models.continual_learner import ContinualLearner, as_tensors
+from spikesim.train.continual import ContinualLearner, as_tensors
 
 
 class MultitaskLearner(ContinualLearner):

@@ -22,7 +22,7 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
     from spikesim.models.adapters.ewc import EWCLearner
     from spikesim.models.adapters.gpm import GPMLearner
     from spikesim.models.adapters.multitask import MultitaskLearner
-    from spikesim.models.continual_learner import FineTune
+    from spikesim.models.adapters.finetune import FineTune
     from spikesim.models.hlop import HLOPLearner
     from spikesim.nn.hlop_mlp import SpikingMLP
 

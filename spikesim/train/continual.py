@@ -1,6 +1,7 @@
-"""Sequential (task-by-task) learners for the ``continual`` paradigm, and the fine-tuning baseline.
+"""The continual-learning loop: task-by-task training of the ``continual`` paradigm's learners.
 
-A learner owns a network (``spikesim.nn.hlop_mlp.SpikingMLP`` or ``ReLUMLP``) and is an
+A learner owns a network (``spikesim.nn.hlop_mlp.SpikingMLP`` or
+``spikesim.models.adapters.ann_mlp.ReLUMLP``) and is an
 :class:`spikesim.models.protocols.OnlineLearner` (episodes = tasks)::
 
     learner.learn(t, x, y)               # learn task t from its training set (= train_task)
@@ -13,7 +14,8 @@ optimiser of later tasks holds only the weight matrices. Subclasses change the p
 hooks: ``begin_task``, ``penalty`` (added to the loss), ``transform_grads`` (after backward),
 ``after_step`` (with the batch's presynaptic activity) and ``end_task``.
 
-``FineTune`` (method ``baseline`` / ``ann-baseline``) uses no hook: plain sequential training.
+The methods are subclasses in :mod:`spikesim.models` (HLOP) and :mod:`spikesim.models.adapters`
+(fine-tuning, EWC, GPM, multitask).
 """
 from __future__ import annotations
 
@@ -137,7 +139,4 @@ def as_tensors(x, y):
     return x, y
 
 
-class FineTune(ContinualLearner):
-    """Sequential fine-tuning, no protection of old tasks (the paper's "Baseline")."""
-
-    method = "baseline"
+__all__ = ["ContinualLearner", "as_tensors"]

@@ -1,4 +1,4 @@
-"""Training loop shared by the image classifiers (Spikformer and its ViT comparator).
+"""Training loop of the image classifiers (Spikformer V1/V2 and their ViT comparator).
 
 The recipe follows the Spikformer CIFAR configuration (Zhou et al., ICLR 2023; authors'
 ``cifar10.yml``): AdamW without weight decay on biases and 1-D parameters, linear warm-up from
@@ -192,33 +192,4 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
     return {k: np.asarray(v) for k, v in hist.items()}
 
 
-class TorchImageClassifier:
-    """The :class:`~spikesim.models.protocols.Classifier` (``fit``, ``predict``; and ``score``) around
-    a torch image model. ``fit(x, y, x_test, y_test, recipe)``: the test split, when given, is
-    scored after every epoch (``history``); the recipe defaults to :class:`TrainRecipe`'s.
-
-    Subclasses set ``self.module`` and implement ``measure`` (accuracy plus op counts)."""
-
-    name = "torch"
-
-    def __init__(self, module: nn.Module, device: str = "auto", mean=None, std=None):
-        self.device = resolve_device(device)
-        self.module = module.to(self.device)
-        self.norm = Normalizer(mean, std)
-        self.history: dict[str, np.ndarray] = {}
-
-    @property
-    def n_parameters(self) -> int:
-        return sum(p.numel() for p in self.module.parameters())
-
-    def fit(self, x_train, y_train, x_test=None, y_test=None, recipe: TrainRecipe | None = None,
-            progress: bool = False):
-        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe or TrainRecipe(), self.device, self.norm,
-                           progress=progress, desc=self.name)
-        return self
-
-    def predict(self, x, batch: int = 256) -> np.ndarray:
-        return predict_logits(self.module, x, self.device, batch, self.norm).argmax(1).numpy()
-
-    def score(self, x, y, batch: int = 256) -> float:
-        return float((self.predict(x, batch) == np.asarray(y)).mean())
+__all__ = ["Normalizer", "fit", "lr_at", "param_groups", "predict_logits", "resolve_device"]
