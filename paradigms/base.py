@@ -1,7 +1,11 @@
 """The paradigm protocol: a config dataclass, presets, model names, ``run`` and ``figures``.
 
-A paradigm module defines a subclass of :class:`Paradigm` and exposes one instance as
-``PARADIGM``; :mod:`spikesim.paradigms` finds it by name. The CLI calls, in order::
+A paradigm package defines a subclass of :class:`Paradigm` and exposes one instance as
+``PARADIGM``; :mod:`spikesim.paradigms` finds it by name. A paradigm laid out as
+``paradigms/<name>/`` sets ``package = __name__`` and the base class finds its parts there:
+``config.validate(cfg)``, ``run.run(cfg, models, progress)``, ``run.summary_rows(result)`` (if
+defined) and ``figures.figures(result, out_dir)``, each imported only when called. The CLI calls,
+in order::
 
     cfg = paradigm.make_config(preset, overrides)      # --preset, --set key=value
     models = paradigm.resolve_models(model_arg)         # --model a,b | all | (default)
@@ -11,6 +15,7 @@ A paradigm module defines a subclass of :class:`Paradigm` and exposes one instan
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import math
 import os
@@ -167,6 +172,11 @@ class Paradigm:
     models: Sequence[str] = ()          # accepted --model names
     accepts_nir: bool = False           # also --model nir:path/to/graph.nir (a trained NIR graph)
     default_models: Sequence[str] = ()  # what runs without --model (default: models[:1])
+    package: str = ""                   # "paradigms.<name>" package whose config/run/figures modules
+                                        # hold the parts (see the module docstring); "" = override them
+
+    def _part(self, module: str):
+        return importlib.import_module(f"{self.package}.{module}")
 
     # -- configuration ------------------------------------------------------------------------
     def make_config(self, preset: str = "quick", overrides: Mapping[str, Any] | None = None):
@@ -190,7 +200,9 @@ class Paradigm:
         return cfg
 
     def validate(self, cfg) -> None:
-        """Raise ConfigError for impossible values; subclasses extend."""
+        """Raise ConfigError for impossible values (the package's ``config.validate``)."""
+        if self.package:
+            self._part("config").validate(cfg)
 
     #: config fields naming local files or folders -> built-in values of that field that are not
     #: paths (an empty value means "not used"); checked by :meth:`check_paths` before any work
@@ -233,14 +245,22 @@ class Paradigm:
     # -- running ------------------------------------------------------------------------------
     def run(self, cfg, models: Sequence[str], progress: bool = True):
         """Run the paradigm and return a :class:`spikesim.Result` with ``metrics`` filled in."""
-        raise NotImplementedError
+        if not self.package:
+            raise NotImplementedError(f"paradigm {self.name!r} defines no run")
+        return self._part("run").run(cfg, models, progress)
 
     def figures(self, result, out_dir: str | Path) -> list[Path]:
         """Write the paradigm's PNG figures for ``result`` into ``out_dir``; return their paths."""
-        return []
+        if not self.package:
+            return []
+        return self._part("figures").figures(result, out_dir)
 
     def summary(self, result) -> list[tuple[str, str]]:
-        """Rows (metric, value) for the summary table printed at the end of a run."""
+        """Rows (metric, value) for the summary table printed at the end of a run: the package's
+        ``run.summary_rows`` if it has one, else every number and string of ``result.metrics``."""
+        rows_of = getattr(self._part("run"), "summary_rows", None) if self.package else None
+        if rows_of is not None:
+            return rows_of(result)
         rows: list[tuple[str, str]] = []
 
         def walk(prefix: str, tree: Mapping[str, Any]):

@@ -35,3 +35,18 @@ def test_config_and_show_import_no_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("folder,forbidden", [
+    ("spikesim/nn", ("spikesim.train", "spikesim.models", "spikesim.paradigms", "spikesim.cli")),
+    ("spikesim/train", ("spikesim.models", "spikesim.paradigms", "spikesim.cli")),
+    ("models", ("spikesim.paradigms", "spikesim.cli")),
+])
+def test_imports_run_one_way(folder, forbidden):
+    """DESIGN section 2: cli -> paradigms -> models -> train -> nn, never back up."""
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        mods = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        mods += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        bad = [m for m in mods if m.startswith(forbidden)]
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

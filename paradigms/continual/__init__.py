@@ -49,24 +49,7 @@ class ContinualParadigm(Paradigm):
     accepts_nir = True
     default_models = ("hlop", "baseline")
     presets = config.PRESETS
-
-    def validate(self, cfg: ContinualConfig) -> None:
-        config.validate(cfg)
-
-    def run(self, cfg: ContinualConfig, models, progress: bool = True):
-        from .run import run
-
-        return run(cfg, models, progress)
-
-    def figures(self, result, out_dir):
-        from .figures import figures
-
-        return figures(result, out_dir)
-
-    def summary(self, result):
-        from .run import summary_rows
-
-        return summary_rows(result)
+    package = __name__
 
 
 PARADIGM = ContinualParadigm()

@@ -46,24 +46,7 @@ class ImagesParadigm(Paradigm):
     presets = config.PRESETS
     models = config.MODELS
     default_models = ("spikformer", "vit")
-
-    def validate(self, cfg: ImagesConfig) -> None:
-        config.validate(cfg)
-
-    def run(self, cfg: ImagesConfig, models, progress: bool = True):
-        from .run import run
-
-        return run(cfg, models, progress)
-
-    def figures(self, result, out_dir):
-        from spikesim.plot.images import all_figures
-
-        return all_figures(result, out_dir)
-
-    def summary(self, result):
-        from .run import summary_rows
-
-        return summary_rows(result)
+    package = __name__
 
 
 PARADIGM = ImagesParadigm()

@@ -17,19 +17,7 @@ class Izhikevich2003(Paradigm):
     Config = Config
     presets = config.PRESETS
     models = ("izhikevich-2003",)
-
-    def validate(self, cfg) -> None:
-        config.validate(cfg)
-
-    def run(self, cfg, models, progress=True):
-        from .run import run
-
-        return run(cfg, models, progress)
-
-    def figures(self, result, out_dir):
-        from .figures import figures
-
-        return figures(result, out_dir)
+    package = __name__
 
 
 PARADIGM = Izhikevich2003()

@@ -47,24 +47,7 @@ class MotionParadigm(Paradigm):
     default_models = ("hd-snn", "hd-snn-event", "ann-frames")
 
     path_fields = {"image_source": ("leaves", "noise", "cloud")}
-
-    def validate(self, cfg: MotionConfig) -> None:
-        config.validate(cfg)
-
-    def run(self, cfg: MotionConfig, models, progress: bool = True):
-        from .run import run_motion
-
-        return run_motion(cfg, list(models), progress)
-
-    def figures(self, result, out_dir):
-        from .figures import motion_figures
-
-        return motion_figures(result, out_dir)
-
-    def summary(self, result):
-        from .run import summary_rows
-
-        return summary_rows(result)
+    package = __name__
 
 
 PARADIGM = MotionParadigm()

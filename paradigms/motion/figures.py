@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def motion_figures(result, out_dir) -> list[Path]:
+def figures(result, out_dir) -> list[Path]:
     from spikesim.plot.motion import plot_accuracy, plot_curve, plot_event_raster, plot_kernels, plot_scan
 
     out_dir = Path(out_dir)
@@ -36,4 +36,4 @@ def motion_figures(result, out_dir) -> list[Path]:
     return paths
 
 
-__all__ = ["motion_figures"]
+__all__ = ["figures"]

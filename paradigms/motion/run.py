@@ -30,6 +30,20 @@ def _fit(rows, chance) -> dict:
     return fit_sigmoid(rows[:, 0], rows[:, 1], chance, top=float(rows[np.argmax(rows[:, 0]), 1]))
 
 
+def _fit_and_decide(model, x_train, labels, x_test, cfg: MotionConfig, drop: int, progress: bool):
+    """Train ``model`` (the Classifier's ``fit`` with the config's settings) and decide on the test
+    movies: (decisions, training seconds, decision seconds per movie)."""
+    bar = _bar(progress, cfg.n_train_steps, f"{model.name}: train")
+    t0 = time.time()
+    model.fit(x_train, labels, n_steps=cfg.n_train_steps, batch_size=cfg.batch_size, progress=bar.update,
+              top_fraction=cfg.train_top_fraction)
+    bar.close()
+    train_s = time.time() - t0
+    t0 = time.time()
+    dec = model.decide(x_test, drop, cfg.top_fraction)
+    return dec, train_s, (time.time() - t0) / cfg.n_test
+
+
 def make_model(name: str, cfg: MotionConfig, n_classes: int = 36):
     """A fresh, untrained model of the paradigm (each a :class:`~spikesim.models.protocols.Classifier`):
     ``hd-snn``, ``hd-snn-event`` (the lowering of an ``hd-snn``) or ``ann-frames``."""
@@ -49,7 +63,7 @@ def make_model(name: str, cfg: MotionConfig, n_classes: int = 36):
     raise ValueError(f"motion has no model {name!r}")
 
 
-def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
+def run(cfg: MotionConfig, models, progress: bool = True):
     import torch
 
     from spikesim.analysis.motion import prune_levels
@@ -92,15 +106,7 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
         from spikesim.models.hd_snn import HDSNNEvent, shorten_decisions
 
         model = make_model("hd-snn", cfg, n_classes)
-        bar = _bar(progress, cfg.n_train_steps, "hd-snn: train")
-        t0 = time.time()
-        model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
-                  top_fraction=cfg.train_top_fraction)
-        bar.close()
-        train_s = time.time() - t0
-        t0 = time.time()
-        dense_dec = model.decide(ev_te, drop, cfg.top_fraction)
-        dense_s = (time.time() - t0) / cfg.n_test
+        dense_dec, train_s, dense_s = _fit_and_decide(model, ev_tr, lab_tr, ev_te, cfg, drop, progress)
         m = _acc_metrics(dense_dec, y_te)
         nnz = int((model.layer.weight != 0).sum())
         n_events = ev_te.reshape(cfg.n_test, -1).sum(axis=1).mean()
@@ -202,16 +208,9 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
     if want_ann:
         mv_tr, mv_te = train[2], test[2]
         ann = make_model("ann-frames", cfg, n_classes)
-        bar = _bar(progress, cfg.n_train_steps, "ann-frames: train")
-        t0 = time.time()
-        ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
-                top_fraction=cfg.train_top_fraction)
-        bar.close()
-        train_s = time.time() - t0
-        t0 = time.time()
-        dec = ann.decide(mv_te, drop, cfg.top_fraction)
+        dec, train_s, ann_s = _fit_and_decide(ann, mv_tr, lab_tr, mv_te, cfg, drop, progress)
         ma = _acc_metrics(dec, y_te)
-        ma.update(train_seconds=train_s, n_weights=ann.n_weights, wall_seconds_per_movie=(time.time() - t0) / cfg.n_test,
+        ma.update(train_seconds=train_s, n_weights=ann.n_weights, wall_seconds_per_movie=ann_s,
                   final_loss=float(np.mean(ann.losses[-20:])) if len(ann.losses) else float("nan"),
                   sops_per_movie=float(ann.macs_per_movie(cfg.n_t, cfg.n_x, cfg.n_y)), ops_kind="dense MACs")
         groups.setdefault("losses", {})["ann-frames"] = ann.losses
@@ -292,4 +291,4 @@ def summary_rows(result) -> list[tuple[str, str]]:
     return rows
 
 
-__all__ = ["make_model", "run_motion", "summary_rows"]
+__all__ = ["make_model", "run", "summary_rows"]

@@ -41,6 +41,18 @@ def lr_at(step: int, steps_per_epoch: int, r: TrainRecipe) -> float:
     return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * min(1.0, frac)))
 
 
+def optimiser_step(opt: torch.optim.Optimizer, loss: torch.Tensor, scaler=None) -> None:
+    """One step on ``loss``: backward (through the float16 ``GradScaler`` when given) and update."""
+    opt.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    else:
+        loss.backward()
+        opt.step()
+
+
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay, no_decay = [], []
     for p in model.parameters():
@@ -157,14 +169,7 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 logits = model(xb)
                 loss = torch.sum(-target * F.log_softmax(logits.float(), dim=-1), dim=-1).mean()
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            optimiser_step(opt, loss, scaler)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"{desc}: training loss became {float(loss)} at step {step}")
             loss_sum += float(loss.detach()) * len(yb)
@@ -192,4 +197,4 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
     return {k: np.asarray(v) for k, v in hist.items()}
 
 
-__all__ = ["Normalizer", "fit", "lr_at", "param_groups", "predict_logits", "resolve_device"]
+__all__ = ["Normalizer", "fit", "lr_at", "optimiser_step", "param_groups", "predict_logits", "resolve_device"]

@@ -39,6 +39,7 @@ from torch import nn
 
 from spikesim.nn.mae_decoder import MAEDecoder, masked_patch_loss, patch_targets, patchify, random_keep
 from spikesim.nn.spikformer_v2 import SpikformerV2
+from spikesim.train.images import optimiser_step
 from spikesim.train.recipe import SSLRecipe
 
 
@@ -129,14 +130,7 @@ def pretrain(encoder: SpikformerV2, x_train, recipe: SSLRecipe, device: torch.de
                 g["lr"] = _lr(step, total, recipe)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 loss, _ = model(xb, keep)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            optimiser_step(opt, loss, scaler)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"ssl-pretrain: loss became {float(loss)} at step {step}")
             loss_sum += float(loss.detach()) * len(xb)
