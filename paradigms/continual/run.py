@@ -20,9 +20,9 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
 
     from spikesim.models.adapters.ann_mlp import ann_baseline, ann_gpm
     from spikesim.models.adapters.ewc import EWCLearner
+    from spikesim.models.adapters.finetune import FineTune
     from spikesim.models.adapters.gpm import GPMLearner
     from spikesim.models.adapters.multitask import MultitaskLearner
-    from spikesim.models.adapters.finetune import FineTune
     from spikesim.models.hlop import HLOPLearner
     from spikesim.nn.hlop_mlp import SpikingMLP
 
