@@ -29,7 +29,7 @@ finetune_seconds, ssl_final_loss}``; ``/ops/<model>/{layers, macs, sops}``;
 ``/attention/<model>`` ``[depth, N, N]`` and ``/attention/image`` (the test image used).
 
 Files: ``config`` (fields, presets, checks, recipes), ``data`` (datasets, padding), ``run``
-(models, training, metrics); figures in :mod:`spikesim.plot.images`.
+(models, training, metrics), ``figures`` (drawn by :mod:`spikesim.plot.images`).
 """
 from __future__ import annotations
 
