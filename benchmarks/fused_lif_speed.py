@@ -68,14 +68,16 @@ def epoch_part(steps: int, threads: int):
     import torch.nn.functional as F
 
     from spikesim.paradigms.images import PARADIGM
+    from spikesim.paradigms.images.data import load_data
+    from spikesim.paradigms.images.run import build_model
 
     cfg = PARADIGM.make_config("quick", {"device": "cpu"})
-    split, mean, std = PARADIGM.load_data(cfg)
+    split, mean, std = load_data(cfg)
     nc, cin = split.n_classes, split.x_train.shape[-3]
     models = {
-        "spikformer-norse": PARADIGM.build_model("spikformer", cfg, cin, nc, mean, std),
-        "spikformer-fused": PARADIGM.build_model("spikformer", cfg, cin, nc, mean, std),
-        "vit": PARADIGM.build_model("vit", cfg, cin, nc, mean, std),
+        "spikformer-norse": build_model("spikformer", cfg, cin, nc, mean, std),
+        "spikformer-fused": build_model("spikformer", cfg, cin, nc, mean, std),
+        "vit": build_model("vit", cfg, cin, nc, mean, std),
     }
     for lif in models["spikformer-norse"].module.lif_layers().values():
         lif.backend = "norse"

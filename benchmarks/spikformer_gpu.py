@@ -53,6 +53,9 @@ def main(argv=None) -> int:
     import torch
 
     from spikesim.paradigms.images import PARADIGM
+    from spikesim.paradigms.images.config import recipe, ssl_recipe
+    from spikesim.paradigms.images.data import load_data
+    from spikesim.paradigms.images.run import build_model
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -63,19 +66,19 @@ def main(argv=None) -> int:
     if args.data_dir:
         over["data_dir"] = args.data_dir
     cfg = PARADIGM.make_config(preset, over)
-    split, mean, std = PARADIGM.load_data(cfg)
+    split, mean, std = load_data(cfg)
     steps_per_epoch = max(1, len(split.x_train) // cfg.batch_size)
     epochs = max(1, math.ceil(steps / steps_per_epoch))
     scale = epochs / cfg.epochs
     cfg.epochs, cfg.max_steps = epochs, steps
     cfg.warmup_epochs = cfg.warmup_epochs * scale
     cfg.mixup_off_epoch = int(math.ceil(cfg.mixup_off_epoch * scale))
-    clf = PARADIGM.build_model(args.model, cfg, split.x_train.shape[-3], split.n_classes, mean, std)
-    from spikesim.nn.train_images import fit
+    clf = build_model(args.model, cfg, split.x_train.shape[-3], split.n_classes, mean, std)
+    from spikesim.train.images import fit
     ssl_out = {}
     if args.model == "spikformer-v2-ssl":
-        from spikesim.nn.masked_pretrain import prepare_finetune, pretrain
-        ssl = PARADIGM.ssl_recipe(cfg)
+        from spikesim.train.masked_pretrain import prepare_finetune, pretrain
+        ssl = ssl_recipe(cfg)
         ssl.max_steps = args.ssl_steps
         ssl.epochs = max(1, math.ceil(args.ssl_steps / max(1, len(split.x_train) // ssl.batch_size)))
         t_ssl = time.perf_counter()
@@ -85,7 +88,7 @@ def main(argv=None) -> int:
                    "ssl_seconds": time.perf_counter() - t_ssl,
                    "ssl_loss_curve": [round(float(v), 4) for v in sh["loss"]]}
     t0 = time.perf_counter()
-    h = fit(clf.module, split.x_train, split.y_train, split.x_test, split.y_test, PARADIGM.recipe(cfg), clf.device,
+    h = fit(clf.module, split.x_train, split.y_train, split.x_test, split.y_test, recipe(cfg), clf.device,
             clf.norm, progress=sys.stderr.isatty(), desc=args.model, max_seconds=args.max_seconds)
     wall = time.perf_counter() - t0
     for e, a, ips in zip(h["epoch"], h["test_accuracy"], h["images_per_second"]):

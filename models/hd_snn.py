@@ -1,7 +1,8 @@
 """HD-SNN: Grimaldi & Perrinet (2023), "Learning heterogeneous delays in a layer of spiking
 neurons for fast motion detection", Biol. Cybern. doi:10.1007/s00422-023-00975-8.
 
-A classifier (``fit`` / ``decide``) around :class:`spikesim.nn.delay_layer.HeterogeneousDelayLayer`.
+A :class:`~spikesim.models.protocols.Classifier` (``fit`` / ``predict``; ``decide`` with the test
+protocol's settings) around :class:`spikesim.nn.delay_layer.HeterogeneousDelayLayer`.
 For each class ``c`` and position ``(x, y)``::
 
     B(c, t, x, y) = beta_c + sum_{p, d, i, j} K(c, p, d, i, j) A(p, t - (K_T - 1 - d), x + i - K_X//2, y + j - K_Y//2)
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 
 from spikesim.nn.delay_layer import HeterogeneousDelayLayer
-from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+from spikesim.train.motion import batched_decisions, train_voxel_classifier
 
 
 class HDSNN:
@@ -66,6 +67,10 @@ class HDSNN:
     def decide(self, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):
         """Per-movie decisions (N,) by the code's test protocol."""
         return batched_decisions(self.layer, events, drop_frames, top_fraction, batch_size, self.device)
+
+    def predict(self, events: np.ndarray, drop_frames: int | None = None, top_fraction: float = 0.15) -> np.ndarray:
+        """Per-movie decisions (N,); ``drop_frames`` defaults to ``K_T`` (the code's protocol)."""
+        return self.decide(events, self.kernel[0] if drop_frames is None else drop_frames, top_fraction)
 
     @torch.no_grad()
     def evidence(self, events: np.ndarray) -> np.ndarray:
@@ -161,6 +166,16 @@ class HDSNNEvent:
 
         return np.array([movie_decision(z, drop_frames, top_fraction)[0] for z in self.evidence(events)],
                         dtype=np.int64)
+
+    def fit(self, events: np.ndarray, labels: np.ndarray, **options) -> "HDSNNEvent":
+        """Train the dense layer (:meth:`HDSNN.fit`); the lowering is built from its weights at the
+        next :meth:`predict`."""
+        self.model.fit(events, labels, **options)
+        return self
+
+    def predict(self, events: np.ndarray, drop_frames: int | None = None, top_fraction: float = 0.15) -> np.ndarray:
+        """Per-movie decisions (N,) event by event; ``drop_frames`` defaults to ``K_T``."""
+        return self.decide(events, self.model.kernel[0] if drop_frames is None else drop_frames, top_fraction)
 
 
 def shorten_decisions(model: HDSNN, events: np.ndarray, drop_frames: int, top_fraction: float = 0.15) -> np.ndarray:

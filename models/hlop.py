@@ -18,7 +18,7 @@ from typing import Sequence
 
 import torch
 
-from spikesim.models.continual_learner import ContinualLearner
+from spikesim.train.continual import ContinualLearner
 from spikesim.nn.hlop import HLOPSubspace, paper_k_schedule, scale_k
 from spikesim.plasticity.oja_subspace import OjaSubspaceRule
 

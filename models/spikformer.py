@@ -19,7 +19,7 @@ import torch
 
 from spikesim.analysis.energy import OpCounter, ssa_event_sops
 from spikesim.nn.spikformer import SSA, Spikformer
-from spikesim.nn.train_images import TorchImageClassifier
+from spikesim.models.image_classifier import TorchImageClassifier
 
 
 def _ssa_ops(module: SSA, inputs, output) -> tuple[float, float]:

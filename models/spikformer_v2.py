@@ -7,7 +7,7 @@ blocks + linear head. ``measure`` is V1's (:class:`spikesim.models.spikformer.Sp
 the first conv's MACs (real-valued pixels) x T, SOPs of every other layer and of the
 event-driven SSA, energy 4.6 pJ/MAC + 0.9 pJ/SOP, per-layer firing rates.
 
-The SSL variant (:mod:`spikesim.nn.masked_pretrain`) first pre-trains stem and blocks at
+The SSL variant (:mod:`spikesim.train.masked_pretrain`) first pre-trains stem and blocks at
 ``ssl.T`` (1) by reconstructing the per-patch-normalised pixels of masked patches through a
 light non-spiking decoder, then drops the decoder, re-initialises the head and fine-tunes the
 whole model with the supervised recipe at the classifier's T (1 by default).
@@ -21,9 +21,11 @@ import numpy as np
 import torch
 
 from spikesim.models.spikformer import SpikformerClassifier
-from spikesim.nn.masked_pretrain import SSLRecipe, prepare_finetune, pretrain
 from spikesim.nn.spikformer_v2 import SpikformerV2
-from spikesim.nn.train_images import TorchImageClassifier, fit
+from spikesim.models.image_classifier import TorchImageClassifier
+from spikesim.train.images import fit
+from spikesim.train.masked_pretrain import prepare_finetune, pretrain
+from spikesim.train.recipe import SSLRecipe, TrainRecipe
 
 
 class SpikformerV2Classifier(SpikformerClassifier):
@@ -56,14 +58,14 @@ class SpikformerV2SSLClassifier(SpikformerV2Classifier):
         self.pretrain_seconds = 0.0
         self.finetune_seconds = 0.0
 
-    def fit(self, x_train, y_train, x_test, y_test, recipe, progress: bool = False):
+    def fit(self, x_train, y_train, x_test=None, y_test=None, recipe=None, progress: bool = False):
         t0 = time.perf_counter()
         T = self.module.T
         self.ssl_history = pretrain(self.module, x_train, self.ssl, self.device, self.norm, progress=progress)
         self.pretrain_seconds = time.perf_counter() - t0
         prepare_finetune(self.module, T=T, seed=self.seed)
         t1 = time.perf_counter()
-        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe, self.device, self.norm,
+        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe or TrainRecipe(), self.device, self.norm,
                            progress=progress, desc=self.name)
         self.finetune_seconds = time.perf_counter() - t1
         return self

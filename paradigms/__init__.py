@@ -1,4 +1,6 @@
-"""Task paradigms, found by name. Each module listed in ``_MODULES`` exposes ``PARADIGM``.
+"""Task paradigms, found by name. Each entry of ``_MODULES`` names a package ``paradigms/<name>/``
+(config + presets in ``config.py``, the run in ``run.py``, figures in ``figures.py``; see
+:mod:`spikesim.paradigms.base` for the protocol) that exposes ``PARADIGM``.
 
 Modules are imported only when a paradigm is asked for, so ``spikesim list`` and the core never
 pay for torch unless a paradigm needs it.

@@ -1,7 +1,11 @@
 """The paradigm protocol: a config dataclass, presets, model names, ``run`` and ``figures``.
 
-A paradigm module defines a subclass of :class:`Paradigm` and exposes one instance as
-``PARADIGM``; :mod:`spikesim.paradigms` finds it by name. The CLI calls, in order::
+A paradigm package defines a subclass of :class:`Paradigm` and exposes one instance as
+``PARADIGM``; :mod:`spikesim.paradigms` finds it by name. A paradigm laid out as
+``paradigms/<name>/`` sets ``package = __name__`` and the base class finds its parts there:
+``config.validate(cfg)``, ``run.run(cfg, models, progress)``, ``run.summary_rows(result)`` (if
+defined) and ``figures.figures(result, out_dir)``, each imported only when called. The CLI calls,
+in order::
 
     cfg = paradigm.make_config(preset, overrides)      # --preset, --set key=value
     models = paradigm.resolve_models(model_arg)         # --model a,b | all | (default)
@@ -11,6 +15,7 @@ A paradigm module defines a subclass of :class:`Paradigm` and exposes one instan
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import math
 import os
@@ -89,10 +94,9 @@ def _check_seeds(cfg) -> None:
                     raise ConfigError(str(exc)) from None
 
 
-def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
-    """(name, type, default, meaning) of every field of a config dataclass, in order. The meaning
-    is the field's comment in the class source: the ``# ...`` at the end of its line, or the
-    comment lines right above it ("" when there is none)."""
+def _field_comments(cls) -> dict[str, str]:
+    """Field name -> its comment, for the fields written in ``cls``'s own source (see
+    :func:`config_fields`)."""
     import ast
     import inspect
     import io
@@ -100,27 +104,49 @@ def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
     import tokenize
 
     try:
-        src = textwrap.dedent(inspect.getsource(config_cls))
+        src = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):
-        src = ""
-    comments: dict[int, str] = {}
-    if src:
-        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
-            if tok.type == tokenize.COMMENT:
-                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+        return {}
+    comments: dict[int, tuple[int, str, bool]] = {}      # line -> (column, text, comment-only line)
     lines = src.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT:
+            row, col = tok.start
+            only = not lines[row - 1][:col].strip()
+            comments[row] = (col, tok.string.lstrip("#").strip(), only)
+    used: set[int] = set()
     where: dict[str, str] = {}
-    if src:
-        for node in ast.parse(src).body[0].body:
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                text = comments.get(node.end_lineno, "")
-                if not text:                      # a comment block right above the field
-                    above, k = [], node.lineno - 1
-                    while k >= 1 and lines[k - 1].strip().startswith("#"):
-                        above.insert(0, comments.get(k, ""))
-                        k -= 1
-                    text = " ".join(above)
-                where[node.target.id] = text
+    for node in ast.parse(src).body[0].body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        end = node.end_lineno
+        if end in comments and not comments[end][2]:      # trailing comment, maybe continued below
+            col, text, _ = comments[end]
+            parts, k = [text], end + 1
+            while k in comments and comments[k][2] and comments[k][0] == col:
+                parts.append(comments[k][1])
+                used.add(k)
+                k += 1
+            where[node.target.id] = " ".join(parts)
+            continue
+        above, k = [], node.lineno - 1                  # a comment block right above the field
+        while k in comments and comments[k][2] and k not in used:
+            above.insert(0, comments[k][1])
+            k -= 1
+        where[node.target.id] = " ".join(above)
+    return where
+
+
+def config_fields(config_cls) -> list[tuple[str, str, Any, str]]:
+    """(name, type, default, meaning) of every field of a config dataclass, in order. The meaning
+    is the field's comment in the class source: the ``# ...`` at the end of its line (continued on
+    the comment-only lines below it that start in the same column), or else the comment lines right
+    above it ("" when there is none). Fields inherited from a base dataclass take their meaning
+    from the base's source."""
+    where: dict[str, str] = {}
+    for cls in reversed(config_cls.__mro__):
+        if dataclasses.is_dataclass(cls):
+            where.update({k: v for k, v in _field_comments(cls).items() if v})
     hints = typing.get_type_hints(config_cls)
     out = []
     for f in dataclasses.fields(config_cls):
@@ -146,6 +172,11 @@ class Paradigm:
     models: Sequence[str] = ()          # accepted --model names
     accepts_nir: bool = False           # also --model nir:path/to/graph.nir (a trained NIR graph)
     default_models: Sequence[str] = ()  # what runs without --model (default: models[:1])
+    package: str = ""                   # "paradigms.<name>" package whose config/run/figures modules
+                                        # hold the parts (see the module docstring); "" = override them
+
+    def _part(self, module: str):
+        return importlib.import_module(f"{self.package}.{module}")
 
     # -- configuration ------------------------------------------------------------------------
     def make_config(self, preset: str = "quick", overrides: Mapping[str, Any] | None = None):
@@ -169,7 +200,9 @@ class Paradigm:
         return cfg
 
     def validate(self, cfg) -> None:
-        """Raise ConfigError for impossible values; subclasses extend."""
+        """Raise ConfigError for impossible values (the package's ``config.validate``)."""
+        if self.package:
+            self._part("config").validate(cfg)
 
     #: config fields naming local files or folders -> built-in values of that field that are not
     #: paths (an empty value means "not used"); checked by :meth:`check_paths` before any work
@@ -212,14 +245,22 @@ class Paradigm:
     # -- running ------------------------------------------------------------------------------
     def run(self, cfg, models: Sequence[str], progress: bool = True):
         """Run the paradigm and return a :class:`spikesim.Result` with ``metrics`` filled in."""
-        raise NotImplementedError
+        if not self.package:
+            raise NotImplementedError(f"paradigm {self.name!r} defines no run")
+        return self._part("run").run(cfg, models, progress)
 
     def figures(self, result, out_dir: str | Path) -> list[Path]:
         """Write the paradigm's PNG figures for ``result`` into ``out_dir``; return their paths."""
-        return []
+        if not self.package:
+            return []
+        return self._part("figures").figures(result, out_dir)
 
     def summary(self, result) -> list[tuple[str, str]]:
-        """Rows (metric, value) for the summary table printed at the end of a run."""
+        """Rows (metric, value) for the summary table printed at the end of a run: the package's
+        ``run.summary_rows`` if it has one, else every number and string of ``result.metrics``."""
+        rows_of = getattr(self._part("run"), "summary_rows", None) if self.package else None
+        if rows_of is not None:
+            return rows_of(result)
         rows: list[tuple[str, str]] = []
 
         def walk(prefix: str, tree: Mapping[str, Any]):

@@ -53,3 +53,27 @@ def test_show_lists_every_config_key_with_type_default_and_meaning(capsys):
     assert "folder of the MNIST IDX / CIFAR-100 binary files" in out      # a field's comment is its meaning
     assert "[mnist5k: 10; full: 10]" in out                                # the presets' values
     assert main(["show", "no-such-paradigm"]) == 2
+
+
+# what-when is being rewritten elsewhere; the lead adds it to this list when it lands
+DOCUMENTED = ("izhikevich-2003", "motion", "continual", "images")
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_every_config_field_has_a_meaning(name):
+    from spikesim import paradigms
+    from spikesim.paradigms import config_fields
+
+    rows = config_fields(paradigms.get(name).Config)
+    missing = [field for field, _, _, meaning in rows if not meaning.strip()]
+    assert not missing, f"{name}: config fields without a '# meaning' comment: {missing}"
+
+
+def test_config_meaning_reads_continued_and_inherited_comments():
+    from spikesim.paradigms import config_fields, get
+
+    motion = {r[0]: r[3] for r in config_fields(get("motion").Config)}
+    assert motion["train_top_fraction"].endswith("0.06-0.16 was best in its scan")   # continued below its line
+    assert motion["use_mask"].startswith("project the kernel")                     # not the continuation
+    images = {r[0]: r[3] for r in config_fields(get("images").Config)}
+    assert "AdamW peak learning rate" in images["lr"]                                # from TrainRecipe's source

@@ -12,7 +12,8 @@ from spikesim.nn.hlop_nir import mlp_to_nir  # noqa: E402
 
 
 def test_continual_scores_a_nir_graph_like_the_models(tmp_path):
-    from spikesim.paradigms.continual import PARADIGM, build_tasks
+    from spikesim.paradigms.continual import PARADIGM
+    from spikesim.paradigms.continual.data import build_tasks
     torch.manual_seed(1)
     m = SpikingMLP(64, hidden=24, n_out=10, T=4, training="bptt")
     with torch.no_grad():

@@ -8,7 +8,7 @@ import pytest
 import spikesim
 from spikesim.analysis.continual import average_accuracy, backward_transfer, forgetting_curve
 from spikesim.paradigms import ConfigError, get
-from spikesim.paradigms.continual import build_tasks
+from spikesim.paradigms.continual.data import build_tasks
 
 TINY = {"n_tasks": "3", "hidden": "100", "epochs": "2"}
 

@@ -96,13 +96,14 @@ def test_config_takes_the_training_recipe_once():
     recipe's defaults, ``--set`` reaches every recipe field, and a preset passes through."""
     import dataclasses
 
-    from spikesim.paradigms.images import ImagesConfig, ImagesParadigm
+    from spikesim.paradigms.images import ImagesConfig
+    from spikesim.paradigms.images.config import recipe
     from spikesim.train import TrainRecipe
 
     recipe_fields = {f.name for f in dataclasses.fields(TrainRecipe)}
     assert not recipe_fields & set(ImagesConfig.__dict__.get("__annotations__", {}))
-    assert ImagesParadigm.recipe(ImagesConfig()) == TrainRecipe()
+    assert recipe(ImagesConfig()) == TrainRecipe()
     p = get("images")
-    assert ImagesParadigm.recipe(p.make_config("quick", {"eval_batch": "32", "lr": "1e-4"})) == \
+    assert recipe(p.make_config("quick", {"eval_batch": "32", "lr": "1e-4"})) == \
         TrainRecipe(eval_batch=32, lr=1e-4)
-    assert ImagesParadigm.recipe(p.make_config("cifar10", {"data_dir": "/x"})).mixup_alpha == 0.5
+    assert recipe(p.make_config("cifar10", {"data_dir": "/x"})).mixup_alpha == 0.5

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from spikesim.nn.spikformer import SSA, Spikformer, spiking_attention
-from spikesim.nn.vit import ViT
+from spikesim.models.adapters.vit_net import ViT
 
 
 def _n(m):

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from spikesim.nn.spiking_lif import MultiStepLIF, lif_reference_numpy, threshold_just_below
+from lif_oracle import lif_reference_numpy
+
+from spikesim.nn.spiking_lif import MultiStepLIF, threshold_just_below
 
 
 class _SigmoidSpike(torch.autograd.Function):

@@ -53,5 +53,5 @@ def test_presets_and_config_errors():
         with pytest.raises(ConfigError, match=match):
             p.make_config("quick", over)
     with pytest.raises(ConfigError, match="pad_to"):
-        from spikesim.paradigms.images import pad_images
+        from spikesim.paradigms.images.data import pad_images
         pad_images(np.zeros((1, 1, 28, 28)), 16)

@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from spikesim.nn.masked_pretrain import (MaskedPretrainer, SSLRecipe, masked_patch_loss, patch_targets, patchify,
-                                         prepare_finetune, pretrain, random_keep, scatter_visible, sincos_2d)
+from spikesim.nn.mae_decoder import masked_patch_loss, patch_targets, patchify, random_keep, scatter_visible, sincos_2d
 from spikesim.nn.scs import SpikingConvBN, mask_at, sparse_batch_norm
 from spikesim.nn.spikformer_v2 import SpikformerV2
 from spikesim.nn.spiking_lif import MultiStepLIF
+from spikesim.train.masked_pretrain import MaskedPretrainer, prepare_finetune, pretrain
+from spikesim.train.recipe import SSLRecipe
 
 
 def _model(stem="B", T=1, **kw):

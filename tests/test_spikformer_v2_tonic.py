@@ -71,7 +71,9 @@ def test_paradigm_reads_tonic_data(gesture_root):
     p = get("images")
     cfg = p.make_config("cifar10dvs", {"tonic_dataset": "dvsgesture", "data_dir": str(gesture_root), "T": "2",
                                        "n_train": "4", "n_test": "3"})
-    split, mean, std = p.load_data(cfg)
+    from spikesim.paradigms.images.data import load_data
+
+    split, mean, std = load_data(cfg)
     assert split.x_train.shape == (4, 2, 2, 128, 128) and mean is None
     with pytest.raises(ConfigError, match="tonic_dataset"):
         p.make_config("cifar10dvs", {"tonic_dataset": "ncars", "data_dir": str(gesture_root)})

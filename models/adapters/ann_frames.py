@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from spikesim.nn.delay_layer import causal_conv3d
-from spikesim.nn.motion_training import batched_decisions, train_voxel_classifier
+from spikesim.train.motion import batched_decisions, train_voxel_classifier
 
 
 class FrameCNN(nn.Module):
@@ -44,7 +44,8 @@ class FrameCNN(nn.Module):
 
 
 class ANNFrames:
-    """Frame-based CNN classifier with the HD-SNN's ``fit`` / ``decide`` protocol."""
+    """Frame-based CNN classifier with the HD-SNN's ``fit`` / ``decide`` calls; ``predict`` is the
+    :class:`~spikesim.models.protocols.Classifier` call (``decide`` with the code's defaults)."""
 
     name = "ann-frames"
 
@@ -53,6 +54,7 @@ class ANNFrames:
         if loss not in ("ce", "bce"):
             raise ValueError(f"loss must be 'ce' or 'bce'; got {loss!r}")
         self.loss, self.lr, self.seed, self.device = loss, lr, seed, device
+        self.kernel = tuple(int(k) for k in kernel)
         self.net = FrameCNN(n_classes, kernel, n_hidden or 2 * n_classes, seed).to(device)
         self.losses = np.empty(0)
 
@@ -70,6 +72,10 @@ class ANNFrames:
 
     def decide(self, frames: np.ndarray, drop_frames: int, top_fraction: float = 0.15, batch_size: int = 4):
         return batched_decisions(self.net, frames, drop_frames, top_fraction, batch_size, self.device)
+
+    def predict(self, frames: np.ndarray, drop_frames: int | None = None, top_fraction: float = 0.15) -> np.ndarray:
+        """Per-movie decisions (N,); ``drop_frames`` defaults to ``K_T`` (the code's protocol)."""
+        return self.decide(frames, self.kernel[0] if drop_frames is None else drop_frames, top_fraction)
 
     def _copy(self) -> "ANNFrames":
         new = copy.copy(self)

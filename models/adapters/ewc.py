@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from spikesim.models.continual_learner import ContinualLearner
+from spikesim.train.continual import ContinualLearner
 
 
 class EWCLearner(ContinualLearner):

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from spikesim.models.continual_learner import ContinualLearner
+from spikesim.train.continual import ContinualLearner
 
 
 def extend_basis(M: np.ndarray | None, R: np.ndarray, eps: float) -> np.ndarray:

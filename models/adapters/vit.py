@@ -1,5 +1,5 @@
 """ANN comparator of Spikformer: a ViT with the same depth, width, stem and BN layout, real
-activations and softmax attention (see :mod:`spikesim.nn.vit` for the equations), trained with
+activations and softmax attention (see :mod:`spikesim.models.adapters.vit_net` for the equations), trained with
 the same recipe. Energy = 4.6 pJ x MACs (Spikformer paper, Eq. 22, ANN row), MACs counted for
 every Conv/Linear plus Q K^T and A V.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from spikesim.analysis.energy import OpCounter
-from spikesim.nn.train_images import TorchImageClassifier
-from spikesim.nn.vit import SoftmaxAttention, ViT
+from spikesim.models.adapters.vit_net import SoftmaxAttention, ViT
+from spikesim.models.image_classifier import TorchImageClassifier
 
 
 def _attn_ops(module: SoftmaxAttention, inputs, output) -> tuple[float, float]:

@@ -41,8 +41,19 @@ class NIRClassifier:
         self.synaptic_events = 0
         self.samples = 0
 
+    @property
+    def name(self) -> str:
+        return f"nir:{self.path}"
+
+    def learn(self, t, x, y) -> None:
+        """A NIR graph is used as trained; nothing to learn (the OnlineLearner call)."""
+
     def train_task(self, t, x, y) -> None:
         """A NIR graph is used as trained; nothing to do."""
+
+    def predict(self, t: int, x) -> np.ndarray:
+        """Class of each sample of ``x`` for task ``t`` (its head if multi-head)."""
+        return self.logits(t, x).argmax(axis=1)
 
     def logits(self, t: int, x) -> np.ndarray:
         from spikesim.interop.nir import run_batch
@@ -58,4 +69,4 @@ class NIRClassifier:
         return z[:, t * self.n_out:(t + 1) * self.n_out] if self.multi else z
 
     def accuracy(self, t: int, x, y) -> float:
-        return float(np.mean(self.logits(t, x).argmax(axis=1) == np.asarray(y)))
+        return float(np.mean(self.predict(t, x) == np.asarray(y)))

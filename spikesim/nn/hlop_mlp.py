@@ -1,4 +1,5 @@
-"""Multilayer perceptrons for continual learning: the spiking MLP of HLOP and a ReLU twin.
+"""The spiking MLP of HLOP for continual learning (its ReLU twin, the ANN comparator, is
+:class:`spikesim.models.adapters.ann_mlp.ReLUMLP`).
 
 Spiking MLP (Xiao et al., ICLR 2024, PMNIST network): n_in - h - h - heads, bias-free linear
 layers, LIF neurons after the two hidden layers, the normalised image fed as a constant current
@@ -34,6 +35,8 @@ import math
 
 import torch
 from torch import nn
+
+from spikesim.nn.spiking_lif import NorseBoxLIF
 
 
 def wfr_weights(T: int, dt: float, tau: float, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -101,34 +104,10 @@ class DSRLIF(nn.Module):
         self.vth.clamp_(min=self.vth_bound)
 
 
-class NorseBoxLIF(nn.Module):
-    """BPTT LIF layer on norse's box LIF cell (time loop over the leading axis)."""
+class MultiHeadMLP:
+    """The shared head of the continual-learning MLPs: ``n_heads`` heads of ``n_out`` classes in one
+    linear layer, one selected per sample by ``task``; ``linears`` lists the weight layers."""
 
-    def __init__(self, v_th: float = 1.0, dt_tau: float = 0.5, surrogate_alpha: float = 4.0):
-        super().__init__()
-        from norse.torch.functional.lif_box import LIFBoxParameters
-        from norse.torch.functional.reset import reset_subtract
-
-        if not (0 < dt_tau <= 1):
-            raise ValueError(f"dt_tau must be in (0, 1], got {dt_tau!r}")
-        self.dt_tau = float(dt_tau)
-        self.p = LIFBoxParameters(tau_mem_inv=torch.tensor(float(dt_tau)), v_leak=torch.tensor(0.0),
-                                  v_th=torch.tensor(float(v_th)), v_reset=torch.tensor(0.0),
-                                  method="super", alpha=torch.tensor(float(surrogate_alpha)),
-                                  reset_method=reset_subtract)
-
-    def forward(self, current: torch.Tensor) -> torch.Tensor:
-        from norse.torch.functional.lif_box import LIFBoxFeedForwardState, lif_box_feed_forward_step
-
-        state = LIFBoxFeedForwardState(v=torch.zeros_like(current[0]))
-        out = []
-        for t in range(current.shape[0]):
-            z, state = lif_box_feed_forward_step(current[t] / self.dt_tau, state, self.p, dt=1.0)
-            out.append(z)
-        return torch.stack(out)
-
-
-class _HeadMixin:
     def _heads(self, h: torch.Tensor, task) -> torch.Tensor:
         full = self.head(h)
         if self.n_heads == 1:
@@ -148,19 +127,19 @@ class _HeadMixin:
         return [self.fc1, self.fc2, self.head]
 
 
-def _check_sizes(n_in, hidden, n_out, n_heads):
+def check_sizes(n_in, hidden, n_out, n_heads):
     for name, v in (("n_in", n_in), ("hidden", hidden), ("n_out", n_out), ("n_heads", n_heads)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
 
 
-class SpikingMLP(_HeadMixin, nn.Module):
+class SpikingMLP(MultiHeadMLP, nn.Module):
     """n_in - hidden - hidden - (n_heads x n_out) spiking MLP (see module docstring)."""
 
     def __init__(self, n_in: int, hidden: int = 800, n_out: int = 10, n_heads: int = 1, T: int = 6,
                  training: str = "dsr", surrogate_alpha: float = 4.0):
         super().__init__()
-        _check_sizes(n_in, hidden, n_out, n_heads)
+        check_sizes(n_in, hidden, n_out, n_heads)
         if int(T) != T or T < 1:
             raise ValueError(f"T must be a positive integer, got {T!r}")
         if training not in ("dsr", "bptt"):
@@ -202,27 +181,4 @@ class SpikingMLP(_HeadMixin, nn.Module):
                 m.clamp_()
 
 
-class ReLUMLP(_HeadMixin, nn.Module):
-    """Non-spiking comparator of the same shape: n_in - hidden - hidden - heads, ReLU, no bias."""
-
-    def __init__(self, n_in: int, hidden: int = 800, n_out: int = 10, n_heads: int = 1):
-        super().__init__()
-        _check_sizes(n_in, hidden, n_out, n_heads)
-        self.n_in, self.hidden, self.n_out, self.n_heads = n_in, hidden, n_out, n_heads
-        self.fc1 = nn.Linear(n_in, hidden, bias=False)
-        self.fc2 = nn.Linear(hidden, hidden, bias=False)
-        self.head = nn.Linear(hidden, n_out * n_heads, bias=False)
-
-    def forward(self, x: torch.Tensor, task=None):
-        x = x.reshape(x.shape[0], -1)
-        if x.shape[1] != self.n_in:
-            raise ValueError(f"input has {x.shape[1]} features, the network expects {self.n_in}")
-        a1 = torch.relu(self.fc1(x))
-        a2 = torch.relu(self.fc2(a1))
-        return self._heads(a2, task), [x.detach(), a1.detach(), a2.detach()]
-
-    def spiking_parameters(self) -> list[nn.Parameter]:
-        return []
-
-    def clamp_(self) -> None:
-        pass
+__all__ = ["DSRLIF", "MultiHeadMLP", "NorseBoxLIF", "SpikingMLP", "check_sizes", "weighted_rate"]

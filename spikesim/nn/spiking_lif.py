@@ -56,6 +56,21 @@ def _detached_reset(z: torch.Tensor, v: torch.Tensor, v_reset: torch.Tensor, v_t
     return (1.0 - zd) * v + zd * v_reset
 
 
+def box_lif_sequence(x: torch.Tensor, p: LIFBoxParameters) -> torch.Tensor:
+    """norse's box LIF (``lif_box_feed_forward_step`` with dt = 1, parameters ``p``) over the
+    leading time axis of ``x`` from ``v = 0``: the spikes ``[T, ...]``. The one norse loop of the
+    training neurons (:class:`MultiStepLIF`'s ``"norse"`` backend and :class:`NorseBoxLIF`)."""
+    if p.v_th.device != x.device:
+        p = p._replace(**{k: getattr(p, k).to(x.device) for k in ("tau_mem_inv", "v_leak", "v_th", "v_reset")
+                          if isinstance(getattr(p, k), torch.Tensor)})
+    state = LIFBoxFeedForwardState(v=torch.zeros_like(x[0]))
+    out = []
+    for t in range(x.shape[0]):
+        z, state = lif_box_feed_forward_step(x[t], state, p, dt=1.0)
+        out.append(z)
+    return torch.stack(out)
+
+
 def threshold_just_below(v_th: float) -> float:
     """The largest float32 below ``v_th``: norse's strict ``>`` then fires on ``H >= v_th``."""
     return float(np.nextafter(np.float32(v_th), np.float32(-np.inf), dtype=np.float32))
@@ -121,14 +136,7 @@ class MultiStepLIF(nn.Module):
         if self.backend != "norse":
             s = fused_lif(x, self.tau, self._v_th_strict, self.v_reset, self.alpha / 2.0, self.backend).to(dtype)
             return self._count(s)
-        if p.v_th.device != x.device:
-            p = p._replace(**{k: getattr(p, k).to(x.device) for k in ("tau_mem_inv", "v_leak", "v_th", "v_reset")})
-        state = LIFBoxFeedForwardState(v=torch.zeros_like(x[0]))
-        out = []
-        for t in range(x.shape[0]):
-            z, state = lif_box_feed_forward_step(x[t], state, p, dt=1.0)
-            out.append(z)
-        return self._count(torch.stack(out).to(dtype))
+        return self._count(box_lif_sequence(x, p).to(dtype))
 
     def _count(self, s: torch.Tensor) -> torch.Tensor:
         if self.record:
@@ -137,15 +145,26 @@ class MultiStepLIF(nn.Module):
         return s
 
 
-def lif_reference_numpy(x: np.ndarray, tau: float = 2.0, v_th: float = 1.0, v_reset: float = 0.0) -> np.ndarray:
-    """Direct float32 NumPy implementation of Eqs. 1-3 (for tests): spikes of shape ``x.shape``."""
-    x = np.asarray(x, dtype=np.float32)
-    v = np.zeros(x.shape[1:], dtype=np.float32)
-    tau32, th32, vr32 = np.float32(tau), np.float32(v_th), np.float32(v_reset)
-    out = np.zeros_like(x)
-    for t in range(x.shape[0]):
-        h = v + (x[t] - (v - vr32)) / tau32
-        s = (h - th32 >= 0).astype(np.float32)
-        v = h * (np.float32(1) - s) + vr32 * s
-        out[t] = s
-    return out
+class NorseBoxLIF(nn.Module):
+    """HLOP's BPTT neuron (Xiao et al., ICLR 2024; :mod:`spikesim.nn.hlop_mlp`) on norse's box LIF:
+    ``v <- (1 - dt_tau) v + I[t]`` (the input is fed as ``I / dt_tau``), ``z = v > v_th``, soft
+    reset ``v <- v - v_th`` (norse's ``reset_subtract``, not detached), SuperSpike surrogate
+    ``1 / (alpha |v - v_th| + 1)^2``. Input currents ``[T, ...]``, output spikes ``[T, ...]``."""
+
+    def __init__(self, v_th: float = 1.0, dt_tau: float = 0.5, surrogate_alpha: float = 4.0):
+        super().__init__()
+        from norse.torch.functional.reset import reset_subtract
+
+        if not (0 < dt_tau <= 1):
+            raise ValueError(f"dt_tau must be in (0, 1], got {dt_tau!r}")
+        self.dt_tau = float(dt_tau)
+        self.p = LIFBoxParameters(tau_mem_inv=torch.tensor(float(dt_tau)), v_leak=torch.tensor(0.0),
+                                  v_th=torch.tensor(float(v_th)), v_reset=torch.tensor(0.0),
+                                  method="super", alpha=torch.tensor(float(surrogate_alpha)),
+                                  reset_method=reset_subtract)
+
+    def forward(self, current: torch.Tensor) -> torch.Tensor:
+        return box_lif_sequence(current / self.dt_tau, self.p)
+
+
+__all__ = ["LIF_BACKENDS", "MultiStepLIF", "NorseBoxLIF", "box_lif_sequence", "threshold_just_below"]

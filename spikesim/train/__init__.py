@@ -1,5 +1,5 @@
-"""Training recipes (plain dataclasses, no torch at import): what the paradigms' configs share
-with the training loops."""
-from .recipe import TrainRecipe
+"""Training recipes and loops: the recipes (plain dataclasses, no torch at import) that the
+paradigms' configs share with the loops, and the loops themselves in their own modules."""
+from .recipe import SSLRecipe, TrainRecipe
 
-__all__ = ["TrainRecipe"]
+__all__ = ["SSLRecipe", "TrainRecipe"]

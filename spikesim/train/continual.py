@@ -1,9 +1,12 @@
-"""Sequential (task-by-task) learners for the ``continual`` paradigm, and the fine-tuning baseline.
+"""The continual-learning loop: task-by-task training of the ``continual`` paradigm's learners.
 
-A learner owns a network (``spikesim.nn.hlop_mlp.SpikingMLP`` or ``ReLUMLP``) and implements::
+A learner owns a network (``spikesim.nn.hlop_mlp.SpikingMLP`` or
+``spikesim.models.adapters.ann_mlp.ReLUMLP``) and is an
+:class:`spikesim.models.protocols.OnlineLearner` (episodes = tasks)::
 
-    learner.train_task(t, x, y)          # learn task t from its training set
-    learner.accuracy(t, x, y) -> float   # test accuracy on task t (its head if multi-head)
+    learner.learn(t, x, y)               # learn task t from its training set (= train_task)
+    learner.predict(t, x) -> np.ndarray  # class per sample of task t (its head if multi-head)
+    learner.accuracy(t, x, y) -> float   # test accuracy on task t
 
 Training follows the paper's PMNIST script: plain SGD (lr 0.1, no momentum, batch 64), the
 trainable LIF thresholds learn only during the first task and are frozen afterwards, and the
@@ -11,7 +14,8 @@ optimiser of later tasks holds only the weight matrices. Subclasses change the p
 hooks: ``begin_task``, ``penalty`` (added to the loss), ``transform_grads`` (after backward),
 ``after_step`` (with the batch's presynaptic activity) and ``end_task``.
 
-``FineTune`` (method ``baseline`` / ``ann-baseline``) uses no hook: plain sequential training.
+The methods are subclasses in :mod:`spikesim.models` (HLOP) and :mod:`spikesim.models.adapters`
+(fine-tuning, EWC, GPM, multitask).
 """
 from __future__ import annotations
 
@@ -42,6 +46,11 @@ class ContinualLearner:
         self.torch_gen = torch.Generator().manual_seed(seed)
         self.progress = progress
         self.tasks_seen = 0
+
+    @property
+    def name(self) -> str:
+        """The paradigm's model name (``method``)."""
+        return self.method
 
     # -- hooks ---------------------------------------------------------------------------------
     def begin_task(self, t: int) -> None:
@@ -80,8 +89,12 @@ class ContinualLearner:
         for s in range(0, n, self.batch_size):
             yield order[s:s + self.batch_size]
 
+    def learn(self, t: int, x, y) -> None:
+        """Learn task ``t`` (the :class:`~spikesim.models.protocols.OnlineLearner` call)."""
+        self.train_task(t, x, y)
+
     def train_task(self, t: int, x: torch.Tensor, y: torch.Tensor) -> None:
-        x, y = _as_tensors(x, y)
+        x, y = as_tensors(x, y)
         self.net.train()
         self.begin_task(t)
         opt = torch.optim.SGD(self.trainable(t), lr=self.lr)
@@ -101,21 +114,22 @@ class ContinualLearner:
         self.tasks_seen = max(self.tasks_seen, t + 1)
 
     @torch.no_grad()
-    def predict(self, t: int, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
+    def predict(self, t: int, x, batch: int = 500) -> np.ndarray:
+        """Class (int64) of each sample of ``x`` for task ``t``."""
         self.net.eval()
         x = torch.as_tensor(x, dtype=torch.float32)
         out = [self.net(x[s:s + batch], task=self._task_arg(t))[0].argmax(-1) for s in range(0, len(x), batch)]
-        return torch.cat(out)
+        return torch.cat(out).numpy()
 
     def accuracy(self, t: int, x, y) -> float:
-        y = torch.as_tensor(y)
-        return float((self.predict(t, x) == y).float().mean())
+        return float(np.mean(self.predict(t, x) == np.asarray(y)))
 
     def steps_per_task(self, n_train: int) -> int:
         return self.epochs * -(-n_train // self.batch_size)
 
 
-def _as_tensors(x, y):
+def as_tensors(x, y):
+    """(x float32, y int64) tensors of one non-empty training set of equal lengths."""
     x = torch.as_tensor(x, dtype=torch.float32)
     y = torch.as_tensor(y, dtype=torch.long)
     if len(x) != len(y):
@@ -125,7 +139,4 @@ def _as_tensors(x, y):
     return x, y
 
 
-class FineTune(ContinualLearner):
-    """Sequential fine-tuning, no protection of old tasks (the paper's "Baseline")."""
-
-    method = "baseline"
+__all__ = ["ContinualLearner", "as_tensors"]

@@ -1,4 +1,4 @@
-"""Training loop shared by the image classifiers (Spikformer and its ViT comparator).
+"""Training loop of the image classifiers (Spikformer V1/V2 and their ViT comparator).
 
 The recipe follows the Spikformer CIFAR configuration (Zhou et al., ICLR 2023; authors'
 ``cifar10.yml``): AdamW without weight decay on biases and 1-D parameters, linear warm-up from
@@ -39,6 +39,18 @@ def lr_at(step: int, steps_per_epoch: int, r: TrainRecipe) -> float:
         return r.warmup_lr + (r.lr - r.warmup_lr) * step / warm
     frac = (step - warm) / max(1, total - warm)
     return r.min_lr + 0.5 * (r.lr - r.min_lr) * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def optimiser_step(opt: torch.optim.Optimizer, loss: torch.Tensor, scaler=None) -> None:
+    """One step on ``loss``: backward (through the float16 ``GradScaler`` when given) and update."""
+    opt.zero_grad(set_to_none=True)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    else:
+        loss.backward()
+        opt.step()
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
@@ -97,8 +109,8 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
         norm: Normalizer | None = None, progress: bool = False, desc: str = "train",
         max_seconds: float | None = None) -> dict[str, np.ndarray]:
     """Train ``model``; return per-epoch history arrays (``epoch``, ``train_loss``, ``train_accuracy``,
-    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``). ``max_seconds``
-    stops training (after the current step, then evaluates) once that much wall time has passed."""
+    ``test_accuracy``, ``lr``, ``seconds``, ``images_per_second``, ``steps``); ``test_accuracy`` is
+    NaN when no test split is given (``x_test=None``). ``max_seconds`` stops training (after the current step, then evaluates) once that much wall time has passed."""
     recipe.validate()
     norm = norm or Normalizer()
     gen = torch.Generator().manual_seed(recipe.seed)
@@ -106,7 +118,7 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
     ytr = torch.as_tensor(np.asarray(y_train, np.int64))
     if device.type == "cuda":
         xtr, ytr = xtr.to(device), ytr.to(device)
-    n_classes = int(max(int(ytr.max()), int(np.max(y_test))) + 1)
+    n_classes = int(max(int(ytr.max()), int(np.max(y_test)) if y_test is not None else 0) + 1)
     n = len(xtr)
     steps_per_epoch = max(1, n // recipe.batch_size)           # drop the last partial batch
     opt = torch.optim.AdamW(param_groups(model, recipe.weight_decay), lr=recipe.lr)
@@ -157,14 +169,7 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 logits = model(xb)
                 loss = torch.sum(-target * F.log_softmax(logits.float(), dim=-1), dim=-1).mean()
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            optimiser_step(opt, loss, scaler)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"{desc}: training loss became {float(loss)} at step {step}")
             loss_sum += float(loss.detach()) * len(yb)
@@ -179,8 +184,8 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
         secs = time.perf_counter() - t0
         if seen == 0:
             break
-        acc = float((predict_logits(model, x_test, device, recipe.eval_batch, norm).argmax(1).numpy()
-                     == np.asarray(y_test)).mean())
+        acc = float("nan") if x_test is None else float(
+            (predict_logits(model, x_test, device, recipe.eval_batch, norm).argmax(1).numpy() == np.asarray(y_test)).mean())
         for key, val in (("epoch", epoch + 1), ("train_loss", loss_sum / seen), ("train_accuracy", correct / seen),
                          ("test_accuracy", acc), ("lr", opt.param_groups[0]["lr"]), ("seconds", secs),
                          ("images_per_second", seen / secs), ("steps", step)):
@@ -192,30 +197,4 @@ def fit(model: nn.Module, x_train, y_train, x_test, y_test, recipe: TrainRecipe,
     return {k: np.asarray(v) for k, v in hist.items()}
 
 
-class TorchImageClassifier:
-    """The classifier protocol (``fit``, ``predict``, ``score``) around a torch image model.
-
-    Subclasses set ``self.module`` and implement ``measure`` (accuracy plus op counts)."""
-
-    name = "torch"
-
-    def __init__(self, module: nn.Module, device: str = "auto", mean=None, std=None):
-        self.device = resolve_device(device)
-        self.module = module.to(self.device)
-        self.norm = Normalizer(mean, std)
-        self.history: dict[str, np.ndarray] = {}
-
-    @property
-    def n_parameters(self) -> int:
-        return sum(p.numel() for p in self.module.parameters())
-
-    def fit(self, x_train, y_train, x_test, y_test, recipe: TrainRecipe, progress: bool = False):
-        self.history = fit(self.module, x_train, y_train, x_test, y_test, recipe, self.device, self.norm,
-                           progress=progress, desc=self.name)
-        return self
-
-    def predict(self, x, batch: int = 256) -> np.ndarray:
-        return predict_logits(self.module, x, self.device, batch, self.norm).argmax(1).numpy()
-
-    def score(self, x, y, batch: int = 256) -> float:
-        return float((self.predict(x, batch) == np.asarray(y)).mean())
+__all__ = ["Normalizer", "fit", "lr_at", "optimiser_step", "param_groups", "predict_logits", "resolve_device"]

@@ -27,165 +27,20 @@ Transformer-V3's code), each unknown a field of :class:`SSLRecipe` with the shee
 Fine-tuning (:func:`prepare_finetune`) keeps stem and blocks, sets the model's T (1 by default)
 and re-initialises the classification head.
 """
+
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from spikesim.nn.mae_decoder import MAEDecoder, masked_patch_loss, patch_targets, patchify, random_keep
 from spikesim.nn.spikformer_v2 import SpikformerV2
-
-
-@dataclass
-class SSLRecipe:
-    epochs: int = 1
-    batch_size: int = 64
-    lr: float = 0.0                   # 0: the sheet's 1.5e-4 * batch_size / 256
-    weight_decay: float = 0.05
-    beta2: float = 0.95
-    warmup_fraction: float = 0.1
-    min_lr: float = 0.0
-    mask_ratio: float = 0.5
-    T: int = 1
-    decoder_dim: int = 64
-    decoder_depth: int = 2
-    decoder_heads: int = 4
-    norm_pix: bool = True
-    max_steps: int = 0
-    amp: bool = False
-    seed: int = 0
-
-    def validate(self) -> None:
-        for name in ("epochs", "batch_size", "T", "decoder_dim", "decoder_depth", "decoder_heads"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f"SSL {name} must be a positive integer, got {v!r}")
-        if not 0.0 < self.mask_ratio < 1.0:
-            raise ValueError(f"SSL mask_ratio must be in (0, 1), got {self.mask_ratio!r}")
-        if self.lr < 0 or self.weight_decay < 0 or not 0 <= self.warmup_fraction < 1 or self.max_steps < 0:
-            raise ValueError("SSL lr, weight_decay, max_steps must be >= 0 and warmup_fraction in [0, 1)")
-        if self.decoder_dim % self.decoder_heads:
-            raise ValueError(f"SSL decoder_dim ({self.decoder_dim}) must be divisible by decoder_heads "
-                             f"({self.decoder_heads})")
-
-    @property
-    def effective_lr(self) -> float:
-        return self.lr if self.lr > 0 else 1.5e-4 * self.batch_size / 256
-
-
-# -- masks, patches and the loss ---------------------------------------------------------------
-def random_keep(batch: int, gh: int, gw: int, mask_ratio: float, generator: torch.Generator | None = None,
-                device: torch.device | str = "cpu") -> torch.Tensor:
-    """Bool [batch, gh, gw], True = visible: ``round(N (1 - mask_ratio))`` visible tokens per
-    image (at least 1, at most N - 1), chosen uniformly at random."""
-    n = gh * gw
-    if n < 2:
-        raise ValueError(f"a {gh}x{gw} token grid cannot be masked (need at least 2 tokens)")
-    n_keep = min(n - 1, max(1, int(round(n * (1.0 - mask_ratio)))))
-    noise = torch.rand(batch, n, generator=generator)
-    keep = torch.zeros(batch, n, dtype=torch.bool)
-    keep.scatter_(1, noise.argsort(1)[:, :n_keep], True)
-    return keep.reshape(batch, gh, gw).to(device)
-
-
-def patchify(images: torch.Tensor, gh: int, gw: int) -> torch.Tensor:
-    """[B, C, H, W] -> [B, gh*gw, ph*pw*C] (row-major patches, each flattened as (ph, pw, C))."""
-    B, C, H, W = images.shape
-    if H % gh or W % gw:
-        raise ValueError(f"image {H}x{W} does not split into a {gh}x{gw} grid of equal patches")
-    ph, pw = H // gh, W // gw
-    x = images.reshape(B, C, gh, ph, gw, pw).permute(0, 2, 4, 3, 5, 1)
-    return x.reshape(B, gh * gw, ph * pw * C)
-
-
-def patch_targets(patches: torch.Tensor, norm_pix: bool = True, eps: float = 1e-6) -> torch.Tensor:
-    if not norm_pix:
-        return patches
-    mean = patches.mean(-1, keepdim=True)
-    var = patches.var(-1, keepdim=True)              # unbiased, as MAE and SparK
-    return (patches - mean) / torch.sqrt(var + eps)
-
-
-def masked_patch_loss(pred: torch.Tensor, target: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """Mean over masked patches (``keep`` [B, N] False) of the per-patch MSE; visible patches do
-    not enter."""
-    if pred.shape != target.shape:
-        raise ValueError(f"pred {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
-    masked = (~keep.reshape(pred.shape[0], -1)).to(pred.dtype)
-    if float(masked.sum()) == 0:
-        raise ValueError("no masked patch: the loss is undefined")
-    per_patch = (pred - target).square().mean(-1)
-    return (per_patch * masked).sum() / masked.sum()
-
-
-def sincos_2d(dim: int, gh: int, gw: int) -> torch.Tensor:
-    """Fixed 2-D sin-cos position embedding [gh*gw, dim] (half the channels per axis, MAE-style)."""
-    if dim % 4:
-        raise ValueError(f"sin-cos embedding needs dim divisible by 4, got {dim}")
-    q = dim // 4
-    omega = 1.0 / 10000 ** (torch.arange(q, dtype=torch.float64) / q)
-    rows, cols = torch.meshgrid(torch.arange(gh, dtype=torch.float64), torch.arange(gw, dtype=torch.float64),
-                                indexing="ij")
-    parts = []
-    for pos in (rows.reshape(-1), cols.reshape(-1)):
-        ang = pos[:, None] * omega[None]
-        parts += [torch.sin(ang), torch.cos(ang)]
-    return torch.cat(parts, 1).float()
-
-
-def scatter_visible(visible: torch.Tensor, keep: torch.Tensor, fill: torch.Tensor) -> torch.Tensor:
-    """Full sequences [B, N, C]: ``visible`` [B, N_vis, C] at the True positions of ``keep`` [B, N]
-    (in order), ``fill`` [C] elsewhere."""
-    B, N = keep.shape
-    out = fill.to(visible.dtype).expand(B, N, visible.shape[-1]).clone()
-    return out.masked_scatter(keep[..., None].expand_as(out), visible)
-
-
-# -- decoder -----------------------------------------------------------------------------------
-class DecoderBlock(nn.Module):
-    """Pre-norm ViT block: x + MHA(LN(x)); x + MLP(LN(x)), softmax attention and GELU."""
-
-    def __init__(self, dim: int, heads: int, mlp_ratio: float = 4.0):
-        super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
-        self.norm2 = nn.LayerNorm(dim)
-        hidden = int(round(dim * mlp_ratio))
-        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.norm1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
-        return x + self.mlp(self.norm2(x))
-
-
-class MAEDecoder(nn.Module):
-    """Light non-spiking decoder from visible encoder tokens to the pixels of every patch."""
-
-    def __init__(self, enc_dim: int, grid: tuple[int, int], patch_dim: int, dim: int = 64, depth: int = 2,
-                 heads: int = 4):
-        super().__init__()
-        self.grid = tuple(grid)
-        self.norm_in = nn.LayerNorm(enc_dim)
-        self.embed = nn.Linear(enc_dim, dim)
-        self.mask_token = nn.Parameter(torch.zeros(dim))
-        self.register_buffer("pos", sincos_2d(dim, *self.grid), persistent=False)
-        self.blocks = nn.ModuleList(DecoderBlock(dim, heads) for _ in range(depth))
-        self.norm_out = nn.LayerNorm(dim)
-        self.pred = nn.Linear(dim, patch_dim)
-        nn.init.normal_(self.mask_token, std=0.02)
-
-    def forward(self, z_visible: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """``z_visible`` [T, B, N_vis, D] -> predicted patches [B, N, patch_dim]."""
-        z = self.embed(self.norm_in(z_visible.mean(0)))
-        x = scatter_visible(z, keep.reshape(keep.shape[0], -1), self.mask_token) + self.pos
-        for blk in self.blocks:
-            x = blk(x)
-        return self.pred(self.norm_out(x))
+from spikesim.train.images import optimiser_step
+from spikesim.train.recipe import SSLRecipe
 
 
 class MaskedPretrainer(nn.Module):
@@ -275,14 +130,7 @@ def pretrain(encoder: SpikformerV2, x_train, recipe: SSLRecipe, device: torch.de
                 g["lr"] = _lr(step, total, recipe)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 loss, _ = model(xb, keep)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+            optimiser_step(opt, loss, scaler)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"ssl-pretrain: loss became {float(loss)} at step {step}")
             loss_sum += float(loss.detach()) * len(xb)
@@ -312,3 +160,6 @@ def prepare_finetune(encoder: SpikformerV2, T: int = 1, seed: int = 0) -> Spikfo
         encoder.head.weight.copy_(w)
         encoder.head.bias.zero_()
     return encoder
+
+
+__all__ = ["MaskedPretrainer", "pretrain", "prepare_finetune"]

@@ -1,15 +1,13 @@
 """Running the ``motion`` paradigm (see :mod:`spikesim.paradigms.motion` for the protocol):
-data, training, the code's evaluation, pruning / shortening curves, Motion Clouds scans,
-and the figures."""
+data, training, the code's evaluation, pruning / shortening curves, Motion Clouds scans."""
 from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import numpy as np
 
-from spikesim.paradigms.motion import MotionConfig, scan_names, scan_values
+from .config import MotionConfig, scan_names, scan_values
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -32,7 +30,40 @@ def _fit(rows, chance) -> dict:
     return fit_sigmoid(rows[:, 0], rows[:, 1], chance, top=float(rows[np.argmax(rows[:, 0]), 1]))
 
 
-def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
+def _fit_and_decide(model, x_train, labels, x_test, cfg: MotionConfig, drop: int, progress: bool):
+    """Train ``model`` (the Classifier's ``fit`` with the config's settings) and decide on the test
+    movies: (decisions, training seconds, decision seconds per movie)."""
+    bar = _bar(progress, cfg.n_train_steps, f"{model.name}: train")
+    t0 = time.time()
+    model.fit(x_train, labels, n_steps=cfg.n_train_steps, batch_size=cfg.batch_size, progress=bar.update,
+              top_fraction=cfg.train_top_fraction)
+    bar.close()
+    train_s = time.time() - t0
+    t0 = time.time()
+    dec = model.decide(x_test, drop, cfg.top_fraction)
+    return dec, train_s, (time.time() - t0) / cfg.n_test
+
+
+def make_model(name: str, cfg: MotionConfig, n_classes: int = 36):
+    """A fresh, untrained model of the paradigm (each a :class:`~spikesim.models.protocols.Classifier`):
+    ``hd-snn``, ``hd-snn-event`` (the lowering of an ``hd-snn``) or ``ann-frames``."""
+    kernel = (cfg.kernel_t, cfg.kernel_x, cfg.kernel_x)
+    if name in ("hd-snn", "hd-snn-event"):
+        from spikesim.models.hd_snn import HDSNN, HDSNNEvent
+
+        model = HDSNN(n_classes=n_classes, kernel=kernel, lr=cfg.lr, loss=cfg.loss, use_mask=cfg.use_mask,
+                      symmetric=cfg.symmetric, weight_init=cfg.weight_init,
+                      weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
+        return model if name == "hd-snn" else HDSNNEvent(model)
+    if name == "ann-frames":
+        from spikesim.models.adapters.ann_frames import ANNFrames
+
+        return ANNFrames(n_classes=n_classes, kernel=kernel, n_hidden=cfg.ann_hidden or None, lr=cfg.ann_lr,
+                         loss=cfg.loss, seed=cfg.seed, device=cfg.device)
+    raise ValueError(f"motion has no model {name!r}")
+
+
+def run(cfg: MotionConfig, models, progress: bool = True):
     import torch
 
     from spikesim.analysis.motion import prune_levels
@@ -44,7 +75,6 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
         raise RuntimeError(f"device={cfg.device!r} but CUDA is not available; use --set device=cpu")
     t_start = time.time()
     drop = cfg.kernel_t if cfg.drop_frames < 0 else cfg.drop_frames
-    kernel = (cfg.kernel_t, cfg.kernel_x, cfg.kernel_x)
     common = dict(n_x=cfg.n_x, n_y=cfg.n_y, n_t=cfg.n_t, image_source=cfg.image_source,
                   image_policy=cfg.image_policy, selectivity=cfg.selectivity)
     train_world = MotionWorld(block_length=cfg.block_length, seed=cfg.seed, **common)
@@ -73,20 +103,10 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
     spikes["input"] = (t_in.astype(float), (p_in * cfg.n_x + x_in) * cfg.n_y + y_in)
 
     if want_snn:
-        from spikesim.models.hd_snn import HDSNN, HDSNNEvent, shorten_decisions
+        from spikesim.models.hd_snn import HDSNNEvent, shorten_decisions
 
-        model = HDSNN(n_classes=n_classes, kernel=kernel, lr=cfg.lr, loss=cfg.loss, use_mask=cfg.use_mask,
-                      symmetric=cfg.symmetric, weight_init=cfg.weight_init,
-                      weight_init_center=cfg.weight_init_center, seed=cfg.seed, device=cfg.device)
-        bar = _bar(progress, cfg.n_train_steps, "hd-snn: train")
-        t0 = time.time()
-        model.fit(ev_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
-                  top_fraction=cfg.train_top_fraction)
-        bar.close()
-        train_s = time.time() - t0
-        t0 = time.time()
-        dense_dec = model.decide(ev_te, drop, cfg.top_fraction)
-        dense_s = (time.time() - t0) / cfg.n_test
+        model = make_model("hd-snn", cfg, n_classes)
+        dense_dec, train_s, dense_s = _fit_and_decide(model, ev_tr, lab_tr, ev_te, cfg, drop, progress)
         m = _acc_metrics(dense_dec, y_te)
         nnz = int((model.layer.weight != 0).sum())
         n_events = ev_te.reshape(cfg.n_test, -1).sum(axis=1).mean()
@@ -186,21 +206,11 @@ def run_motion(cfg: MotionConfig, models: list[str], progress: bool = True):
             groups["mc_scans"] = {"hd-snn": scans}
 
     if want_ann:
-        from spikesim.models.adapters.ann_frames import ANNFrames
-
         mv_tr, mv_te = train[2], test[2]
-        ann = ANNFrames(n_classes=n_classes, kernel=kernel, n_hidden=cfg.ann_hidden or None, lr=cfg.ann_lr,
-                        loss=cfg.loss, seed=cfg.seed, device=cfg.device)
-        bar = _bar(progress, cfg.n_train_steps, "ann-frames: train")
-        t0 = time.time()
-        ann.fit(mv_tr, lab_tr, cfg.n_train_steps, cfg.batch_size, progress=bar.update,
-                top_fraction=cfg.train_top_fraction)
-        bar.close()
-        train_s = time.time() - t0
-        t0 = time.time()
-        dec = ann.decide(mv_te, drop, cfg.top_fraction)
+        ann = make_model("ann-frames", cfg, n_classes)
+        dec, train_s, ann_s = _fit_and_decide(ann, mv_tr, lab_tr, mv_te, cfg, drop, progress)
         ma = _acc_metrics(dec, y_te)
-        ma.update(train_seconds=train_s, n_weights=ann.n_weights, wall_seconds_per_movie=(time.time() - t0) / cfg.n_test,
+        ma.update(train_seconds=train_s, n_weights=ann.n_weights, wall_seconds_per_movie=ann_s,
                   final_loss=float(np.mean(ann.losses[-20:])) if len(ann.losses) else float("nan"),
                   sops_per_movie=float(ann.macs_per_movie(cfg.n_t, cfg.n_x, cfg.n_y)), ops_kind="dense MACs")
         groups.setdefault("losses", {})["ann-frames"] = ann.losses
@@ -265,34 +275,20 @@ def _mc_scans(cfg: MotionConfig, decide, progress: bool) -> dict:
     return out
 
 
-def motion_figures(result, out_dir: Path) -> list[Path]:
-    from spikesim.plot.motion import plot_accuracy, plot_curve, plot_event_raster, plot_kernels, plot_scan
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chance = float(result.metrics.get("chance", 1 / 36))
-    paths = []
-    acc = {k: (v["accuracy"], v["accuracy_band_low"], v["accuracy_band_high"])
-           for k, v in result.metrics.items() if isinstance(v, dict) and "accuracy" in v}
-    if acc:
-        paths.append(plot_accuracy(acc, chance, out_dir / "motion_accuracy.png"))
-    curves = result.groups.get("curves", {})
-    for kind, title in (("prune", "pruning (magnitude)"), ("shorten", "shortening (longest delays first)")):
-        cs = {k: v[kind] for k, v in curves.items() if kind in v and k != "hd-snn-event"}
-        if cs:
-            from spikesim.analysis.motion import fit_sigmoid
-
-            fits = {k: fit_sigmoid(v[:, 0], v[:, 1], chance) for k, v in cs.items()}
-            paths.append(plot_curve(cs, fits, chance, out_dir / f"motion_{kind}.png", title))
-    if "kernels" in result.groups and "hd-snn" in result.groups["kernels"]:
-        cl = result.groups["classes"]
-        paths.append(plot_kernels(result.groups["kernels"]["hd-snn"], cl["phi"], cl["speed"],
-                                  out_dir / "motion_kernels.png"))
-    if "example" in result.groups:
-        paths.append(plot_event_raster(result.groups["example"]["events"], out_dir / "motion_events.png"))
-    for name, scan in result.groups.get("mc_scans", {}).get("hd-snn", {}).items():
-        paths.append(plot_scan(scan["values"], {c: scan[c] for c in ("aperture", "perpend") if c in scan}, chance,
-                               out_dir / f"motion_clouds_{name}.png", name))
-    return paths
+def summary_rows(result) -> list[tuple[str, str]]:
+    """The summary table of a run: accuracy, curve fits, operations and speed per model."""
+    rows = []
+    for model, m in result.metrics.items():
+        if not isinstance(m, dict):
+            continue
+        for k in ("accuracy", "accuracy_band_low", "accuracy_band_high", "prune_half_saturation",
+                  "shorten_half_saturation", "sops_per_movie", "kept_fraction", "agreement_with_dense",
+                  "speedup_vs_dense", "speedup_vs_dense_at_1pct", "train_seconds"):
+            if k in m:
+                rows.append((f"{model}/{k}", f"{float(m[k]):.4g}"))
+    if "chance" in result.metrics:
+        rows.append(("chance", f"{result.metrics['chance']:.4g}"))
+    return rows
 
 
-__all__ = ["run_motion", "motion_figures"]
+__all__ = ["make_model", "run", "summary_rows"]
