@@ -12,7 +12,17 @@ the order they were added. Each population carries its own arrays:
 * ``Poisson`` populations: p = rate * dt per neuron and a random stream keyed by the name.
 
 Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
-(global index, for plasticity), ``cell``, ``w``, ``delay``). A **receiver** is one place that
+(global index, for plasticity), ``cell``, ``w``, ``delay``). Within a row they are ordered by
+(part, delay, cell) (:func:`synapse_order`, the one place that orders synapses; ``csr_pos``
+maps a projection's synapse to its CSR position): the ring's cells are split into ``n_parts``
+contiguous ranges balanced by in-degree (``part_bounds``), one per thread of the numba
+backend, and a row's synapses of one part and one delay form a *segment* (``seg_start``,
+``seg_delay``; the segments of row g and part t are ``seg_ptr[g * n_parts + t]`` to
+``seg_ptr[g * n_parts + t + 1]``). A thread that walks the step's spikes in order and adds
+its own segments therefore writes only its own cells, and every cell receives the same
+additions in the same order (spike order, then CSR order among a row's synapses onto that
+cell, which the stable sort keeps) whatever ``n_parts`` is: results are bit-identical for
+every thread count. A **receiver** is one place that
 spikes are delivered to: (population, synapse model's target) or (population, state variable)
 for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its population) from
 ``recv_off[r]`` in every slot. The flat ``ring`` is slot-major with ``ring_cells`` cells per
@@ -211,7 +221,11 @@ class Plan:
     w: np.ndarray
     delay: np.ndarray
     cell: np.ndarray
-    row_delay: np.ndarray
+    n_parts: int
+    part_bounds: np.ndarray
+    seg_ptr: np.ndarray
+    seg_start: np.ndarray
+    seg_delay: np.ndarray
     out_degree: np.ndarray
     src_step: np.ndarray
     src_gid: np.ndarray
@@ -225,6 +239,8 @@ class Plan:
     stp_slot: np.ndarray = field(default=None)
     stp_state: np.ndarray = field(default=None)      # (4, n_slots): u, x, last spike step, r of that spike
     stp_params: np.ndarray = field(default=None)     # (3, n_slots): U, tau_f, tau_d
+    stp_row_ptr: np.ndarray = field(default=None)    # CSR by presynaptic neuron of the STP slots its
+    stp_row_slot: np.ndarray = field(default=None)   # synapses use, each once, ascending
     # plasticity (spikesim.plasticity.stdp): see _add_plasticity
     syn_rule: np.ndarray = field(default=None)
     syn_pre: np.ndarray = field(default=None)
@@ -264,7 +280,7 @@ class Plan:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
                 tuple(c.signature() for c in self.continuous),
-                self.has_plasticity, self.has_stp)
+                self.has_plasticity, self.has_stp, self.n_parts > 1)
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -302,7 +318,9 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
-               max_delay_steps: int | None) -> Plan:
+               max_delay_steps: int | None, n_parts: int = 1) -> Plan:
+    """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
+    (the numba backend's thread count; any value gives the same results)."""
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
@@ -386,7 +404,6 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     w_all = cat([pr.weights for pr in projections], np.float64)
     d_all = cat([pr.delay_steps for pr in projections], np.int64)
     r_all = cat([np.full(pr.n_synapses, r) for pr, r in zip(projections, recv_per_proj)], np.int64)
-    order = np.argsort(pre_all, kind="stable")
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     max_d = int(d_all.max()) if d_all.size else 1
@@ -401,6 +418,13 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     ring = np.zeros(max(ring_cells * n_slots, 1))
     post_start = np.array([plans[r.pop].start for r in receivers], dtype=np.int64)
     cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
+    n_parts = max(1, int(n_parts))
+    part_bounds = partition_cells(cell_all, ring_cells, n_parts)
+    part_all = (np.searchsorted(part_bounds, cell_all, side="right") - 1 if n_parts > 1
+                else np.zeros(cell_all.size, np.int64))
+    order = synapse_order(pre_all, part_all, d_all, cell_all, N, n_parts, n_slots, ring_cells)
+    seg_ptr, seg_start, seg_delay = segments(pre_all[order], part_all[order], d_all[order], N, n_parts)
+    del part_all
 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
@@ -420,7 +444,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 ring_cells=ring_cells,
                 n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
                 delay=d_all[order].astype(np.int32), cell=cell_all[order].astype(np.int32),
-                row_delay=np.zeros(0, np.int32), out_degree=counts.astype(np.int64),
+                n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_start=seg_start, seg_delay=seg_delay,
+                out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
     for pr in continuous:
@@ -432,7 +457,6 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                                               pr.pre_idx[order_c].astype(np.int64),
                                               np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
     _add_stp(plan, projections, pre_all[order], order)
-    _add_row_summaries(plan, N)
     _add_monitors(plan, pops, records, index)
     _add_plasticity(plan, projections, pre_all[order], order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
@@ -486,12 +510,20 @@ def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarr
         slot_cat.append(n + local.ravel())
         params += [(stp.U, stp.tau_f, stp.tau_d)] * pres.size
         n += pres.size
+    N = plan.indptr.size - 1
     if n == 0:
         plan.stp_slot = np.zeros(0, np.int32)
         plan.stp_state = np.zeros((4, 0))
         plan.stp_params = np.zeros((3, 0))
+        plan.stp_row_ptr = np.zeros(N + 1, np.int64)
+        plan.stp_row_slot = np.zeros(0, np.int32)
         return
     plan.stp_slot = np.concatenate(slot_cat)[order].astype(np.int32)
+    keep = plan.stp_slot >= 0          # each slot belongs to one presynaptic neuron (and has synapses)
+    row_of = np.zeros(n, dtype=np.int64)
+    row_of[plan.stp_slot[keep]] = pre_csr[keep]
+    plan.stp_row_slot = np.argsort(row_of, kind="stable").astype(np.int32)
+    plan.stp_row_ptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=N))]).astype(np.int64)
     plan.stp_params = np.ascontiguousarray(np.array(params, dtype=np.float64).T)
     plan.stp_state = np.zeros((4, n))
     plan.stp_state[0] = 0.0           # u
@@ -499,26 +531,48 @@ def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarr
     plan.stp_state[2] = -1.0          # step of the last spike (-1: none yet)
 
 
-def _add_row_summaries(plan: Plan, N: int) -> None:
-    """Rows whose synapses share one delay get it stored once per row, so the propagation loop
-    reads only (cell, w) per synapse for them."""
-    plan.row_delay = np.full(N, -1, dtype=np.int32)
-    counts = np.diff(plan.indptr)
-    rows = np.flatnonzero(counts > 0)
-    if rows.size == 0:
-        plan.row_delay[:] = 0
-        return
-    first = plan.indptr[rows]
-    key = plan.delay.astype(np.int64)
-    lo = np.minimum.reduceat(key, first)
-    hi = np.maximum.reduceat(key, first)
-    same = lo == hi
-    if plan.has_stp:                 # rows with short-term plasticity go through the per-synapse path
-        has = np.maximum.reduceat((plan.stp_slot >= 0).astype(np.int64), first) > 0
-        same &= ~has
-    uniform = rows[same]
-    plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
-    plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
+def partition_cells(cell: np.ndarray, ring_cells: int, n_parts: int) -> np.ndarray:
+    """Bounds (n_parts + 1,) of contiguous ranges of ring cells holding about equal numbers of
+    synapses (part t owns the cells ``bounds[t]`` to ``bounds[t + 1] - 1``)."""
+    bounds = np.zeros(n_parts + 1, dtype=np.int64)
+    bounds[-1] = ring_cells
+    if n_parts > 1 and cell.size:
+        cum = np.cumsum(np.bincount(cell, minlength=ring_cells))
+        bounds[1:-1] = np.searchsorted(cum, cell.size * np.arange(1, n_parts) / n_parts, side="left")
+        np.maximum.accumulate(bounds, out=bounds)
+    elif n_parts > 1:
+        bounds[1:-1] = (ring_cells * np.arange(1, n_parts)) // n_parts
+    return bounds
+
+
+def synapse_order(pre, part, delay, cell, N: int, n_parts: int, n_slots: int, ring_cells: int) -> np.ndarray:
+    """The CSR order of the synapses (indices into the concatenated projections): by presynaptic
+    neuron, then part, delay and cell; stable, so synapses of one row onto one cell with one
+    delay (multapses) keep their order."""
+    span = [N, n_parts, n_slots, max(ring_cells, 1)]
+    if float(np.prod(span, dtype=np.float64)) < 2.0 ** 62:
+        key = pre * (n_parts * n_slots * span[3])
+        if n_parts > 1:
+            key += part * (n_slots * span[3])
+        key += delay * span[3]
+        key += cell
+        return np.argsort(key, kind="stable")
+    return np.lexsort((cell, delay, part, pre))
+
+
+def segments(pre, part, delay, N: int, n_parts: int):
+    """(seg_ptr, seg_start, seg_delay) of synapses in CSR order: runs of one (row, part, delay)."""
+    S = pre.size
+    gt = pre * n_parts + part if n_parts > 1 else pre
+    new = np.ones(S, dtype=bool)
+    if S > 1:
+        new[1:] = (gt[1:] != gt[:-1]) | (delay[1:] != delay[:-1])
+    first = np.flatnonzero(new)
+    seg_start = np.append(first, S).astype(np.int64)
+    seg_delay = delay[first].astype(np.int32)
+    seg_ptr = np.zeros(N * n_parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(gt[first], minlength=N * n_parts), out=seg_ptr[1:])
+    return seg_ptr, seg_start, seg_delay
 
 
 def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:

@@ -98,6 +98,24 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     return check_int(seed, name, low=0, high=SEED_MAX)
 
 
+def check_threads(threads: Any, backend: str) -> int:
+    """Threads of the numba backend: ``None`` (Numba's ``NUMBA_NUM_THREADS``, by default the
+    cores this process may use) or an integer in 1 .. that number. Other backends take 1 or None."""
+    if backend != "numba":
+        if threads is not None and check_int(threads, "threads", low=1) != 1:
+            raise ValueError(f"threads= applies to backend='numba'; backend {backend!r} takes threads=None or 1")
+        return 1
+    from numba import config
+    most = int(config.NUMBA_NUM_THREADS)
+    if threads is None:
+        return most
+    k = check_int(threads, "threads", low=1)
+    if k > most:
+        raise ValueError(f"threads={k} exceeds the {most} threads Numba was started with (NUMBA_NUM_THREADS); "
+                         f"set NUMBA_NUM_THREADS={k} before Python imports numba to use more")
+    return k
+
+
 def check_choice(value: Any, name: str, choices) -> Any:
     """``value`` must be one of ``choices`` (compared with ``==``; unhashable values are fine)."""
     try:
