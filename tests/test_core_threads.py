@@ -153,7 +153,6 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.slow
 def test_three_threads_in_a_process_with_three(tmp_path):
     """``threads=1, 2, 3`` under ``NUMBA_NUM_THREADS=3`` (and the workqueue threading layer,
     which every machine has): one hash per network."""

@@ -1,8 +1,21 @@
 """Numba CPU backend: runs the time loop generated for the network (:mod:`.driver`) on the
-plan's host arrays."""
+plan's host arrays.
+
+Threads (``Network(threads=K)``, K > 1): Numba's threading layer runs the kernel's loops over
+parts (its default choice, tbb > omp > workqueue, or ``NUMBA_THREADING_LAYER``; the results do
+not depend on it). A step has two parallel loops and short serial phases between them, so
+threads that spin while they wait take the cores the serial phase and other processes need: on
+a loaded 2-core machine OpenMP's default spinning made a 2-thread run 20x slower than one
+thread. ``OMP_WAIT_POLICY`` therefore defaults to ``PASSIVE`` here (set before OpenMP is loaded;
+an explicit setting is kept).
+"""
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .driver import generate, kernel_arrays, load_kernel
 
@@ -15,6 +28,9 @@ class NumbaRunner:
         self.kernel = load_kernel(source).run_steps
         self.extra = tuple(kernel_arrays(plan, extra).values())
         self.spike_list = np.zeros(max(plan.n_total, 1), dtype=np.int64)
+        self.spike_scratch = np.zeros_like(self.spike_list)     # each part's spikes, in its own range
+        self.part_cnt = np.zeros((plan.n_parts, len(plan.pops)), dtype=np.int64)
+        self.part_bad = np.zeros((plan.n_parts, len(plan.pops)), dtype=np.int64)
         self.rec_ids, self.rec_idoff, self.rec_every = plan.monitor_arrays()
         self.rec_col0 = np.array([m.col0 for m in plan.monitors], dtype=np.int64)
         self.streams = plan.stream_keys()
@@ -31,7 +47,8 @@ class NumbaRunner:
             import numba
             numba.set_num_threads(min(p.n_parts, numba.config.NUMBA_NUM_THREADS))
         status, reached = self.kernel(
-            step0, step1, p.seed, p.dt, p.n_slots, p.counters, self.spike_list, spk_step, spk_gid, p.rec_spike,
+            step0, step1, p.seed, p.dt, p.n_slots, p.counters, self.spike_list, self.spike_scratch, self.part_cnt, self.part_bad,
+            spk_step, spk_gid, p.rec_spike,
             rec_buf, rec_count, self.rec_ids, self.rec_idoff, self.rec_every, self.rec_col0, p.indptr, p.post, p.cell,
             p.w, p.delay, p.n_parts, p.seg_ptr, p.seg_start, p.seg_delay, p.ring, p.recv_off, p.ring_n, p.ring_cells, p.src_step, p.src_gid,
             p.src_off, p.pop_start, self.pop_n, self.streams, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,

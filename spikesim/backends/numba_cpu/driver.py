@@ -35,16 +35,10 @@ from spikesim.backends.numba_cpu.plasticity import plasticity_step
 
 _inline = njit(inline="always", cache=True)
 
-
-@_inline
-def _deliver(target, slot):
-    """Add one ring slot to its target row and clear it (loops from 0 over views vectorise)."""
-    for i in range(target.size):
-        target[i] += slot[i]
-        slot[i] = 0.0
 '''
 
-COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spk_step", "spk_gid",
+COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spike_scratch", "part_cnt",
+               "part_bad", "spk_step", "spk_gid",
                "rec_spike", "rec_buf", "rec_count", "rec_ids", "rec_idoff", "rec_every", "rec_col0", "indptr",
                "post", "cell", "w", "delay", "n_parts", "seg_ptr", "seg_start", "seg_delay", "ring", "recv_off", "ring_n", "ring_cells",
                "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
@@ -216,24 +210,45 @@ def generate(plan) -> tuple[str, list[str]]:
     def prefix_of(model):
         return models.setdefault(model, f"m{len(models)}")
 
-    # ---- receivers
-    for r, rc in enumerate(plan.receivers):
-        pp = plan.pops[rc.pop]
-        arr = f"S{rc.pop}" if rc.syn < 0 else f"G{rc.pop}_{rc.syn}"
-        emit(f"        lo = slot * ring_cells + recv_off[{r}]")
-        emit(f"        _deliver({arr}[{rc.row}], ring[lo:lo + pop_n[{rc.pop}]])")
     n_streams = len(plan.pops) + sum(len(pp.noise) for pp in plan.neuron_pops)
     if plan.poisson_inputs:
         extra_args += ["PIN_k", "PIN_p", "PIN_w"]
-    for q, pin in enumerate(plan.poisson_inputs):
-        rc = plan.receivers[pin.receiver]
-        arr = f"S{rc.pop}" if rc.syn < 0 else f"G{rc.pop}_{rc.syn}"
-        emit(f"        tgt = {arr}[{rc.row}]")
-        emit(f"        stream = streams[{n_streams + q}]")
-        emit(f"        for i in {loop}(tgt.size):")
-        emit(f"            tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(i)), PIN_k[{q}], "
-             f"PIN_p[{q}])")
-    # ---- continuous projections, from the state at the start of the step
+    P = " " * 12                                  # inside the loop over parts
+
+    def part_range(p):
+        emit(f"{P}a{p} = (pop_n[{p}] * part) // n_parts")
+        emit(f"{P}b{p} = (pop_n[{p}] * (part + 1)) // n_parts")
+
+    def inputs(p):
+        """Receivers' ring slot and PoissonInputs of population p, for its neurons a..b."""
+        for r, rc in enumerate(plan.receivers):
+            if rc.pop != p:
+                continue
+            arr = f"S{p}" if rc.syn < 0 else f"G{p}_{rc.syn}"
+            emit(f"{P}tgt = {arr}[{rc.row}]")
+            emit(f"{P}rlo = slot * ring_cells + recv_off[{r}]")
+            emit(f"{P}for i in range(a{p}, b{p}):")
+            emit(f"{P}    tgt[i] += ring[rlo + i]")
+            emit(f"{P}    ring[rlo + i] = 0.0")
+        for q, pin in enumerate(plan.poisson_inputs):
+            rc = plan.receivers[pin.receiver]
+            if rc.pop != p:
+                continue
+            arr = f"S{p}" if rc.syn < 0 else f"G{p}_{rc.syn}"
+            emit(f"{P}tgt = {arr}[{rc.row}]")
+            emit(f"{P}stream = streams[{n_streams + q}]")
+            emit(f"{P}for i in range(a{p}, b{p}):")
+            emit(f"{P}    tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(i)), PIN_k[{q}], "
+                 f"PIN_p[{q}])")
+
+    # continuous projections read the state after the inputs, before any update: then the inputs
+    # run in a loop over parts of their own
+    pre_inputs = bool(plan.continuous)
+    if pre_inputs:
+        emit(f"        for part in {loop}(n_parts):")
+        for pp in plan.neuron_pops:
+            part_range(pp.index)
+            inputs(pp.index)
     for c, cp in enumerate(plan.continuous):
         extra_args += [f"CI{c}", f"CP{c}", f"CW{c}", f"CU{c}", f"CA{c}"]
         pre_state = list(plan.pops[cp.pre_pop].model.state)
@@ -249,37 +264,19 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"                i = CP{c}[q]")
         emit(f"                acc = acc + {_call(fn, cp.model, 'coupling', b)}")
         emit(f"            CA{c}[jj] = acc")
-    emit("        n_spk = 0")
+
+    # ---- per part of every population: inputs, update, threshold into the part's own range of
+    # spike_scratch (ascending); views and shared values first, outside the loop over parts
     neuron_pops = []
+    region: list[str] = []
     for pp in plan.pops:
         p = pp.index
-        emit(f"        # ---- population {p} ({pp.kind})")
-        if pp.kind == "spike_source":
-            emit(f"        ptr = counters[C_SRC0 + {p}]")
-            emit(f"        end = src_off[{p + 1}]")
-            emit("        while ptr < end and src_step[ptr] < step:")
-            emit("            ptr += 1")
-            emit("        while ptr < end and src_step[ptr] == step:")
-            emit("            spike_list[n_spk] = src_gid[ptr]")
-            emit("            n_spk += 1")
-            emit("            ptr += 1")
-            emit(f"        counters[C_SRC0 + {p}] = ptr")
-            continue
         if pp.kind == "poisson":
             extra_args.append(f"F{p}")
-            emit(f"        s = pop_start[{p}]")
-            emit(f"        stream = streams[{p}]")
-            emit(f"        for i in range(pop_n[{p}]):")
-            rate = (f"F{p}[step, 0]" if pp.p_fire.shape[1] == 1 else f"F{p}[step, i]") if pp.timed else f"F{p}[i]"
-            emit(f"            if _uniform(seed_u, stream, step_u, np.uint64(i)) < {rate}:")
-            emit("                spike_list[n_spk] = s + i")
-            emit("                n_spk += 1")
+        if pp.kind != "neuron":
             continue
         neuron_pops.append(pp)
-        m = pp.model
-        pre = prefix_of(m)
         extra_args += [f"S{p}", f"P{p}", f"U{p}"]
-        loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
         for j, k in enumerate(pp.shared):
             emit(f"        U{p}_{k} = U{p}[{j}]")
         for k, sp in enumerate(pp.synapses):
@@ -292,33 +289,81 @@ def generate(plan) -> tuple[str, list[str]]:
             extra_args.append(f"T{p}_{j}")
         for j in range(len(pp.noise)):
             extra_args.append(f"Z{p}_{j}")
-        emit(f"        s = pop_start[{p}]")
-        emit(f"        lo{p} = n_spk")
-        emit("        n_bad = 0")
-        _views(emit, f"S{p}", len(m.state))
+        _views(emit, f"S{p}", len(pp.model.state))
         _views(emit, f"P{p}", len(pp.rows))
         for k, sp in enumerate(pp.synapses):
             _views(emit, f"G{p}_{k}", len(sp.model.state))
             _views(emit, f"GP{p}_{k}", len(sp.rows))
-        emit(f"        for i in {loop}(pop_n[{p}]):")
-        emit_neuron_update(emit, " " * 12, plan, pp, src, pre, arrays, loc, binding, syn_bind, len(plan.pops) + n_noise)
+    emit(f"        for part in {loop}(n_parts):")
+    for pp in plan.pops:
+        p = pp.index
+        if pp.kind == "spike_source":
+            continue
+        emit(f"{P}# ---- population {p} ({pp.kind})")
+        part_range(p)
+        emit(f"{P}s = pop_start[{p}]")
+        if pp.kind == "poisson":
+            emit(f"{P}stream = streams[{p}]")
+            emit(f"{P}c = s + a{p}")
+            emit(f"{P}for i in range(a{p}, b{p}):")
+            rate = (f"F{p}[step, 0]" if pp.p_fire.shape[1] == 1 else f"F{p}[step, i]") if pp.timed else f"F{p}[i]"
+            emit(f"{P}    if _uniform(seed_u, stream, step_u, np.uint64(i)) < {rate}:")
+            emit(f"{P}        spike_scratch[c] = s + i")
+            emit(f"{P}        c += 1")
+            emit(f"{P}part_cnt[part, {p}] = c - s - a{p}")
+            continue
+        m = pp.model
+        pre = prefix_of(m)
+        loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
+        if not pre_inputs:
+            inputs(p)
+        emit(f"{P}n_bad = 0")
+        emit(f"{P}for i in range(a{p}, b{p}):")
+        emit_neuron_update(emit, P + " " * 4, plan, pp, src, pre, arrays, loc, binding, syn_bind,
+                           len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
         checked = m.state if m.finite_check is None else m.finite_check
-        emit("            if not (" + " and ".join(f"np.isfinite({loc[k]})" for k in checked) + "):")
-        emit("                n_bad += 1")
-        emit_synapse_updates(emit, " " * 12, pp, src, arrays, syn_bind)
-        emit("        if n_bad > 0:")
-        emit(f"            counters[C_BAD_POP] = {p}")
-        emit("            return 2, step")
+        emit(f"{P}    if not (" + " and ".join(f"np.isfinite({loc[k]})" for k in checked) + "):")
+        emit(f"{P}        n_bad += 1")
+        emit_synapse_updates(emit, P + " " * 4, pp, src, arrays, syn_bind)
+        emit(f"{P}part_bad[part, {p}] = n_bad")
         # threshold in a loop of its own: the update loop above stays free of the compaction's
         # loop-carried count, so it vectorises
         fn = src.function(m, "threshold", pre)
         tb = dict(binding)
         tb.update({k: arrays.state(p, j) for j, k in enumerate(m.state)})
-        emit(f"        for i in range(pop_n[{p}]):")
-        emit("            spike_list[n_spk] = s + i")
-        emit(f"            n_spk += {_call(fn, m, 'threshold', tb)}")
-        emit(f"        hi{p} = n_spk")
+        emit(f"{P}c = s + a{p}")
+        emit(f"{P}for i in range(a{p}, b{p}):")
+        emit(f"{P}    spike_scratch[c] = s + i")
+        emit(f"{P}    c += {_call(fn, m, 'threshold', tb)}")
+        emit(f"{P}part_cnt[part, {p}] = c - s - a{p}")
+    # ---- serially: a non-finite state stops the run (first population in order); the step's
+    # spikes in population order, each population's in ascending order
+    for pp in neuron_pops:
+        emit(f"        if part_bad[:, {pp.index}].sum() > 0:")
+        emit(f"            counters[C_BAD_POP] = {pp.index}")
+        emit("            return 2, step")
+    emit("        n_spk = 0")
+    for pp in plan.pops:
+        p = pp.index
+        if pp.kind == "spike_source":
+            emit(f"        ptr = counters[C_SRC0 + {p}]")
+            emit(f"        end = src_off[{p + 1}]")
+            emit("        while ptr < end and src_step[ptr] < step:")
+            emit("            ptr += 1")
+            emit("        while ptr < end and src_step[ptr] == step:")
+            emit("            spike_list[n_spk] = src_gid[ptr]")
+            emit("            n_spk += 1")
+            emit("            ptr += 1")
+            emit(f"        counters[C_SRC0 + {p}] = ptr")
+            continue
+        emit(f"        sl{p} = n_spk")
+        emit("        for part in range(n_parts):")
+        emit(f"            c = pop_start[{p}] + (pop_n[{p}] * part) // n_parts")
+        emit(f"            for q in range(part_cnt[part, {p}]):")
+        emit("                spike_list[n_spk] = spike_scratch[c + q]")
+        emit("                n_spk += 1")
+        emit(f"        sh{p} = n_spk")
 
     # ---- propagation: each part (thread) walks the spikes in order and adds its own segments
     emit("        ev = 0")
@@ -364,7 +409,7 @@ def generate(plan) -> tuple[str, list[str]]:
         binding.update({k: arrays.shared(p, k) for k in pp.shared})
         fn = src.function(m, "reset", prefix_of(m))
         emit(f"        s = pop_start[{p}]")
-        emit(f"        for q in range(lo{p}, hi{p}):")
+        emit(f"        for q in range(sl{p}, sh{p}):")
         emit("            i = spike_list[q] - s")
         names = ", ".join(f"z{j}" for j in range(len(m.state)))
         emit(f"            {names}{',' if len(m.state) == 1 else ''} = {_call(fn, m, 'reset', binding)}")
