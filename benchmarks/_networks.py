@@ -89,15 +89,15 @@ def brunel(N: int = 10000, seed: int = 3, backend: str = "numba", record: bool =
     return net
 
 
-def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.1, seed: int = 4, backend: str = "numba",
-                      threads: int | None = None, record: bool = True) -> ss.Network:
+def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.5, T_ms: float = 2000.0, seed: int = 4,
+                      backend: str = "numba", threads: int | None = None, record: bool = True) -> ss.Network:
     """Izhikevich (2003) cells (80 % regular-spiking excitatory with c, d spread as in net.m, 20 %
-    fast-spiking inhibitory) at dt = 0.1 ms, each neuron projecting to K random targets (drawn
-    with replacement) with its own delay per synapse, uniform in 0.5-5 ms (46 distinct delays);
-    synapses on the exponential current ``I_syn`` (tau 5 ms), weights uniform in [0, 0.5] (exc)
-    and [-1, 0] (inh) scaled by 1000 / (5 K) so a neuron receives the same charge as in net.m;
-    white-noise drive (``GaussianCurrent``) of net.m's intensity: sd 5 (exc) / 2 (inh) per
-    sqrt(ms), i.e. sd / sqrt(dt) per step."""
+    fast-spiking inhibitory), each neuron projecting to K random targets (drawn with replacement)
+    with its own delay per synapse, uniform in 0.5-5 ms (rounded to dt = 0.5 ms: 10 distinct
+    delays); synapses on the exponential current ``I_syn`` (tau 5 ms), weights uniform in
+    [0, 0.5] (exc) and [-1, 0] (inh) scaled by 1000 / (5 K), so a neuron receives the charge of
+    net.m's pulses; noisy drive as in net.m, a precomputed current array (T_ms / dt steps x N,
+    128 MB for the defaults) of sd 5 (exc) / 2 (inh) per sqrt(ms), i.e. sd / sqrt(dt) per step."""
     rng = np.random.default_rng(seed)
     Ne = int(0.8 * N)
     Ni = N - Ne
@@ -115,7 +115,8 @@ def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.1, seed: int = 
     delays = np.round(rng.uniform(0.5, 5.0, N * K) / dt) * dt
     net.connect(pop, pop, (pre, post, w), delays=delays, target="I_syn")
     sd = np.concatenate([np.full(Ne, 5.0), np.full(Ni, 2.0)]) / np.sqrt(dt)
-    net.inject(pop, ss.inputs.GaussianCurrent(0.0, sd))
+    n_steps = int(round(T_ms / dt))
+    net.inject(pop, rng.standard_normal((n_steps, N)) * sd)
     if record:
         net.record(pop)
     return net

@@ -21,9 +21,12 @@ from .driver import generate, kernel_arrays, load_kernel
 
 
 class NumbaRunner:
-    def __init__(self, plan):
+    def __init__(self, plan, profile: bool = False):
+        """``profile``: the variant of the loop that counts cycles per phase in ``self.prof``
+        (:data:`~.driver.PHASES`; for the benchmark's time breakdown)."""
         self.plan = plan
-        source, extra = generate(plan)
+        self.prof = np.zeros(8, dtype=np.uint64)
+        source, extra = generate(plan, profile=profile)
         self.source = source
         self.kernel = load_kernel(source).run_steps
         self.extra = tuple(kernel_arrays(plan, extra).values())
@@ -53,7 +56,7 @@ class NumbaRunner:
             p.w, p.delay, p.n_parts, p.seg_ptr, p.seg_start, p.seg_delay, p.ring, p.recv_off, p.ring_n, p.ring_cells, p.src_step, p.src_gid,
             p.src_off, p.pop_start, self.pop_n, self.streams, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,
             p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn, p.stp_slot, p.stp_state, p.stp_params, p.stp_row_ptr, p.stp_row_slot,
-            *self.extra)
+            self.prof, *self.extra)
         return int(status), int(reached)
 
     def sync_to_host(self):
@@ -62,3 +65,20 @@ class NumbaRunner:
 
 def make_runner(plan):
     return NumbaRunner(plan)
+
+
+def profile_run(net, duration: float) -> dict:
+    """Run ``net`` (numba backend, built or not) for ``duration`` ms with the profiling variant of
+    its loop; returns the seconds of wall time per phase (the loop's wall time split in
+    proportion to the cycles counted per phase) and the run's stats."""
+    from .driver import PHASES
+    net.run(0.0)
+    runner = NumbaRunner(net._plan, profile=True)
+    net._runner = runner
+    net.run(duration)
+    cyc = runner.prof.astype(np.float64)
+    wall = net.last_run_stats["run_seconds"]
+    share = cyc / max(cyc.sum(), 1.0)
+    return {"run_seconds": wall, "phases_s": {k: float(wall * f) for k, f in zip(PHASES, share)},
+            "phases_fraction": {k: float(f) for k, f in zip(PHASES, share)},
+            "synaptic_events": net.last_run_stats["synaptic_events"], "steps": net.last_run_stats["steps"]}

@@ -31,6 +31,7 @@ from spikesim.backends.contract import C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0
 from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as _normal, uniform as _uniform
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 from spikesim.backends.numba_cpu.plasticity import plasticity_step
+from spikesim.backends.numba_cpu.cycles import cycles as _cycles
 {imports}
 
 _inline = njit(inline="always", cache=True)
@@ -43,7 +44,10 @@ COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_lis
                "post", "cell", "w", "delay", "n_parts", "seg_ptr", "seg_start", "seg_delay", "ring", "recv_off", "ring_n", "ring_cells",
                "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
                "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn", "stp_slot", "stp_state",
-               "stp_params", "stp_row_ptr", "stp_row_slot")
+               "stp_params", "stp_row_ptr", "stp_row_slot", "prof")
+
+#: phases of the profiling variant (``generate(plan, profile=True)``): cycles accumulated in ``prof``
+PHASES = ("inputs", "update", "threshold_sources", "spike_merge", "propagation", "reset", "plasticity", "monitors")
 
 
 def _decorate(src: str, decorator: str = "@_inline") -> str:
@@ -106,6 +110,62 @@ class CpuArrays:
         return f"CA{c}[i]"
 
 
+class PartArrays(CpuArrays):
+    """The same arrays through views that start at the first neuron ``a<p>`` of the thread's
+    part, indexed from 0 (loops from 0 over views vectorise; a loop from a runtime start keeps
+    Numba's negative-index check). ``neuron``: the population-local neuron index."""
+
+    neuron = "a + i"
+
+    def state(self, p, j):
+        return f"S{p}_{j}v[i]"
+
+    def param(self, p, j):
+        return f"P{p}_{j}v[i]"
+
+    def syn_state(self, p, k, j):
+        return f"G{p}_{k}_{j}v[i]"
+
+    def syn_param(self, p, k, j):
+        return f"GP{p}_{k}_{j}v[i]"
+
+    def i_const(self, p):
+        return f"C{p}v[i]"
+
+    def i_time(self, p, j):
+        return f"T{p}_{j}v[i]"
+
+    def noise(self, p, j, row):
+        return f"Z{p}_{j}_{row}v[i]"
+
+    def coupled(self, c):
+        return f"CA{c}v[i]"
+
+
+def part_views(emit, pad, plan, pp) -> None:
+    """Views from ``a`` to ``b`` of every per-neuron array a population's update reads."""
+    p = pp.index
+    for j in range(len(pp.model.state)):
+        emit(f"{pad}S{p}_{j}v = S{p}_{j}[a:b]")
+    for j in range(len(pp.rows)):
+        emit(f"{pad}P{p}_{j}v = P{p}_{j}[a:b]")
+    for k, sp in enumerate(pp.synapses):
+        for j in range(len(sp.model.state)):
+            emit(f"{pad}G{p}_{k}_{j}v = G{p}_{k}_{j}[a:b]")
+        for j in range(len(sp.rows)):
+            emit(f"{pad}GP{p}_{k}_{j}v = GP{p}_{k}_{j}[a:b]")
+    if pp.I_const is not None:
+        emit(f"{pad}C{p}v = C{p}[a:b]")
+    for j in range(len(pp.I_time)):
+        emit(f"{pad}T{p}_{j}v = T{p}_{j}[step, a:b]")
+    for j in range(len(pp.noise)):
+        for row in range(2):
+            emit(f"{pad}Z{p}_{j}_{row}v = Z{p}_{j}[{row}, a:b]")
+    for c, cp in enumerate(plan.continuous):
+        if cp.post_pop == p:
+            emit(f"{pad}CA{c}v = CA{c}[a:b]")
+
+
 def _binding(model, rows, param, loc, extra_loc=None):
     """name -> expression for every bindable name of a model in the generated loop
     (``param(j)``: the expression of per-neuron parameter row j)."""
@@ -163,7 +223,7 @@ def emit_neuron_update(emit, pad, plan, pp, src, prefix, arrays, loc, binding, s
         emit(f"{pad}I = I + {arrays.i_time(p, j)}")
     for j in range(len(pp.noise)):
         emit(f"{pad}I = I + ({arrays.noise(p, j, 0)} + {arrays.noise(p, j, 1)} * "
-             f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64(i)))")
+             f"_normal(seed_u, streams[{noise0 + j}], step_u, np.uint64({getattr(arrays, 'neuron', 'i')})))")
     for sp, spre, sloc, sb in syn_bind:
         fn = src.function(sp.model, "current", spre)
         emit(f"{pad}I = I + {_call(fn, sp.model, 'current', sb)}")
@@ -188,7 +248,7 @@ def emit_synapse_updates(emit, pad, pp, src, arrays, syn_bind):
             emit(f"{pad}{arrays.syn_state(p, k, j)} = {sloc[q]}")
 
 
-def generate(plan) -> tuple[str, list[str]]:
+def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
     """(module source, names of the per-population arguments after COMMON_ARGS).
 
     With ``plan.n_parts > 1`` the kernel is compiled with ``parallel=True``: the loops over
@@ -196,11 +256,15 @@ def generate(plan) -> tuple[str, list[str]]:
     computed alone as in the serial loop; propagation runs one part of the ring's cells per
     thread (see :mod:`spikesim.core.plan`); the threshold compaction, resets, short-term
     plasticity, plasticity and monitors stay serial. Nothing depends on which thread runs what,
-    so results are bit-identical to the serial kernel's."""
+    so results are bit-identical to the serial kernel's.
+
+    ``profile``: also accumulate the CPU's cycles per phase (:data:`PHASES`) in ``prof``; with
+    parts, the phases inside the loop over parts count as "update"."""
     parallel = plan.n_parts > 1
     loop = "prange" if parallel else "range"
     src = _Source()
     arrays = CpuArrays()
+    part_arrays = PartArrays()
     extra_args: list[str] = []
     body: list[str] = []
     emit = body.append
@@ -215,9 +279,16 @@ def generate(plan) -> tuple[str, list[str]]:
         extra_args += ["PIN_k", "PIN_p", "PIN_w"]
     P = " " * 12                                  # inside the loop over parts
 
+    def mark(phase, pad="        "):
+        """Profiling: the cycles since the last mark go to ``phase``."""
+        if profile and not (parallel and pad != "        "):
+            emit(f"{pad}_t1 = _cycles()")
+            emit(f"{pad}prof[{PHASES.index(phase)}] += _t1 - _t0")
+            emit(f"{pad}_t0 = _t1")
+
     def part_range(p):
-        emit(f"{P}a{p} = (pop_n[{p}] * part) // n_parts")
-        emit(f"{P}b{p} = (pop_n[{p}] * (part + 1)) // n_parts")
+        emit(f"{P}a = (pop_n[{p}] * part) // n_parts")
+        emit(f"{P}b = (pop_n[{p}] * (part + 1)) // n_parts")
 
     def inputs(p):
         """Receivers' ring slot and PoissonInputs of population p, for its neurons a..b."""
@@ -225,20 +296,21 @@ def generate(plan) -> tuple[str, list[str]]:
             if rc.pop != p:
                 continue
             arr = f"S{p}" if rc.syn < 0 else f"G{p}_{rc.syn}"
-            emit(f"{P}tgt = {arr}[{rc.row}]")
+            emit(f"{P}tgt = {arr}[{rc.row}][a:b]")
             emit(f"{P}rlo = slot * ring_cells + recv_off[{r}]")
-            emit(f"{P}for i in range(a{p}, b{p}):")
-            emit(f"{P}    tgt[i] += ring[rlo + i]")
-            emit(f"{P}    ring[rlo + i] = 0.0")
+            emit(f"{P}rsl = ring[rlo + a:rlo + b]")
+            emit(f"{P}for i in range(b - a):")
+            emit(f"{P}    tgt[i] += rsl[i]")
+            emit(f"{P}    rsl[i] = 0.0")
         for q, pin in enumerate(plan.poisson_inputs):
             rc = plan.receivers[pin.receiver]
             if rc.pop != p:
                 continue
             arr = f"S{p}" if rc.syn < 0 else f"G{p}_{rc.syn}"
-            emit(f"{P}tgt = {arr}[{rc.row}]")
+            emit(f"{P}tgt = {arr}[{rc.row}][a:b]")
             emit(f"{P}stream = streams[{n_streams + q}]")
-            emit(f"{P}for i in range(a{p}, b{p}):")
-            emit(f"{P}    tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(i)), PIN_k[{q}], "
+            emit(f"{P}for i in range(b - a):")
+            emit(f"{P}    tgt[i] += PIN_w[{q}] * _binomial(_uniform(seed_u, stream, step_u, np.uint64(a + i)), PIN_k[{q}], "
                  f"PIN_p[{q}])")
 
     # continuous projections read the state after the inputs, before any update: then the inputs
@@ -294,6 +366,7 @@ def generate(plan) -> tuple[str, list[str]]:
         for k, sp in enumerate(pp.synapses):
             _views(emit, f"G{p}_{k}", len(sp.model.state))
             _views(emit, f"GP{p}_{k}", len(sp.rows))
+    mark("inputs")
     emit(f"        for part in {loop}(n_parts):")
     for pp in plan.pops:
         p = pp.index
@@ -304,39 +377,49 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"{P}s = pop_start[{p}]")
         if pp.kind == "poisson":
             emit(f"{P}stream = streams[{p}]")
-            emit(f"{P}c = s + a{p}")
-            emit(f"{P}for i in range(a{p}, b{p}):")
-            rate = (f"F{p}[step, 0]" if pp.p_fire.shape[1] == 1 else f"F{p}[step, i]") if pp.timed else f"F{p}[i]"
-            emit(f"{P}    if _uniform(seed_u, stream, step_u, np.uint64(i)) < {rate}:")
-            emit(f"{P}        spike_scratch[c] = s + i")
+            emit(f"{P}c = s + a")
+            if pp.timed and pp.p_fire.shape[1] == 1:
+                rate = f"F{p}[step, 0]"
+            else:
+                emit(f"{P}Fv = F{p}[step, a:b]" if pp.timed else f"{P}Fv = F{p}[a:b]")
+                rate = "Fv[i]"
+            emit(f"{P}for i in range(b - a):")
+            emit(f"{P}    if _uniform(seed_u, stream, step_u, np.uint64(a + i)) < {rate}:")
+            emit(f"{P}        spike_scratch[c] = s + a + i")
             emit(f"{P}        c += 1")
-            emit(f"{P}part_cnt[part, {p}] = c - s - a{p}")
+            emit(f"{P}part_cnt[part, {p}] = c - s - a")
+            mark("threshold_sources", P)
             continue
         m = pp.model
         pre = prefix_of(m)
-        loc, binding, syn_bind = neuron_bindings(pp, prefix_of, arrays)
+        loc, binding, syn_bind = neuron_bindings(pp, prefix_of, part_arrays)
         if not pre_inputs:
             inputs(p)
+            mark("inputs", P)
+        part_views(emit, P, plan, pp)
         emit(f"{P}n_bad = 0")
-        emit(f"{P}for i in range(a{p}, b{p}):")
-        emit_neuron_update(emit, P + " " * 4, plan, pp, src, pre, arrays, loc, binding, syn_bind,
+        emit(f"{P}for i in range(b - a):")
+        emit_neuron_update(emit, P + " " * 4, plan, pp, src, pre, part_arrays, loc, binding, syn_bind,
                            len(plan.pops) + n_noise)
         n_noise += len(pp.noise)
         checked = m.state if m.finite_check is None else m.finite_check
-        emit(f"{P}    if not (" + " and ".join(f"np.isfinite({loc[k]})" for k in checked) + "):")
+        emit(f"{P}    if not (" + " & ".join(f"np.isfinite({loc[k]})" for k in checked) + "):")
         emit(f"{P}        n_bad += 1")
-        emit_synapse_updates(emit, P + " " * 4, pp, src, arrays, syn_bind)
+        emit_synapse_updates(emit, P + " " * 4, pp, src, part_arrays, syn_bind)
         emit(f"{P}part_bad[part, {p}] = n_bad")
+        mark("update", P)
         # threshold in a loop of its own: the update loop above stays free of the compaction's
         # loop-carried count, so it vectorises
         fn = src.function(m, "threshold", pre)
         tb = dict(binding)
-        tb.update({k: arrays.state(p, j) for j, k in enumerate(m.state)})
-        emit(f"{P}c = s + a{p}")
-        emit(f"{P}for i in range(a{p}, b{p}):")
-        emit(f"{P}    spike_scratch[c] = s + i")
+        tb.update({k: part_arrays.state(p, j) for j, k in enumerate(m.state)})
+        emit(f"{P}c = s + a")
+        emit(f"{P}for i in range(b - a):")
+        emit(f"{P}    spike_scratch[c] = s + a + i")
         emit(f"{P}    c += {_call(fn, m, 'threshold', tb)}")
-        emit(f"{P}part_cnt[part, {p}] = c - s - a{p}")
+        emit(f"{P}part_cnt[part, {p}] = c - s - a")
+        mark("threshold_sources", P)
+    mark("update")
     # ---- serially: a non-finite state stops the run (first population in order); the step's
     # spikes in population order, each population's in ascending order
     for pp in neuron_pops:
@@ -365,6 +448,7 @@ def generate(plan) -> tuple[str, list[str]]:
         emit("                n_spk += 1")
         emit(f"        sh{p} = n_spk")
 
+    mark("spike_merge")
     # ---- propagation: each part (thread) walks the spikes in order and adds its own segments
     emit("        ev = 0")
     emit("        for k in range(n_spk):")
@@ -401,6 +485,7 @@ def generate(plan) -> tuple[str, list[str]]:
                     for pq in range(np.uint64(seg_start[ps]), np.uint64(seg_start[ps + 1])):{stp_lines}
                         ring[pbase + np.uint64(cell[pq])] += {weight}""".split("\n"))
 
+    mark("propagation")
     # ---- resets
     for pp in neuron_pops:
         p, m = pp.index, pp.model
@@ -416,11 +501,13 @@ def generate(plan) -> tuple[str, list[str]]:
         for j in range(len(m.state)):
             emit(f"            S{p}[{j}, i] = z{j}")
 
+    mark("reset")
     # ---- plasticity
     if plan.has_plasticity:
         emit("        plasticity_step(step, spike_list, n_spk, indptr, post, w, syn_rule, syn_pre, rules, x_pre, "
              "x_post, elig, modulator, post_indptr, post_syn, mod_syn)")
 
+    mark("plasticity")
     # ---- monitors
     emit("        mm = counters[C_SPIKES]")
     emit("        for k in range(n_spk):")
@@ -440,6 +527,7 @@ def generate(plan) -> tuple[str, list[str]]:
         emit(f"                rec_buf[c, c0 + q] = {arr}[{mon.row}, rec_ids[o + q]]")
         emit(f"            rec_count[{k}] = c + 1")
 
+    mark("monitors")
     args = ", ".join(COMMON_ARGS + tuple(extra_args))
     head = [
         "",
@@ -454,7 +542,7 @@ def generate(plan) -> tuple[str, list[str]]:
         "        slot = step % n_slots",
         "        t = step * dt",
         "        step_u = np.uint64(step)",
-    ]
+    ] + (["        _t0 = _cycles()"] if profile else [])
     tail = ["    return 0, step1", ""]
     text = "\n".join(["{header}"] + src.functions + head + body + tail)
     key = hashlib.sha1((text + _library_key()).encode()).hexdigest()[:20]
