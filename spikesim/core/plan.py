@@ -423,7 +423,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     part_all = (np.searchsorted(part_bounds, cell_all, side="right") - 1 if n_parts > 1
                 else np.zeros(cell_all.size, np.int64))
     order = synapse_order(pre_all, part_all, d_all, cell_all, N, n_parts, n_slots, ring_cells)
-    seg_ptr, seg_start, seg_delay = segments(pre_all[order], part_all[order], d_all[order], N, n_parts)
+    pre_csr = np.repeat(np.arange(N, dtype=np.int64), counts)      # = pre_all[order]
+    d_csr = d_all[order].astype(np.int32)
+    seg_ptr, seg_start, seg_delay = segments(pre_csr, part_all[order] if n_parts > 1 else None, d_csr, N, n_parts)
     del part_all
 
     # injected currents: constants summed, time arrays kept in injection order
@@ -442,8 +444,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
                 pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
                 ring_cells=ring_cells,
-                n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
-                delay=d_all[order].astype(np.int32), cell=cell_all[order].astype(np.int32),
+                n_slots=n_slots, indptr=indptr, post=post_all.astype(np.int32)[order], w=w_all[order],
+                delay=d_csr, cell=cell_all.astype(np.int32)[order],
                 n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_start=seg_start, seg_delay=seg_delay,
                 out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
@@ -456,9 +458,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         plan.continuous.append(ContinuousPlan(index[pr.pre], index[pr.post], type(pr.synapse), U, cindptr,
                                               pr.pre_idx[order_c].astype(np.int64),
                                               np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
-    _add_stp(plan, projections, pre_all[order], order)
+    _add_stp(plan, projections, pre_csr, order)
     _add_monitors(plan, pops, records, index)
-    _add_plasticity(plan, projections, pre_all[order], order, N, dt)
+    _add_plasticity(plan, projections, pre_csr, order, N, dt)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan
@@ -550,20 +552,26 @@ def synapse_order(pre, part, delay, cell, N: int, n_parts: int, n_slots: int, ri
     neuron, then part, delay and cell; stable, so synapses of one row onto one cell with one
     delay (multapses) keep their order."""
     span = [N, n_parts, n_slots, max(ring_cells, 1)]
-    if float(np.prod(span, dtype=np.float64)) < 2.0 ** 62:
-        key = pre * (n_parts * n_slots * span[3])
-        if n_parts > 1:
-            key += part * (n_slots * span[3])
-        key += delay * span[3]
-        key += cell
-        return np.argsort(key, kind="stable")
-    return np.lexsort((cell, delay, part, pre))
+    size = float(np.prod(span, dtype=np.float64))
+    if size >= 2.0 ** 62:
+        return np.lexsort((cell, delay, part, pre))
+    key = pre * (n_parts * n_slots * span[3])
+    if n_parts > 1:
+        key += part * (n_slots * span[3])
+    key += delay * span[3]
+    key += cell
+    S = key.size
+    if size * max(S, 1) < 2.0 ** 62:          # unique keys (the index breaks ties): any sort is stable
+        key *= S
+        key += np.arange(S, dtype=np.int64)
+        return np.argsort(key)
+    return np.argsort(key, kind="stable")
 
 
 def segments(pre, part, delay, N: int, n_parts: int):
     """(seg_ptr, seg_start, seg_delay) of synapses in CSR order: runs of one (row, part, delay)."""
     S = pre.size
-    gt = pre * n_parts + part if n_parts > 1 else pre
+    gt = pre * n_parts + part if n_parts > 1 else pre      # part: None with one part
     new = np.ones(S, dtype=bool)
     if S > 1:
         new[1:] = (gt[1:] != gt[:-1]) | (delay[1:] != delay[:-1])
