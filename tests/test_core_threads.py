@@ -165,3 +165,18 @@ def test_three_threads_in_a_process_with_three(tmp_path):
     for name in ("lif_delays", "stp"):
         assert [h[f"threads/{name}/{k}"] for k in (2, 3)] == [2, 3]     # k = 1: the serial kernel
         assert h[f"{name}/1"] == h[f"{name}/2"] == h[f"{name}/3"]
+
+
+def test_time_array_current_used_in_place():
+    """A float64 C-contiguous (n_steps, n) current is not copied (a read-only view of it)."""
+    from spikesim.core.validate import check_current
+    arr = np.random.default_rng(0).random((50, 4))
+    cur = check_current(arr, 4, "a")
+    assert np.shares_memory(cur, arr) and not cur.flags.writeable and arr.flags.writeable
+    other = check_current(arr.astype(np.float32), 4, "a")          # another dtype: converted, a copy
+    assert not np.shares_memory(other, arr) and other.dtype == np.float64
+    net = ss.Network(dt=1.0, backend="numba", threads=1)
+    a = net.add(ss.neurons.LIF(4), name="a")
+    net.inject(a, arr * 30.0)
+    net.record(a, spikes=False, state="v")
+    assert net.run(10.0).state("a", "v").shape == (10, 4)

@@ -365,9 +365,16 @@ def merge_record(previous: Mapping[str, Any] | None, spikes: Any, state: tuple[s
 
 def check_current(current: Any, n: int, name: str) -> np.ndarray:
     """An injected current for ``n`` neurons: a scalar (-> (n,)), shape (n,), or (n_steps, n)
-    with row k at step k. Finite, float64, a read-only copy."""
+    with row k at step k. Finite, float64, read-only: a copy, except that a (n_steps, n) array
+    that is already float64 and C-contiguous is used in place (a read-only view: no copy of a
+    large input array; changing the caller's array before the run changes the input)."""
     label = f"current for {name!r}"
-    cur = check_array(current, label, readonly=False)
+    a = np.asarray(current) if isinstance(current, np.ndarray) else None
+    in_place = (a is not None and a.ndim == 2 and a.dtype == np.float64 and a.flags.c_contiguous
+                and (a.shape[1] == n or n == 1))
+    cur = check_array(current, label, readonly=False, copy=not in_place)
+    if in_place:
+        cur = cur.view()                             # read-only flag on the view, not the caller's array
     if cur.ndim == 0:
         cur = np.full(n, float(cur))
     elif cur.ndim == 1:
