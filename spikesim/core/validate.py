@@ -99,16 +99,18 @@ def check_seed(seed: Any, name: str = "seed") -> int:
 
 
 def check_threads(threads: Any, backend: str) -> int:
-    """Threads of the numba backend: ``None`` (Numba's ``NUMBA_NUM_THREADS``, by default the
-    cores this process may use) or an integer in 1 .. that number. Other backends take 1 or None."""
+    """Threads of the numba backend: ``None`` (Numba's current count, ``numba.get_num_threads()``:
+    ``NUMBA_NUM_THREADS``, by default the cores this process may use, unless
+    ``numba.set_num_threads`` lowered it, as ``spikesim sweep`` does per point) or an integer in
+    1 .. ``NUMBA_NUM_THREADS``. Other backends take 1 or None."""
     if backend != "numba":
         if threads is not None and check_int(threads, "threads", low=1) != 1:
             raise ValueError(f"threads= applies to backend='numba'; backend {backend!r} takes threads=None or 1")
         return 1
-    from numba import config
+    from numba import config, get_num_threads
     most = int(config.NUMBA_NUM_THREADS)
     if threads is None:
-        return most
+        return int(get_num_threads())
     k = check_int(threads, "threads", low=1)
     if k > most:
         raise ValueError(f"threads={k} exceeds the {most} threads Numba was started with (NUMBA_NUM_THREADS); "

@@ -46,9 +46,18 @@ class NumbaRunner:
 
     def run_steps(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
         p = self.plan
-        if p.n_parts > 1:                   # a thread per part of the ring (a setting of the calling thread)
+        if p.n_parts > 1:       # a thread per part (a setting of the calling thread, restored after)
             import numba
+            before = numba.get_num_threads()
             numba.set_num_threads(min(p.n_parts, numba.config.NUMBA_NUM_THREADS))
+            try:
+                return self._call(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
+            finally:
+                numba.set_num_threads(before)
+        return self._call(step0, step1, spk_step, spk_gid, rec_buf, rec_count)
+
+    def _call(self, step0, step1, spk_step, spk_gid, rec_buf, rec_count):
+        p = self.plan
         status, reached = self.kernel(
             step0, step1, p.seed, p.dt, p.n_slots, p.counters, self.spike_list, self.spike_scratch, self.part_cnt, self.part_bad,
             spk_step, spk_gid, p.rec_spike,
