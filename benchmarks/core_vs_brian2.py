@@ -96,10 +96,8 @@ def spikesim_run(factory, T: float, keep: list | None = None, threads: int = 1) 
     """Build (timed), run T ms on the numba backend with ``threads`` threads (timed); the built
     Network is appended to ``keep`` so the peers can translate the same object (they simulate
     from t = 0)."""
-    from spikesim.core.validate import check_threads
     w0 = time.perf_counter()
-    net = factory()
-    net.threads = check_threads(threads, "numba")        # the factories build with the default
+    net = with_threads(factory, threads)
     if keep is not None:
         keep.append(net)
     construct = time.perf_counter() - w0
@@ -117,6 +115,21 @@ def spikesim_run(factory, T: float, keep: list | None = None, threads: int = 1) 
             "steps": int(net.last_run_stats["steps"]), "events": ev,
             "spikes": count_spikes(res), "build_s": construct + plan_s, "plan_s": plan_s, "n_synapses": n_syn,
             "bytes_per_synapse": syn_bytes / max(n_syn, 1), "ring_bytes": int(p.ring.nbytes)}
+
+
+def with_threads(factory, threads: int):
+    """``factory()`` with Numba's thread count set to ``threads`` while it runs, so the networks it
+    builds get ``threads`` by default (some factories build their plan already, by ``set_state``)."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        net = factory()
+    finally:
+        numba.set_num_threads(before)
+    if net.threads != threads:
+        raise RuntimeError(f"the factory built a network with threads={net.threads}, not {threads}")
+    return net
 
 
 def brian2_bytes_per_synapse(model) -> float | None:
@@ -375,9 +388,7 @@ def main(argv=None) -> int:
         if not args.skip_breakdown:
             from spikesim.backends.numba_cpu.core import profile_run
             log(f"{name}: time breakdown (profiled loop, 1 thread) ...")
-            net = factory()
-            net.threads = 1
-            r["breakdown_1_thread"] = safe(profile_run, net, T[name])
+            r["breakdown_1_thread"] = safe(profile_run, with_threads(factory, 1), T[name])
         for k in thread_counts:
             log(f"{name}: threads {k}: spikesim ...")
             r[f"threads_{k}_spikesim"] = safe(spikesim_run, factory, T[name], None, k)
@@ -556,7 +567,8 @@ def markdown(report) -> str:
         if name == "floor_4000":
             steps = ours["steps"]
             floor = {k: (v.get("sim_cpu") or v.get("sim_wall")) / v["steps"] * 1e6 for k, v in r.items()
-                     if "error" not in v and v.get("steps")}       # CPU time (standalone: its loop clock)
+                     if "error" not in v and v.get("steps") and (v.get("sim_cpu") or v.get("sim_wall"))
+                     and not k.startswith(("threads_", "breakdown"))}       # CPU time (standalone: its loop clock)
             lines.append("")
             lines.append("Per-step floor at 4000 neurons, no spikes (us/step): "
                          + ", ".join(f"{k} {v:.1f}" for k, v in floor.items()) + f" ({steps} steps)")
