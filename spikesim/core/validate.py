@@ -107,6 +107,9 @@ def check_threads(threads: Any, backend: str) -> int:
         if threads is not None and check_int(threads, "threads", low=1) != 1:
             raise ValueError(f"threads= applies to backend='numba'; backend {backend!r} takes threads=None or 1")
         return 1
+    # numba.get_num_threads() starts Numba's threading layer (OpenMP reads its settings then): see
+    # spikesim.backends.numba_cpu.core for why threads wait passively
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from numba import config, get_num_threads
     most = int(config.NUMBA_NUM_THREADS)
     if threads is None:
