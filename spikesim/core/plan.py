@@ -29,7 +29,7 @@ for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its popu
 slot and ``n_slots = max_delay + 1`` slots: a synapse adds its weight to
 ``ring[((step + delay) % n_slots) * ring_cells + cell]``, ``cell`` = its receiver's offset +
 the local postsynaptic id, so a spike whose synapses share one delay computes the slot base once
-whatever populations and synapse models they reach (``row_delay``). Decay factors and other derived values are computed here once in float64, so
+whatever populations and synapse models they reach (one slot base per segment). Decay factors and other derived values are computed here once in float64, so
 kernels only evaluate the models' arithmetic.
 
 ``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
