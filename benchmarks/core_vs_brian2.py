@@ -105,7 +105,7 @@ def spikesim_run(factory, T: float, keep: list | None = None, threads: int = 1) 
     net.run(0.0)                                    # builds the plan (CSR, rings)
     plan_s = time.perf_counter() - w0
     p = net._plan
-    syn_bytes = sum(a.nbytes for a in (p.indptr, p.post, p.cell, p.w, p.delay, p.seg_ptr, p.seg_start, p.seg_delay))
+    syn_bytes = sum(a.nbytes for a in (p.indptr, p.post, p.cell, p.w, p.delay, p.seg_ptr, p.seg_lo, p.seg_hi, p.seg_delay))
     c0, w0 = time.process_time(), time.perf_counter()
     res = net.run(T)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0

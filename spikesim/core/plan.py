@@ -13,16 +13,16 @@ the order they were added. Each population carries its own arrays:
 
 Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
 (global index, for plasticity), ``cell``, ``w``, ``delay``). Within a row they are ordered by
-(part, delay, cell) (:func:`synapse_order`, the one place that orders synapses; ``csr_pos``
-maps a projection's synapse to its CSR position): the ring's cells are split into ``n_parts``
-contiguous ranges balanced by in-degree (``part_bounds``), one per thread of the numba
-backend, and a row's synapses of one part and one delay form a *segment* (``seg_start``,
-``seg_delay``; the segments of row g and part t are ``seg_ptr[g * n_parts + t]`` to
-``seg_ptr[g * n_parts + t + 1]``). A thread that walks the step's spikes in order and adds
-its own segments therefore writes only its own cells, and every cell receives the same
-additions in the same order (spike order, then CSR order among a row's synapses onto that
-cell, which the stable sort keeps) whatever ``n_parts`` is: results are bit-identical for
-every thread count. A **receiver** is one place that
+(delay, cell) (:func:`synapse_order`, the one place that orders synapses; ``csr_pos`` maps a
+projection's synapse to its CSR position); the order does not depend on the thread count. The
+ring's cells are split into ``n_parts`` contiguous ranges balanced by in-degree
+(``part_bounds``), one per thread of the numba backend; a row's synapses of one delay onto one
+part's cells are contiguous, a *segment* (``seg_lo`` .. ``seg_hi``, ``seg_delay``; the segments
+of row g and part t are ``seg_ptr[g * n_parts + t]`` to ``seg_ptr[g * n_parts + t + 1]``). A
+thread that walks the step's spikes in order and adds its own segments therefore writes only
+its own cells, and every cell receives the same additions in the same order (spike order, then
+CSR order among a row's synapses onto that cell, which the stable sort keeps) whatever
+``n_parts`` is: results are bit-identical for every thread count. A **receiver** is one place that
 spikes are delivered to: (population, synapse model's target) or (population, state variable)
 for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its population) from
 ``recv_off[r]`` in every slot. The flat ``ring`` is slot-major with ``ring_cells`` cells per
@@ -224,7 +224,8 @@ class Plan:
     n_parts: int
     part_bounds: np.ndarray
     seg_ptr: np.ndarray
-    seg_start: np.ndarray
+    seg_lo: np.ndarray
+    seg_hi: np.ndarray
     seg_delay: np.ndarray
     out_degree: np.ndarray
     src_step: np.ndarray
@@ -420,13 +421,13 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
     n_parts = max(1, int(n_parts))
     part_bounds = partition_cells(cell_all, ring_cells, n_parts)
-    part_all = (np.searchsorted(part_bounds, cell_all, side="right") - 1 if n_parts > 1
-                else np.zeros(cell_all.size, np.int64))
-    order = synapse_order(pre_all, part_all, d_all, cell_all, N, n_parts, n_slots, ring_cells)
+    order = synapse_order(pre_all, d_all, cell_all, N, n_slots, ring_cells)
     pre_csr = np.repeat(np.arange(N, dtype=np.int64), counts)      # = pre_all[order]
     d_csr = d_all[order].astype(np.int32)
-    seg_ptr, seg_start, seg_delay = segments(pre_csr, part_all[order] if n_parts > 1 else None, d_csr, N, n_parts)
-    del part_all
+    cell_csr = cell_all.astype(np.int32)[order]
+    part_csr = np.searchsorted(part_bounds, cell_csr, side="right") - 1 if n_parts > 1 else None
+    seg_ptr, seg_lo, seg_hi, seg_delay = segments(pre_csr, part_csr, d_csr, N, n_parts)
+    del part_csr
 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
@@ -445,8 +446,9 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
                 ring_cells=ring_cells,
                 n_slots=n_slots, indptr=indptr, post=post_all.astype(np.int32)[order], w=w_all[order],
-                delay=d_csr, cell=cell_all.astype(np.int32)[order],
-                n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_start=seg_start, seg_delay=seg_delay,
+                delay=d_csr, cell=cell_csr,
+                n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_lo=seg_lo, seg_hi=seg_hi,
+                seg_delay=seg_delay,
                 out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
@@ -547,18 +549,16 @@ def partition_cells(cell: np.ndarray, ring_cells: int, n_parts: int) -> np.ndarr
     return bounds
 
 
-def synapse_order(pre, part, delay, cell, N: int, n_parts: int, n_slots: int, ring_cells: int) -> np.ndarray:
+def synapse_order(pre, delay, cell, N: int, n_slots: int, ring_cells: int) -> np.ndarray:
     """The CSR order of the synapses (indices into the concatenated projections): by presynaptic
-    neuron, then part, delay and cell; stable, so synapses of one row onto one cell with one
-    delay (multapses) keep their order."""
-    span = [N, n_parts, n_slots, max(ring_cells, 1)]
+    neuron, then delay and cell; stable, so synapses of one row onto one cell with one delay
+    (multapses) keep their order."""
+    span = [N, n_slots, max(ring_cells, 1)]
     size = float(np.prod(span, dtype=np.float64))
     if size >= 2.0 ** 62:
-        return np.lexsort((cell, delay, part, pre))
-    key = pre * (n_parts * n_slots * span[3])
-    if n_parts > 1:
-        key += part * (n_slots * span[3])
-    key += delay * span[3]
+        return np.lexsort((cell, delay, pre))
+    key = pre * (n_slots * span[2])
+    key += delay * span[2]
     key += cell
     S = key.size
     if size * max(S, 1) < 2.0 ** 62:          # unique keys (the index breaks ties): any sort is stable
@@ -569,18 +569,21 @@ def synapse_order(pre, part, delay, cell, N: int, n_parts: int, n_slots: int, ri
 
 
 def segments(pre, part, delay, N: int, n_parts: int):
-    """(seg_ptr, seg_start, seg_delay) of synapses in CSR order: runs of one (row, part, delay)."""
+    """(seg_ptr, seg_lo, seg_hi, seg_delay) of synapses in CSR order: the runs of one (row,
+    delay, part), listed by (row, part) then delay (``part`` None: one part)."""
     S = pre.size
-    gt = pre * n_parts + part if n_parts > 1 else pre      # part: None with one part
     new = np.ones(S, dtype=bool)
     if S > 1:
-        new[1:] = (gt[1:] != gt[:-1]) | (delay[1:] != delay[:-1])
-    first = np.flatnonzero(new)
-    seg_start = np.append(first, S).astype(np.int64)
-    seg_delay = delay[first].astype(np.int32)
+        new[1:] = (pre[1:] != pre[:-1]) | (delay[1:] != delay[:-1])
+        if part is not None:
+            new[1:] |= part[1:] != part[:-1]
+    lo = np.flatnonzero(new)
+    hi = np.append(lo[1:], S)
+    gt = pre[lo] * n_parts + part[lo] if part is not None else pre[lo]
+    by = np.argsort(gt, kind="stable") if part is not None else slice(None)
     seg_ptr = np.zeros(N * n_parts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(gt[first], minlength=N * n_parts), out=seg_ptr[1:])
-    return seg_ptr, seg_start, seg_delay
+    np.cumsum(np.bincount(gt, minlength=N * n_parts), out=seg_ptr[1:])
+    return seg_ptr, lo[by].astype(np.int64), hi[by].astype(np.int64), delay[lo][by].astype(np.int32)
 
 
 def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:

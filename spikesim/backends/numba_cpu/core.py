@@ -62,7 +62,7 @@ class NumbaRunner:
             step0, step1, p.seed, p.dt, p.n_slots, p.counters, self.spike_list, self.spike_scratch, self.part_cnt, self.part_bad,
             spk_step, spk_gid, p.rec_spike,
             rec_buf, rec_count, self.rec_ids, self.rec_idoff, self.rec_every, self.rec_col0, p.indptr, p.post, p.cell,
-            p.w, p.delay, p.n_parts, p.seg_ptr, p.seg_start, p.seg_delay, p.ring, p.recv_off, p.ring_n, p.ring_cells, p.src_step, p.src_gid,
+            p.w, p.delay, p.n_parts, p.seg_ptr, p.seg_lo, p.seg_hi, p.seg_delay, p.ring, p.recv_off, p.ring_n, p.ring_cells, p.src_step, p.src_gid,
             p.src_off, p.pop_start, self.pop_n, self.streams, p.syn_rule, p.syn_pre, p.rules, p.x_pre, p.x_post,
             p.elig, p.modulator, p.post_indptr, p.post_syn, p.mod_syn, p.stp_slot, p.stp_state, p.stp_params, p.stp_row_ptr, p.stp_row_slot,
             self.prof, *self.extra)

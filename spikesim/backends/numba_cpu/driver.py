@@ -41,7 +41,7 @@ _inline = njit(inline="always", cache=True)
 COMMON_ARGS = ("step0", "step1", "seed", "dt", "n_slots", "counters", "spike_list", "spike_scratch", "part_cnt",
                "part_bad", "spk_step", "spk_gid",
                "rec_spike", "rec_buf", "rec_count", "rec_ids", "rec_idoff", "rec_every", "rec_col0", "indptr",
-               "post", "cell", "w", "delay", "n_parts", "seg_ptr", "seg_start", "seg_delay", "ring", "recv_off", "ring_n", "ring_cells",
+               "post", "cell", "w", "delay", "n_parts", "seg_ptr", "seg_lo", "seg_hi", "seg_delay", "ring", "recv_off", "ring_n", "ring_cells",
                "src_step", "src_gid", "src_off", "pop_start", "pop_n", "streams", "syn_rule", "syn_pre", "rules",
                "x_pre", "x_post", "elig", "modulator", "post_indptr", "post_syn", "mod_syn", "stp_slot", "stp_state",
                "stp_params", "stp_row_ptr", "stp_row_slot", "prof")
@@ -482,7 +482,7 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
                     if pt >= n_slots:
                         pt -= n_slots
                     pbase = np.uint64(pt * ring_cells)
-                    for pq in range(np.uint64(seg_start[ps]), np.uint64(seg_start[ps + 1])):{stp_lines}
+                    for pq in range(np.uint64(seg_lo[ps]), np.uint64(seg_hi[ps])):{stp_lines}
                         ring[pbase + np.uint64(cell[pq])] += {weight}""".split("\n"))
 
     mark("propagation")
