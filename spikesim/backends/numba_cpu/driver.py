@@ -419,6 +419,8 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
         emit(f"{P}    c += {_call(fn, m, 'threshold', tb)}")
         emit(f"{P}part_cnt[part, {p}] = c - s - a")
         mark("threshold_sources", P)
+    if body[-1] == f"        for part in {loop}(n_parts):":      # spike sources only: nothing per part
+        body.pop()
     mark("update")
     # ---- serially: a non-finite state stops the run (first population in order); the step's
     # spikes in population order, each population's in ascending order
