@@ -87,3 +87,36 @@ def brunel(N: int = 10000, seed: int = 3, backend: str = "numba", record: bool =
         net.record(inh)
         net.record(pool)
     return net
+
+
+def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.5, T_ms: float = 2000.0, seed: int = 4,
+                      backend: str = "numba", threads: int | None = None, record: bool = True) -> ss.Network:
+    """Izhikevich (2003) cells (80 % regular-spiking excitatory with c, d spread as in net.m, 20 %
+    fast-spiking inhibitory), each neuron projecting to K random targets (drawn with replacement)
+    with its own delay per synapse, uniform in 0.5-5 ms (rounded to dt = 0.5 ms: 10 distinct
+    delays); synapses on the exponential current ``I_syn`` (tau 5 ms), weights uniform in
+    [0, 0.5] (exc) and [-1, 0] (inh) scaled by 1000 / (5 K), so a neuron receives the charge of
+    net.m's pulses; noisy drive as in net.m, a precomputed current array (T_ms / dt steps x N,
+    128 MB for the defaults) of sd 5 (exc) / 2 (inh) per sqrt(ms), i.e. sd / sqrt(dt) per step."""
+    rng = np.random.default_rng(seed)
+    Ne = int(0.8 * N)
+    Ni = N - Ne
+    re, ri = rng.random(Ne), rng.random(Ni)
+    a = np.concatenate([np.full(Ne, 0.02), 0.02 + 0.08 * ri])
+    b = np.concatenate([np.full(Ne, 0.2), 0.25 - 0.05 * ri])
+    c = np.concatenate([-65.0 + 15.0 * re ** 2, np.full(Ni, -65.0)])
+    d = np.concatenate([8.0 - 6.0 * re ** 2, np.full(Ni, 2.0)])
+    net = ss.Network(dt=dt, seed=seed, backend=backend, threads=threads)
+    pop = net.add(ss.neurons.Izhikevich(N, a=a, b=b, c=c, d=d, v0=-65.0), name="izh")
+    pre = np.repeat(np.arange(N, dtype=np.int64), K)
+    post = rng.integers(0, N, size=N * K, dtype=np.int64)
+    scale = 1000.0 / (5.0 * K)
+    w = np.where(pre < Ne, 0.5 * rng.random(N * K), -rng.random(N * K)) * scale
+    delays = np.round(rng.uniform(0.5, 5.0, N * K) / dt) * dt
+    net.connect(pop, pop, (pre, post, w), delays=delays, target="I_syn")
+    sd = np.concatenate([np.full(Ne, 5.0), np.full(Ni, 2.0)]) / np.sqrt(dt)
+    n_steps = int(round(T_ms / dt))
+    net.inject(pop, rng.standard_normal((n_steps, N)) * sd)
+    if record:
+        net.record(pop)
+    return net

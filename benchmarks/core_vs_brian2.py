@@ -2,11 +2,13 @@
 cpp_standalone) and NEST, on the same networks, in the same run.
 
     python benchmarks/core_vs_brian2.py [--quick] [--targets numpy,cython,standalone,nest]
-                                        [--out benchmarks/results/core_vs_brian2.json]   (+ the table as .md)
+                                        [--threads 1,2] [--out benchmarks/results/core_vs_brian2.json]
+                                        (+ the table as .md)
 
 Networks (benchmarks/_networks.py): Izhikevich 2003 (1000 neurons, dense, dt 1 ms), CUBA 4000
 (p = 0.02, dt 0.1 ms), Brunel 10k (10^7 synapses, 1.5 ms delay), a per-step floor (CUBA 4000
-without drive: no spikes), and a sweep N = 1k..64k at fixed in-degree K = 80 with the log-log
+without drive: no spikes), a 4000-neuron Izhikevich network with K = 200 random targets and
+per-synapse delays 0.5-5 ms driven by a noise array (``izhikevich_hetero_4000``), and a sweep N = 1k..64k at fixed in-degree K = 80 with the log-log
 slope of time against N. Brian2 runs the *same* network (same arrays, same schedule) through
 :mod:`spikesim.compare.brian2`; NEST runs the LIF networks (iaf_psc_delta / iaf_psc_exp, the
 Poisson pool as spike_generators with the same spike trains).
@@ -21,6 +23,16 @@ generation + compilation timed apart; simulation time = the binary's own ``_last
 CPU time (process_time) and wall time are reported: the machine is shared, so CPU time is the
 fairer clock and the ratios are taken from CPU time where both are measured.
 Synaptic events = sum of the out-degrees of the spiking neurons (including input sources).
+
+Threads axis (``--threads``, default 1 .. the machine's cores): spikesim with
+``Network(threads=K)`` against Brian2 cpp_standalone built with
+``prefs.devices.cpp_standalone.openmp_threads = K`` (its loop clock is then ``omp_get_wtime``,
+wall time), compared on wall time; NEST's ``local_num_threads`` is the same axis when NEST is
+installed (it is not on the machine of the published run: the NEST columns say so). Also
+printed: the time breakdown of spikesim's loop at one thread (state update, threshold,
+propagation, monitors ...; :func:`spikesim.backends.numba_cpu.core.profile_run`, cycle counter)
+and each network's events per second as a fraction of this machine's propagation ceiling
+(``benchmarks/propagation_ceiling.py``, measured in the same run).
 """
 from __future__ import annotations
 
@@ -80,11 +92,12 @@ def warm_up_kernel() -> None:
     net.run(1.0)
 
 
-def spikesim_run(factory, T: float, keep: list | None = None) -> dict:
-    """Build (timed), run T ms on the numba backend (timed); the built Network is appended to
-    ``keep`` so the peers can translate the same object (they simulate from t = 0)."""
+def spikesim_run(factory, T: float, keep: list | None = None, threads: int = 1) -> dict:
+    """Build (timed), run T ms on the numba backend with ``threads`` threads (timed); the built
+    Network is appended to ``keep`` so the peers can translate the same object (they simulate
+    from t = 0)."""
     w0 = time.perf_counter()
-    net = factory()
+    net = with_threads(factory, threads)
     if keep is not None:
         keep.append(net)
     construct = time.perf_counter() - w0
@@ -92,15 +105,31 @@ def spikesim_run(factory, T: float, keep: list | None = None) -> dict:
     net.run(0.0)                                    # builds the plan (CSR, rings)
     plan_s = time.perf_counter() - w0
     p = net._plan
-    syn_bytes = sum(a.nbytes for a in (p.indptr, p.post, p.cell, p.w, p.delay))
+    syn_bytes = sum(a.nbytes for a in (p.indptr, p.post, p.cell, p.w, p.delay, p.seg_ptr, p.seg_lo, p.seg_hi, p.seg_delay))
     c0, w0 = time.process_time(), time.perf_counter()
     res = net.run(T)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     ev = int(net.last_run_stats["synaptic_events"])
     n_syn = p.n_synapses
-    return {"sim_wall": wall, "sim_cpu": cpu, "steps": int(net.last_run_stats["steps"]), "events": ev,
+    return {"sim_wall": wall, "sim_cpu": cpu, "threads": net.threads, "loadavg": os.getloadavg()[0],
+            "steps": int(net.last_run_stats["steps"]), "events": ev,
             "spikes": count_spikes(res), "build_s": construct + plan_s, "plan_s": plan_s, "n_synapses": n_syn,
             "bytes_per_synapse": syn_bytes / max(n_syn, 1), "ring_bytes": int(p.ring.nbytes)}
+
+
+def with_threads(factory, threads: int):
+    """``factory()`` with Numba's thread count set to ``threads`` while it runs, so the networks it
+    builds get ``threads`` by default (some factories build their plan already, by ``set_state``)."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        net = factory()
+    finally:
+        numba.set_num_threads(before)
+    if net.threads != threads:
+        raise RuntimeError(f"the factory built a network with threads={net.threads}, not {threads}")
+    return net
 
 
 def brian2_bytes_per_synapse(model) -> float | None:
@@ -121,21 +150,31 @@ def brian2_bytes_per_synapse(model) -> float | None:
     return total / max(model.n_synapses, 1)
 
 
-def brian2_run(factory, T: float, target: str, tag: str) -> dict:
+def brian2_run(factory, T: float, target: str, tag: str, openmp_threads: int = 0) -> dict:
+    """``openmp_threads`` (cpp_standalone): Brian2's OpenMP threads (0: a single-threaded build,
+    whose loop clock is CPU time; K >= 1: OpenMP, loop clock = wall time)."""
+    import brian2 as b2
     from spikesim.compare import brian2 as cb
     net = factory()
     directory = None
     if target == "cpp_standalone":
-        directory = str(STANDALONE_ROOT / tag)
+        directory = str(STANDALONE_ROOT / (tag + (f"_omp{openmp_threads}" if openmp_threads else "")))
         os.makedirs(directory, exist_ok=True)
-    w0 = time.perf_counter()
-    model = cb.build(net, T, target=target, directory=directory)
-    build_s = time.perf_counter() - w0
-    t = model.run()
+    b2.prefs.devices.cpp_standalone.openmp_threads = openmp_threads
+    try:
+        w0 = time.perf_counter()
+        model = cb.build(net, T, target=target, directory=directory)
+        build_s = time.perf_counter() - w0
+        t = model.run()
+    finally:
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0
     res = model.result()
     out = {"build_s": build_s, "steps": model.n_steps, "events": count_events(net, res), "spikes": count_spikes(res),
            "n_synapses": model.n_synapses, "bytes_per_synapse": brian2_bytes_per_synapse(model)}
-    if target == "cpp_standalone":
+    if target == "cpp_standalone" and openmp_threads:
+        out.update(sim_wall=t["sim_cpu"], sim_cpu=None, openmp_threads=openmp_threads, loadavg=os.getloadavg()[0],
+                   binary_wall=t["binary_wall"], binary_cpu=t["binary_cpu"], compile_wall=t["compile_wall"])
+    elif target == "cpp_standalone":
         out.update(sim_cpu=t["sim_cpu"], sim_wall=None, binary_wall=t["binary_wall"], binary_cpu=t["binary_cpu"],
                    prep_wall=t["prep_wall"], compile_wall=t["compile_wall"], compile_cpu=t["compile_cpu"],
                    codegen_wall=t["codegen_wall"])
@@ -266,7 +305,11 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-first-run", action="store_true", help="no first-run latency subprocesses")
     ap.add_argument("--networks", default="", help="comma list of networks (default: all)")
     ap.add_argument("--note", default="", help="a line about the run (e.g. machine load) for the report")
+    ap.add_argument("--threads", default=",".join(str(k) for k in range(1, (os.cpu_count() or 1) + 1)),
+                    help="comma list of thread counts for the threads axis (default 1 .. cores; '' for none)")
+    ap.add_argument("--skip-breakdown", action="store_true", help="no profiled run (time breakdown)")
     args = ap.parse_args(argv)
+    thread_counts = [int(x) for x in args.threads.split(",") if x.strip()]
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     tmap = {"numpy": "numpy", "cython": "cython", "standalone": "cpp_standalone"}
     unknown = set(targets) - set(tmap) - {"nest"}
@@ -276,20 +319,23 @@ def main(argv=None) -> int:
     T = {"izhikevich_1000": 300.0 if q else 2000.0, "cuba_4000": 200.0 if q else 1000.0,
          "brunel_10k": 50.0 if q else 300.0, "floor_4000": 200.0 if q else 1000.0,
          "cuba2tau_4000": 200.0 if q else 1000.0, "coba_4000": 200.0 if q else 1000.0,
-         "cobahh_4000": 100.0 if q else 1000.0}
+         "cobahh_4000": 100.0 if q else 1000.0, "izhikevich_hetero_4000": 500.0 if q else 2000.0}
     factories = {"izhikevich_1000": lambda: nets.izhikevich_2003(int(T["izhikevich_1000"])),
                  "cuba_4000": lambda: nets.cuba(), "brunel_10k": lambda: nets.brunel(),
                  "floor_4000": lambda: nets.cuba(silent=True),
                  # Brette et al. 2007 benchmarks in spikesim's own models (spikesim.compare.brian2_examples)
                  "cuba2tau_4000": lambda: examples.spikesim_cuba(), "coba_4000": lambda: examples.spikesim_coba(),
-                 "cobahh_4000": lambda: examples.spikesim_cobahh()}
+                 "cobahh_4000": lambda: examples.spikesim_cobahh(),
+                 "izhikevich_hetero_4000": lambda: nets.izhikevich_hetero(T_ms=T["izhikevich_hetero_4000"])}
     if args.networks:
         chosen = [x.strip() for x in args.networks.split(",") if x.strip()]
         bad = set(chosen) - set(factories)
         if bad:
             ap.error(f"unknown networks {sorted(bad)}; choose from {sorted(factories)}")
         factories = {k: v for k, v in factories.items() if k in chosen}
-    no_nest = {"cuba2tau_4000", "coba_4000", "cobahh_4000"}
+    no_nest = {"cuba2tau_4000", "coba_4000", "cobahh_4000", "izhikevich_hetero_4000"}
+    import importlib.util
+    have_nest = importlib.util.find_spec("nest") is not None
     big = {"brunel_10k"}
     t_start = time.time()
     report = {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -304,6 +350,10 @@ def main(argv=None) -> int:
             report["first_run"] = {"cold": first_run_latency(cache), "cached": first_run_latency(cache)}
         log(" ", report["first_run"])
     warm_up_kernel()
+    from propagation_ceiling import ceiling
+    log("propagation ceiling ...")
+    report["ceiling"] = ceiling()
+    log("  ", report["ceiling"])
 
     for name, factory in factories.items():
         log(f"{name}: spikesim numba ...")
@@ -313,6 +363,9 @@ def main(argv=None) -> int:
         log("  ", {k: r["spikesim_numba"][k] for k in ("sim_cpu", "sim_wall", "events", "build_s")})
         for tg in targets:
             if tg == "nest":
+                if not have_nest:
+                    r["nest"] = {"error": "not run: NEST is not installed on this machine"}
+                    continue
                 if name == "izhikevich_1000":
                     r["nest"] = {"error": "not run: NEST's izhikevich model has no one-step current-pulse synapse"}
                     continue
@@ -332,6 +385,20 @@ def main(argv=None) -> int:
                 r[f"brian2_{tg}"] = safe(brian2_run, fac, T[name], tmap[tg], name + ("_quick" if q else ""))
             log("  ", {k: v for k, v in r[f"brian2_{tg}" if tg != "nest" else "nest"].items()
                        if k in ("sim_cpu", "sim_wall", "prep_wall", "build_s", "error")})
+        if not args.skip_breakdown:
+            from spikesim.backends.numba_cpu.core import profile_run
+            log(f"{name}: time breakdown (profiled loop, 1 thread) ...")
+            r["breakdown_1_thread"] = safe(profile_run, with_threads(factory, 1), T[name])
+        for k in thread_counts:
+            log(f"{name}: threads {k}: spikesim ...")
+            r[f"threads_{k}_spikesim"] = safe(spikesim_run, factory, T[name], None, k)
+            if "standalone" in targets and not (q and name in big):
+                log(f"{name}: threads {k}: brian2 standalone (OpenMP) ...")
+                r[f"threads_{k}_brian2_standalone"] = safe(brian2_run, fac, T[name], "cpp_standalone",
+                                                           name + ("_quick" if q else ""), k)
+            if "nest" in targets:
+                r[f"threads_{k}_nest"] = {"error": "not run: NEST is not installed on this machine" if not have_nest
+                                          else "not run: NEST threads axis not wired (local_num_threads)"}
         report["networks"][name] = r
         _write(args.out, report)
 
@@ -417,6 +484,51 @@ def _f(x, nd=3):
     return f"{x:.{nd}g}"
 
 
+def threads_section(report) -> list[str]:
+    """The threads axis (wall time), the breakdown at one thread and the ceiling fractions."""
+    ceil = report.get("ceiling", {}).get("events_per_s")
+    lines = ["", "Threads axis: loop wall time, seconds per simulated second (Brian2 cpp_standalone with "
+             "openmp_threads = K: its own loop clock, omp_get_wtime). ratio = Brian2 / spikesim (> 1: spikesim "
+             "faster); speedup = spikesim 1 thread / K threads; load = 1-min load average at the end of the run.", "",
+             "| network | threads | spikesim s/bio-s | spikesim CPU s/bio-s | speedup | Brian2 omp s/bio-s | ratio "
+             "| load |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in report["networks"].items():
+        T = report["durations_ms"][name]
+        one = r.get("threads_1_spikesim", {}).get("sim_wall")
+        for key in sorted(k for k in r if k.startswith("threads_") and k.endswith("_spikesim")):
+            k = int(key.split("_")[1])
+            ours, b2 = r[key], r.get(f"threads_{k}_brian2_standalone", {})
+            if "error" in ours:
+                lines.append(f"| {name} | {k} | {ours['error'][:60]} | | | | | |")
+                continue
+            w = per_bio_s(ours, T, "sim_wall")
+            bw = per_bio_s(b2, T, "sim_wall") if "error" not in b2 else None
+            lines.append(f"| {name} | {k} | {_f(w)} | {_f(per_bio_s(ours, T, 'sim_cpu'))} | "
+                         f"{_f(one / ours['sim_wall'] if one else None)} | "
+                         f"{_f(bw) if 'error' not in b2 else b2['error'][:40]} | {_f(bw / w if bw and w else None)} | "
+                         f"{_f(ours.get('loadavg'), 2)} |")
+    if ceil:
+        lines += ["", f"Propagation ceiling (benchmarks/propagation_ceiling.py, this run): {ceil / 1e6:.0f} M events/s "
+                  f"per core (ring {report['ceiling']['ring_bytes'] / 1e3:.0f} kB, best of {report['ceiling']['reps']})."]
+    lines += ["", "Time breakdown of spikesim's loop at 1 thread (profiled variant; seconds of the loop's wall time "
+              "by phase) and events/s as a fraction of the ceiling (whole loop on CPU time at 1 thread; propagation "
+              "phase alone):", "",
+              "| network | loop s | inputs | update | threshold+sources | propagation | reset | plasticity | monitors "
+              "| loop events/s / ceiling | propagation events/s / ceiling |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in report["networks"].items():
+        b = r.get("breakdown_1_thread")
+        if not b or "error" in b:
+            continue
+        ph = b["phases_s"]
+        one = r.get("threads_1_spikesim", r.get("spikesim_numba", {}))
+        loop_frac = one["events"] / one["sim_cpu"] / ceil if ceil and one.get("sim_cpu") else None
+        prop_frac = (b["synaptic_events"] / ph["propagation"] / ceil if ceil and ph["propagation"] > 0 else None)
+        lines.append(f"| {name} | {_f(b.get('cpu_seconds', b['run_seconds']))} | {_f(ph['inputs'])} | {_f(ph['update'])} | "
+                     f"{_f(ph['threshold_sources'])} | {_f(ph['propagation'])} | {_f(ph['reset'])} | "
+                     f"{_f(ph['plasticity'])} | {_f(ph['monitors'])} | {_f(loop_frac, 2)} | {_f(prop_frac, 2)} |")
+    return lines
+
+
 def markdown(report) -> str:
     lines = [f"Benchmark {report['date']} on {report['machine']['processor']} ({report['machine']['cpus']} CPUs), "
              f"{'quick' if report['quick'] else 'full'} run; versions {report['versions']}", "",
@@ -433,6 +545,8 @@ def markdown(report) -> str:
         ours = r["spikesim_numba"]
         ours_t = per_bio_s(ours, T, "sim_cpu")
         for key, res in r.items():
+            if key.startswith("threads_") or key.startswith("breakdown"):
+                continue
             if "error" in res:
                 lines.append(f"| {name} | {key} | {res['error'][:70]} | | | | | | | |")
                 continue
@@ -453,11 +567,13 @@ def markdown(report) -> str:
         if name == "floor_4000":
             steps = ours["steps"]
             floor = {k: (v.get("sim_cpu") or v.get("sim_wall")) / v["steps"] * 1e6 for k, v in r.items()
-                     if "error" not in v and v.get("steps")}       # CPU time (standalone: its loop clock)
+                     if "error" not in v and v.get("steps") and (v.get("sim_cpu") or v.get("sim_wall"))
+                     and not k.startswith(("threads_", "breakdown"))}       # CPU time (standalone: its loop clock)
             lines.append("")
             lines.append("Per-step floor at 4000 neurons, no spikes (us/step): "
                          + ", ".join(f"{k} {v:.1f}" for k, v in floor.items()) + f" ({steps} steps)")
             lines.append("")
+    lines += threads_section(report)
     fr = report.get("first_run", {})
     lines.append("")
     lines.append("First run() in a fresh process (CUBA 4000, 100 ms): "

@@ -42,7 +42,7 @@ from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
 from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
                                     check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
-                                    check_ring_memory, check_seed, merge_record, resolve_population)
+                                    check_ring_memory, check_seed, check_threads, merge_record, resolve_population)
 from spikesim.neurons.base import NeuronModel
 from spikesim.synapses.base import SynapseModel
 from spikesim.synapses.shorthand import legacy_synapse
@@ -75,13 +75,17 @@ class Network:
     """A spiking network. ``backend`` is ``"reference"`` (NumPy), ``"numba"`` (CPU) or ``"cuda"``.
 
     ``max_delay`` (ms) optionally fixes the ring-buffer length; by default it is the longest
-    delay of any projection.
+    delay of any projection. ``threads``: threads of the numba backend (default: Numba's
+    ``NUMBA_NUM_THREADS``, the cores available); spikes, state and weights are bit-identical
+    for every thread count.
     """
 
-    def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None):
+    def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None,
+                 threads: int | None = None):
         dt = check_dt(dt)
         self.seed = check_seed(seed)
         self.backend = _backends.check_name(backend)
+        self.threads = check_threads(threads, self.backend)
         self.max_delay_steps = check_max_delay(max_delay, dt)
         self.dt = dt
         self._pops: dict[str, Any] = {}
@@ -517,7 +521,7 @@ class Network:
                                if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
-                                self.max_delay_steps, self._readouts)
+                                self.max_delay_steps, self._readouts, n_parts=self.threads)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 

@@ -12,14 +12,24 @@ the order they were added. Each population carries its own arrays:
 * ``Poisson`` populations: p = rate * dt per neuron and a random stream keyed by the name.
 
 Synapses of all projections form one CSR by presynaptic global index (``indptr``, ``post``
-(global index, for plasticity), ``cell``, ``w``, ``delay``). A **receiver** is one place that
+(global index, for plasticity), ``cell``, ``w``, ``delay``). Within a row they are ordered by
+(delay, cell) (:func:`synapse_order`, the one place that orders synapses; ``csr_pos`` maps a
+projection's synapse to its CSR position); the order does not depend on the thread count. The
+ring's cells are split into ``n_parts`` contiguous ranges balanced by in-degree
+(``part_bounds``), one per thread of the numba backend; a row's synapses of one delay onto one
+part's cells are contiguous, a *segment* (``seg_lo`` .. ``seg_hi``, ``seg_delay``; the segments
+of row g and part t are ``seg_ptr[g * n_parts + t]`` to ``seg_ptr[g * n_parts + t + 1]``). A
+thread that walks the step's spikes in order and adds its own segments therefore writes only
+its own cells, and every cell receives the same additions in the same order (spike order, then
+CSR order among a row's synapses onto that cell, which the stable sort keeps) whatever
+``n_parts`` is: results are bit-identical for every thread count. A **receiver** is one place that
 spikes are delivered to: (population, synapse model's target) or (population, state variable)
 for a ``Delta``; receiver r owns ``ring_n[r]`` cells (one per neuron of its population) from
 ``recv_off[r]`` in every slot. The flat ``ring`` is slot-major with ``ring_cells`` cells per
 slot and ``n_slots = max_delay + 1`` slots: a synapse adds its weight to
 ``ring[((step + delay) % n_slots) * ring_cells + cell]``, ``cell`` = its receiver's offset +
 the local postsynaptic id, so a spike whose synapses share one delay computes the slot base once
-whatever populations and synapse models they reach (``row_delay``). Decay factors and other derived values are computed here once in float64, so
+whatever populations and synapse models they reach (one slot base per segment). Decay factors and other derived values are computed here once in float64, so
 kernels only evaluate the models' arithmetic.
 
 ``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
@@ -261,7 +271,12 @@ class Plan:
     w: np.ndarray
     delay: np.ndarray
     cell: np.ndarray
-    row_delay: np.ndarray
+    n_parts: int
+    part_bounds: np.ndarray
+    seg_ptr: np.ndarray
+    seg_lo: np.ndarray
+    seg_hi: np.ndarray
+    seg_delay: np.ndarray
     out_degree: np.ndarray
     src_step: np.ndarray
     src_gid: np.ndarray
@@ -275,6 +290,8 @@ class Plan:
     stp_slot: np.ndarray = field(default=None)
     stp_state: np.ndarray = field(default=None)      # (4, n_slots): u, x, last spike step, r of that spike
     stp_params: np.ndarray = field(default=None)     # (3, n_slots): U, tau_f, tau_d
+    stp_row_ptr: np.ndarray = field(default=None)    # CSR by presynaptic neuron of the STP slots its
+    stp_row_slot: np.ndarray = field(default=None)   # synapses use, each once, ascending
     # plasticity (spikesim.plasticity): one RulePlan per plastic projection; per CSR synapse its rule
     # (-1: static), its index within the rule, its presynaptic neuron; the plastic synapses with an
     # on_post hook by postsynaptic neuron (see _add_plasticity)
@@ -313,7 +330,7 @@ class Plan:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
                 tuple(c.signature() for c in self.continuous), tuple(r.signature() for r in self.rules),
-                self.has_stp, tuple(r.signature() for r in self.readouts))
+                self.has_stp, tuple(r.signature() for r in self.readouts), self.n_parts > 1)
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -351,7 +368,9 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
-               max_delay_steps: int | None, readouts: list = ()) -> Plan:
+               max_delay_steps: int | None, readouts: list = (), n_parts: int = 1) -> Plan:
+    """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
+    (the numba backend's thread count; any value gives the same results)."""
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
@@ -437,7 +456,6 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     w_all = cat([pr.weights for pr in projections], np.float64)
     d_all = cat([pr.delay_steps for pr in projections], np.int64)
     r_all = cat([np.full(pr.n_synapses, r) for pr, r in zip(projections, recv_per_proj)], np.int64)
-    order = np.argsort(pre_all, kind="stable")
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     max_d = int(d_all.max()) if d_all.size else 1
@@ -452,6 +470,15 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     ring = np.zeros(max(ring_cells * n_slots, 1))
     post_start = np.array([plans[r.pop].start for r in receivers], dtype=np.int64)
     cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
+    n_parts = max(1, int(n_parts))
+    part_bounds = partition_cells(cell_all, ring_cells, n_parts)
+    order = synapse_order(pre_all, d_all, cell_all, N, n_slots, ring_cells)
+    pre_csr = np.repeat(np.arange(N, dtype=np.int64), counts)      # = pre_all[order]
+    d_csr = d_all[order].astype(np.int32)
+    cell_csr = cell_all.astype(np.int32)[order]
+    part_csr = np.searchsorted(part_bounds, cell_csr, side="right") - 1 if n_parts > 1 else None
+    seg_ptr, seg_lo, seg_hi, seg_delay = segments(pre_csr, part_csr, d_csr, N, n_parts)
+    del part_csr
 
     # injected currents: constants summed, time arrays kept in injection order
     for name, cur in injections:
@@ -473,9 +500,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
                 pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
                 ring_cells=ring_cells,
-                n_slots=n_slots, indptr=indptr, post=post_all[order].astype(np.int32), w=w_all[order],
-                delay=d_all[order].astype(np.int32), cell=cell_all[order].astype(np.int32),
-                row_delay=np.zeros(0, np.int32), out_degree=counts.astype(np.int64),
+                n_slots=n_slots, indptr=indptr, post=post_all.astype(np.int32)[order], w=w_all[order],
+                delay=d_csr, cell=cell_csr,
+                n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_lo=seg_lo, seg_hi=seg_hi,
+                seg_delay=seg_delay,
+                out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
     for pr in continuous:
@@ -486,9 +515,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         plan.continuous.append(ContinuousPlan(index[pr.pre], index[pr.post], type(pr.synapse), U, cindptr,
                                               pr.pre_idx[order_c].astype(np.int64),
                                               np.asarray(pr.weights, dtype=np.float64)[order_c], np.zeros(n_post)))
-    _add_stp(plan, projections, pre_all[order], order)
-    _add_row_summaries(plan, N)
-    _add_plasticity(plan, projections, pre_all[order], order, N, dt)
+    _add_stp(plan, projections, pre_csr, order)
+    _add_plasticity(plan, projections, pre_csr, order, N, dt)
     _add_monitors(plan, pops, records, index, projections)
     for ro in readouts:
         obj = pops[ro.pops[0]]
@@ -570,12 +598,20 @@ def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarr
         slot_cat.append(n + local.ravel())
         params += [(stp.U, stp.tau_f, stp.tau_d)] * pres.size
         n += pres.size
+    N = plan.indptr.size - 1
     if n == 0:
         plan.stp_slot = np.zeros(0, np.int32)
         plan.stp_state = np.zeros((4, 0))
         plan.stp_params = np.zeros((3, 0))
+        plan.stp_row_ptr = np.zeros(N + 1, np.int64)
+        plan.stp_row_slot = np.zeros(0, np.int32)
         return
     plan.stp_slot = np.concatenate(slot_cat)[order].astype(np.int32)
+    keep = plan.stp_slot >= 0          # each slot belongs to one presynaptic neuron (and has synapses)
+    row_of = np.zeros(n, dtype=np.int64)
+    row_of[plan.stp_slot[keep]] = pre_csr[keep]
+    plan.stp_row_slot = np.argsort(row_of, kind="stable").astype(np.int32)
+    plan.stp_row_ptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=N))]).astype(np.int64)
     plan.stp_params = np.ascontiguousarray(np.array(params, dtype=np.float64).T)
     plan.stp_state = np.zeros((4, n))
     plan.stp_state[0] = 0.0           # u
@@ -583,26 +619,55 @@ def _add_stp(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarr
     plan.stp_state[2] = -1.0          # step of the last spike (-1: none yet)
 
 
-def _add_row_summaries(plan: Plan, N: int) -> None:
-    """Rows whose synapses share one delay get it stored once per row, so the propagation loop
-    reads only (cell, w) per synapse for them."""
-    plan.row_delay = np.full(N, -1, dtype=np.int32)
-    counts = np.diff(plan.indptr)
-    rows = np.flatnonzero(counts > 0)
-    if rows.size == 0:
-        plan.row_delay[:] = 0
-        return
-    first = plan.indptr[rows]
-    key = plan.delay.astype(np.int64)
-    lo = np.minimum.reduceat(key, first)
-    hi = np.maximum.reduceat(key, first)
-    same = lo == hi
-    if plan.has_stp:                 # rows with short-term plasticity go through the per-synapse path
-        has = np.maximum.reduceat((plan.stp_slot >= 0).astype(np.int64), first) > 0
-        same &= ~has
-    uniform = rows[same]
-    plan.row_delay[uniform] = plan.delay[plan.indptr[uniform]]
-    plan.row_delay[counts == 0] = 0          # empty rows: nothing to deliver either way
+def partition_cells(cell: np.ndarray, ring_cells: int, n_parts: int) -> np.ndarray:
+    """Bounds (n_parts + 1,) of contiguous ranges of ring cells holding about equal numbers of
+    synapses (part t owns the cells ``bounds[t]`` to ``bounds[t + 1] - 1``)."""
+    bounds = np.zeros(n_parts + 1, dtype=np.int64)
+    bounds[-1] = ring_cells
+    if n_parts > 1 and cell.size:
+        cum = np.cumsum(np.bincount(cell, minlength=ring_cells))
+        bounds[1:-1] = np.searchsorted(cum, cell.size * np.arange(1, n_parts) / n_parts, side="left")
+        np.maximum.accumulate(bounds, out=bounds)
+    elif n_parts > 1:
+        bounds[1:-1] = (ring_cells * np.arange(1, n_parts)) // n_parts
+    return bounds
+
+
+def synapse_order(pre, delay, cell, N: int, n_slots: int, ring_cells: int) -> np.ndarray:
+    """The CSR order of the synapses (indices into the concatenated projections): by presynaptic
+    neuron, then delay and cell; stable, so synapses of one row onto one cell with one delay
+    (multapses) keep their order."""
+    span = [N, n_slots, max(ring_cells, 1)]
+    size = float(np.prod(span, dtype=np.float64))
+    if size >= 2.0 ** 62:
+        return np.lexsort((cell, delay, pre))
+    key = pre * (n_slots * span[2])
+    key += delay * span[2]
+    key += cell
+    S = key.size
+    if size * max(S, 1) < 2.0 ** 62:          # unique keys (the index breaks ties): any sort is stable
+        key *= S
+        key += np.arange(S, dtype=np.int64)
+        return np.argsort(key)
+    return np.argsort(key, kind="stable")
+
+
+def segments(pre, part, delay, N: int, n_parts: int):
+    """(seg_ptr, seg_lo, seg_hi, seg_delay) of synapses in CSR order: the runs of one (row,
+    delay, part), listed by (row, part) then delay (``part`` None: one part)."""
+    S = pre.size
+    new = np.ones(S, dtype=bool)
+    if S > 1:
+        new[1:] = (pre[1:] != pre[:-1]) | (delay[1:] != delay[:-1])
+        if part is not None:
+            new[1:] |= part[1:] != part[:-1]
+    lo = np.flatnonzero(new)
+    hi = np.append(lo[1:], S)
+    gt = pre[lo] * n_parts + part[lo] if part is not None else pre[lo]
+    by = np.argsort(gt, kind="stable") if part is not None else slice(None)
+    seg_ptr = np.zeros(N * n_parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(gt, minlength=N * n_parts), out=seg_ptr[1:])
+    return seg_ptr, lo[by].astype(np.int64), hi[by].astype(np.int64), delay[lo][by].astype(np.int32)
 
 
 def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: np.ndarray, N: int, dt: float) -> None:

@@ -98,6 +98,29 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     return check_int(seed, name, low=0, high=SEED_MAX)
 
 
+def check_threads(threads: Any, backend: str) -> int:
+    """Threads of the numba backend: ``None`` (Numba's current count, ``numba.get_num_threads()``:
+    ``NUMBA_NUM_THREADS``, by default the cores this process may use, unless
+    ``numba.set_num_threads`` lowered it, as ``spikesim sweep`` does per point) or an integer in
+    1 .. ``NUMBA_NUM_THREADS``. Other backends take 1 or None."""
+    if backend != "numba":
+        if threads is not None and check_int(threads, "threads", low=1) != 1:
+            raise ValueError(f"threads= applies to backend='numba'; backend {backend!r} takes threads=None or 1")
+        return 1
+    # numba.get_num_threads() starts Numba's threading layer (OpenMP reads its settings then): see
+    # spikesim.backends.numba_cpu.core for why threads wait passively
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from numba import config, get_num_threads
+    most = int(config.NUMBA_NUM_THREADS)
+    if threads is None:
+        return int(get_num_threads())
+    k = check_int(threads, "threads", low=1)
+    if k > most:
+        raise ValueError(f"threads={k} exceeds the {most} threads Numba was started with (NUMBA_NUM_THREADS); "
+                         f"set NUMBA_NUM_THREADS={k} before Python imports numba to use more")
+    return k
+
+
 def check_choice(value: Any, name: str, choices) -> Any:
     """``value`` must be one of ``choices`` (compared with ``==``; unhashable values are fine)."""
     try:
@@ -347,9 +370,16 @@ def merge_record(previous: Mapping[str, Any] | None, spikes: Any, state: tuple[s
 
 def check_current(current: Any, n: int, name: str) -> np.ndarray:
     """An injected current for ``n`` neurons: a scalar (-> (n,)), shape (n,), or (n_steps, n)
-    with row k at step k. Finite, float64, a read-only copy."""
+    with row k at step k. Finite, float64, read-only: a copy, except that a (n_steps, n) array
+    that is already float64 and C-contiguous is used in place (a read-only view: no copy of a
+    large input array; changing the caller's array before the run changes the input)."""
     label = f"current for {name!r}"
-    cur = check_array(current, label, readonly=False)
+    a = np.asarray(current) if isinstance(current, np.ndarray) else None
+    in_place = (a is not None and a.ndim == 2 and a.dtype == np.float64 and a.flags.c_contiguous
+                and (a.shape[1] == n or n == 1))
+    cur = check_array(current, label, readonly=False, copy=not in_place)
+    if in_place:
+        cur = cur.view()                             # read-only flag on the view, not the caller's array
     if cur.ndim == 0:
         cur = np.full(n, float(cur))
     elif cur.ndim == 1:
