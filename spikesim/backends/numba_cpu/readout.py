@@ -64,7 +64,7 @@ class CpuReadoutArrays:
         ``pops`` that spiked in this step; one loop per population, the body follows at pad + 4."""
         lines = []
         for p in pops:
-            lines.append([f"{pad}for qq in range(lo{p}, hi{p}):", f"{pad}    i = spike_list[qq] - pop_start[{pops[0]}]"])
+            lines.append([f"{pad}for qq in range(sl{p}, sh{p}):", f"{pad}    i = spike_list[qq] - pop_start[{pops[0]}]"])
         return lines
 
     def ch_start(self, p, j):
