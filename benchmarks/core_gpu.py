@@ -46,7 +46,7 @@ import _networks as nets  # noqa: E402
 
 from spikesim import backends  # noqa: E402
 from spikesim.backends.contract import C_EVENTS, C_SPIKES  # noqa: E402
-from spikesim.core.plan import _add_row_summaries  # noqa: E402
+from spikesim.core.plan import segments  # noqa: E402
 
 warnings.filterwarnings("ignore", "overflow encountered")   # uint64 RNG arithmetic under the simulator
 
@@ -88,10 +88,14 @@ def sweep_plan(N, K, seed=7):
     exc = post < Ne                     # ring cell: the receiver's offset + the local post id
     cell = np.where(exc, p.recv_off[recv[0]] + post, p.recv_off[recv[1]] + post - Ne).astype(np.int32)
     del exc
-    plan = dataclasses.replace(p, indptr=indptr, post=post.astype(np.int32), w=w, delay=np.ones(N * K, dtype=np.int32),
-                               cell=cell, out_degree=np.full(N, K, dtype=np.int64), counters=p.counters.copy())
-    _add_row_summaries(plan, N)
-    return plan
+    order = np.lexsort((cell, np.repeat(np.arange(N), K)))     # the core's CSR order: by row, then cell (one delay)
+    post, w, cell = post[order], w[order], cell[order]
+    pre = np.repeat(np.arange(N, dtype=np.int64), K)
+    delay = np.ones(N * K, dtype=np.int32)
+    seg_ptr, seg_lo, seg_hi, seg_delay = segments(pre, None, delay, N, 1)      # the numba loop's segments, one part
+    return dataclasses.replace(p, indptr=indptr, post=post.astype(np.int32), w=w, delay=delay, cell=cell,
+                               out_degree=np.full(N, K, dtype=np.int64), counters=p.counters.copy(), n_parts=1,
+                               seg_ptr=seg_ptr, seg_lo=seg_lo, seg_hi=seg_hi, seg_delay=seg_delay)
 
 
 def fresh(plan):
