@@ -37,33 +37,33 @@ MODEL_NAMES = ("izhikevich-reservoir", "force", "force-reset", "rate-reservoir",
 class WhatWhenConfig:
     """Defaults = the quick preset."""
 
-    seeds: int = 1
+    seeds: int = 1                              # number of seeds run (seed, seed+1, ...)
     seed: int = 0                               # first seed; seeds are seed, seed+1, ...
     backend: str = "numba"                      # "numba" | "reference" | "cuda" (the core's backends)
     # trial structure (ms)
     dt: float = 1.0
-    pre_cue_ms: float = 100.0
-    cue_ms: float = 50.0
+    pre_cue_ms: float = 100.0                   # baseline before the cue
+    cue_ms: float = 50.0                        # duration of the cue input
     trial_ms: float = 600.0                     # total, incl. pre-cue
     latency_a_ms: float = 150.0                 # after cue onset (<= ~250 ms: reservoir memory)
-    latency_b_ms: float = 250.0
-    bump_sigma_ms: float = 30.0
+    latency_b_ms: float = 250.0                 # event B's latency after cue onset
+    bump_sigma_ms: float = 30.0                 # SD of the Gaussian timing profile g of the targets
     what_window_ms: float = 100.0               # post-cue window of the what readout; < min latency
     events_as_input: bool = False               # also deliver events A/B to the reservoir
-    event_ms: float = 50.0
+    event_ms: float = 50.0                      # duration of an event's input (events_as_input)
     amp_window_ms: float = 30.0                 # amplitude = mean y_k over t_k +- this
     # grid experiment
     levels: int = 6                             # p(A) = linspace(0, 1, levels); full: 11
-    grid_trials: int = 100
-    grid_test_trials: tuple = (1, 10, 20, 50, 100)
+    grid_trials: int = 100                      # learning trials per p(A) level
+    grid_test_trials: tuple = (1, 10, 20, 50, 100)   # trials after which the grid is probed
     n_probes: int = 2                           # cue-only probes averaged per test
     pca_levels: tuple = (0.2, 0.8)              # p(A) values also run at swapped latencies
     # switch experiment
     trials_per_block: int = 50                  # full: 100 (the paper's blocks)
     block_pa: tuple = (0.8, 0.2, 0.2, 0.8)      # probability switch, timing switch, both
-    block_lat_a: tuple = (150.0, 150.0, 250.0, 150.0)
-    block_lat_b: tuple = (250.0, 250.0, 150.0, 250.0)
-    switch_test_every: int = 2
+    block_lat_a: tuple = (150.0, 150.0, 250.0, 150.0)   # t_A (ms) of each switch block
+    block_lat_b: tuple = (250.0, 250.0, 150.0, 250.0)   # t_B (ms) of each switch block
+    switch_test_every: int = 2                  # trials between test probes in the switch blocks
     # reservoir / readouts (see models.izhikevich_reservoir.ReservoirConfig)
     n_neurons: int = 500                        # full: 1000 (the paper's reservoir)
     reservoir: str = ""                          # JSON dict of further ReservoirConfig overrides

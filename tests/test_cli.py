@@ -55,8 +55,7 @@ def test_show_lists_every_config_key_with_type_default_and_meaning(capsys):
     assert main(["show", "no-such-paradigm"]) == 2
 
 
-# what-when is being rewritten elsewhere; the lead adds it to this list when it lands
-DOCUMENTED = ("izhikevich-2003", "motion", "continual", "images")
+DOCUMENTED = ("izhikevich-2003", "what-when", "motion", "continual", "images")
 
 
 @pytest.mark.parametrize("name", DOCUMENTED)
