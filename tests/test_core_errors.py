@@ -137,3 +137,29 @@ def test_bad_inputs():
         ss.inputs.Poisson(3, rate_hz=-1.0)
     with pytest.raises(ValueError, match="parameter 'a'"):
         ss.neurons.Izhikevich(3, a=[0.02, 0.02])
+
+
+def test_generated_modules_import_safely_from_many_threads(tmp_path, monkeypatch):
+    """Threads of one process (a dask worker with threads) building the same new kernel at once:
+    every thread gets the one module (the temporary file was once shared by name and raced)."""
+    import threading
+
+    from spikesim import generated
+    monkeypatch.setenv("SPIKESIM_CACHE_DIR", str(tmp_path))
+    source = "VALUE = 42\n# " + str(tmp_path) + "\n"
+    got, errors = [], []
+
+    def work():
+        try:
+            got.append(generated.import_generated(source, "spikesim_race"))
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(got) == 8 and all(m is got[0] for m in got) and got[0].VALUE == 42
+    assert not list(tmp_path.glob("*.tmp"))
