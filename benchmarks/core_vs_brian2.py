@@ -403,13 +403,16 @@ def main(argv=None) -> int:
         _write(args.out, report)
 
     # ---- fixed in-degree sweep ----------------------------------------------------------------
-    if args.skip_sweep:
+    def finish() -> int:
         report["total_benchmark_s"] = time.time() - t_start
         _write(args.out, report)
         table = markdown(report)
         Path(args.out).with_suffix(".md").write_text(table + "\n")
         print(table)
         return 0
+
+    if args.skip_sweep:
+        return finish()
     Ns = [1000, 2000, 4000, 8000, 16000, 32000, 64000]
     Tsw = 100.0 if q else 500.0
     sweep = {"K": 80, "T_ms": Tsw, "N": Ns, "spikesim_numba": [], "brian2_cpp_standalone": []}
@@ -426,12 +429,7 @@ def main(argv=None) -> int:
             sweep[f"{key}_loglog_slope"] = float(np.polyfit(np.log(Ns), np.log(ys), 1)[0])
             sweep[f"{key}_loglog_slope_4k_64k"] = float(np.polyfit(np.log(Ns[2:]), np.log(ys[2:]), 1)[0])
     report["sweep"] = sweep
-    report["total_benchmark_s"] = time.time() - t_start
-    _write(args.out, report)
-    table = markdown(report)
-    Path(args.out).with_suffix(".md").write_text(table + "\n")
-    print(table)
-    return 0
+    return finish()
 
 
 def _cpu_name() -> str:

@@ -42,7 +42,8 @@ from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
 from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
                                     check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
-                                    check_ring_memory, check_seed, check_threads, merge_record, resolve_population)
+                                    check_record_ids, check_ring_memory, check_seed, check_threads, merge_record,
+                                    resolve_population)
 from spikesim.neurons.base import NeuronModel
 from spikesim.synapses.base import SynapseModel
 from spikesim.synapses.shorthand import legacy_synapse
@@ -247,11 +248,7 @@ class Network:
                 raise ValueError(f"population {name!r} ({type(obj).__name__}) has no state variable {var!r}; "
                                  f"it has {obj.state_vars} and synapses {sorted(syn_names)} (connect before record)")
         every = check_every(every)
-        if ids is not None:
-            arr = np.asarray(ids)
-            if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= obj.n)):
-                raise ValueError(f"record ids of {name!r} must be a 1-D integer array in 0..{obj.n - 1}")
-            ids = np.unique(arr).astype(np.int64)
+        ids = check_record_ids(ids, obj.n, repr(name))
         self._records[name] = merge_record(self._records.get(name), spikes, state, every, name, ids)
 
     def _record_projection(self, proj, spikes, state, every, ids) -> None:
@@ -273,13 +270,7 @@ class Network:
             if var not in allowed:
                 raise ValueError(f"projection {proj.name!r} has no synaptic variable {var!r}; it has {allowed}")
         every = check_every(every)
-        if ids is not None:
-            arr = np.asarray(ids)
-            n = proj.n_synapses
-            if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= n)):
-                raise ValueError(f"record ids of projection {proj.name!r} must be a 1-D integer array of synapse "
-                                 f"indices in 0..{n - 1}")
-            ids = np.unique(arr).astype(np.int64)
+        ids = check_record_ids(ids, proj.n_synapses, f"projection {proj.name!r}", " of synapse indices")
         spec = merge_record(self._records.get(proj.name), False, state, every, proj.name, ids)
         spec["projection"] = True
         self._records[proj.name] = spec

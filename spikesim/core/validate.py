@@ -346,6 +346,18 @@ def _same_ids(a, b) -> bool:
     return np.array_equal(a, b)
 
 
+def check_record_ids(ids: Any, n: int, label: str, what: str = "") -> np.ndarray | None:
+    """The recorded subset: ``None`` (all) or the sorted unique int64 indices in 0..n-1 of a 1-D
+    integer array. ``label`` names the recording ("'exc'", "projection 'a->b'"), ``what`` the
+    kind of index (" of synapse indices")."""
+    if ids is None:
+        return None
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu" or (arr.size and (arr.min() < 0 or arr.max() >= n)):
+        raise ValueError(f"record ids of {label} must be a 1-D integer array{what} in 0..{n - 1}")
+    return np.unique(arr).astype(np.int64)
+
+
 def merge_record(previous: Mapping[str, Any] | None, spikes: Any, state: tuple[str, ...], every: int,
                  name: str, ids=None) -> dict[str, Any]:
     """The monitor spec after one more ``record(pop, spikes, state, every)`` call on ``name``.
