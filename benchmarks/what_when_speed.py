@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from spikesim.paradigms import get  # noqa: E402
-from spikesim.paradigms.what_when_task import Task, build_model, train_trial  # noqa: E402
+from spikesim.paradigms.what_when.run import Task, build_model, train_trial  # noqa: E402
 
 
 def _setup(backend: str):

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spikesim.analysis.ordered_sums import seq_dot, seq_matvec
+
 KINDS = {"izhikevich": 0, "rate": 1}
 BACKENDS = ("numba", "reference", "cuda")
 
@@ -394,7 +396,7 @@ class ReservoirModel:
             q = np.ones(self.n_out)
             y = zhat.copy()
         else:
-            q = self.v_what @ rbar
+            q = seq_matvec(self.v_what, rbar)
             y = q[None, :] * (np.maximum(zhat, 0.0) if cfg.rectify else zhat)
             if learn and event >= 0:
                 self._learn_what(rbar, event, q)
@@ -406,12 +408,12 @@ class ReservoirModel:
         outcome = np.zeros(self.n_out)
         outcome[event] = 1.0
         if cfg.what_rule == "two-factor":
-            rate = what_rate(cfg.alpha_what, float(rbar @ rbar), cfg.eps)
+            rate = what_rate(cfg.alpha_what, seq_dot(rbar, rbar), cfg.eps)
             for k in range(self.n_out):
                 self.v_what[k] += two_factor_dv(rbar, outcome[k], q[k], rate)
         else:  # RLS on the trial-level state (running least squares over all trials)
-            pk = self.p_what @ rbar
-            c = 1.0 / (1.0 + rbar @ pk)
+            pk = seq_matvec(self.p_what, rbar)
+            c = 1.0 / (1.0 + seq_dot(rbar, pk))
             self.p_what -= c * np.outer(pk, pk)
             self.v_what -= c * np.outer(q - outcome, pk)
 

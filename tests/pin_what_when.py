@@ -8,7 +8,10 @@ ss.Network; the metrics of ``spikesim run what-when --preset quick`` of that eng
 tests/data/what_when_quick_private.json. The reservoir on the core (step order of
 spikesim.core.network, in-loop ziggurat noise) gives other spikes by design, so the pin was
 rewritten from the core (commit "what-when on the core: the private reservoir engine is
-deleted"). Run ``python tests/pin_what_when.py`` only when a change of the recorded numbers is
+deleted"). The what readout's dot products went through BLAS, whose kernel depends on the CPU
+(the pin failed in its last bits on an AMD EPYC machine); they are sums in index order now
+(spikesim.analysis.ordered_sums) and the pin was rewritten (what-when outputs y and v_what
+changed by <= 3e-17, spikes and when weights unchanged). Run ``python tests/pin_what_when.py`` only when a change of the recorded numbers is
 intended and explained in the commit message."""
 from __future__ import annotations
 

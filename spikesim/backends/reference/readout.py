@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _seqsum(x: np.ndarray) -> float:
-    return float(np.cumsum(x)[-1]) if x.size else 0.0
+from spikesim.analysis.ordered_sums import seq_matvec
+from spikesim.analysis.ordered_sums import seq_sum as _seqsum
 
 
 def signals(plan, pp, step: int) -> tuple[list, list]:
@@ -83,7 +82,7 @@ def readout_step(plan, step: int, fired_by_pop: dict) -> None:
                 gk = float(ro.G[rel, k])
                 if gk > 0.0:
                     err = gk * (float(ro.ZP[k]) - float(ro.T[rel, k]))
-                    pk = np.cumsum(ro.P[k] * e[None, :], axis=1)[:, -1]
+                    pk = seq_matvec(ro.P[k], e)
                     ro.K[:] = pk
                     rk = _seqsum(e * pk)
                     cg = 1.0 / (1.0 + rk)

@@ -1,4 +1,5 @@
-"""Trial construction and the two experiments (grid, switch) of the ``what-when`` paradigm.
+"""The run of the ``what-when`` paradigm: trial construction, the two experiments (grid, switch),
+the metrics and the summary rows.
 
 See :mod:`spikesim.paradigms.what_when` for the task definition. Everything random (events,
 reservoir, noise) is seeded from the config's seed, so a run is reproducible.
@@ -14,6 +15,8 @@ import numpy as np
 from spikesim.analysis import what_when as ana
 from spikesim.core.result import Result, make_meta
 from spikesim.models.izhikevich_reservoir import ReservoirConfig, ReservoirModel, config_with
+
+from .config import validate
 
 
 # -- trials ---------------------------------------------------------------------------------------
@@ -135,6 +138,12 @@ def run_switch(model, task, cfg, rng, tick):
     return np.array(trials), np.array(errors), starts
 
 
+def run(cfg, models, progress: bool = True) -> Result:
+    """Both experiments for every model in ``models`` and seed; a Result with the metrics."""
+    validate(cfg)
+    return run_what_when(cfg, list(models), progress=progress)
+
+
 def run_what_when(cfg, models, progress=True) -> Result:
     task = Task(cfg)
     levels = np.linspace(0.0, 1.0, int(cfg.levels))
@@ -251,3 +260,17 @@ def record_raster(model, task, cfg, rng):
               "cue_ms": float(cfg.cue_ms), "event_ids": np.array(events), "event_ms": np.array(ev_times),
               "n_exc": int(model.n_exc), "n": int(model.cfg.n)}
     return (np.concatenate(times), np.concatenate(ids)), raster
+
+
+def summary_rows(result) -> list[tuple[str, str]]:
+    """Rows (metric, value) of the summary table: the headline metrics of every model."""
+    keys = ("r_A", "r_B", "error_trial_1", "error_trial_10", "error_trial_50", "error_trial_100",
+            "peak_time_error_ms", "recovery90_trials", "angle_what_when_deg", "angle_random_deg")
+    rows = []
+    for model, m in result.metrics.items():
+        if not isinstance(m, dict):
+            continue
+        for k in keys:
+            if k in m:
+                rows.append((f"{model}/{k}", f"{float(m[k]):.4g}"))
+    return rows
