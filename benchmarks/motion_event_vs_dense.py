@@ -18,7 +18,7 @@ polarities, the ON/OFF max). Both sides on one CPU thread:
   (the core's time loop over the movie: the event-driven pass itself). The speed-up is
   ``dense_direct / run_seconds`` (best of ``--repeats``: the movie is run again through the
   same network, whose readout keeps no memory; ``run_cpu_seconds``: the CPU time of that run,
-  less sensitive to a loaded machine). Two input layouts (``spikesim.nn.delay_lowering``):
+  less sensitive to a loaded machine). Two input layouts (``spikesim.models.hd_snn_lowering``):
   ``lines`` (default of the lowering: one source neuron per pixel and delay line, rows of one
   delay) and ``pixels`` (one per pixel, per-synapse delays). On a shared machine the wall-time
   ratio swings with the load (reported): ``cpu_speedup_vs_dense_direct`` divides the dense pass's
@@ -58,7 +58,7 @@ def _dense_seconds(layer, a, method: str, repeats: int, cpu: bool = False) -> fl
 def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, delay_lines: bool = True) -> dict:
     """Lower the pruned model onto the core and time its pass over ``events`` (2, T, X, Y)."""
     from spikesim.analysis.motion import movie_decision
-    from spikesim.nn.delay_lowering import lower_delay_layer, movie_evidence, movie_period
+    from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
 
     _, n_t, n_x, n_y = events.shape
     pm = model.pruned(kept)

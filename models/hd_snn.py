@@ -16,7 +16,7 @@ mask projection ``K <- clamp(K, -M max|K|, M max|K|)`` before every forward pass
 ``pruned(kept_fraction)`` zeroes the weights below the ``1 - kept_fraction`` quantile of
 ``|K|`` over the whole tensor; ``shortened(n_drop)`` zeroes the ``n_drop`` longest delays
 (kernel indices ``0 .. n_drop - 1``); ``lower(events)`` gives the event-driven form, a network of
-the core (:mod:`spikesim.nn.delay_lowering`).
+the core (:mod:`spikesim.models.hd_snn_lowering`).
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class HDSNN:
         return float((self.layer.weight != 0).float().mean())
 
     def lower(self, events: np.ndarray, backend: str = "numba", theta: float | None = None):
-        """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.nn.delay_lowering`),
+        """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.models.hd_snn_lowering`),
         fed with ``events`` (N, 2, T, X, Y) movie after movie."""
         return self.layer.lower(events, backend=backend, theta=theta)
 
@@ -123,7 +123,7 @@ class HDSNNEvent:
     """The event-driven lowering of a trained :class:`HDSNN` onto the core (model name
     ``hd-snn-event``): a ``SpikeSource`` of the ON/OFF events, one synapse per non-zero weight
     and in-frame target with its delay, and :class:`spikesim.neurons.MaxReadout` units whose
-    ``z`` is the logit (:mod:`spikesim.nn.delay_lowering`). The movies run through one network
+    ``z`` is the logit (:mod:`spikesim.models.hd_snn_lowering`). The movies run through one network
     one after another; the decisions are those of the dense layer, and the synaptic operations
     are the core's event counts. After :meth:`decide`: ``last_sops`` (per movie),
     ``last_build_seconds`` (synapses, plan and kernel) and ``last_run_seconds`` (per movie,
@@ -143,7 +143,7 @@ class HDSNNEvent:
         computes them; fills ``last_sops``, ``last_run_seconds`` and ``last_build_seconds``."""
         import time
 
-        from spikesim.nn.delay_lowering import movie_evidence, movie_period
+        from spikesim.models.hd_snn_lowering import movie_evidence, movie_period
 
         events = np.asarray(events)
         n, _, n_t, n_x, n_y = events.shape

@@ -508,10 +508,10 @@ def test_sim_collision_free_network_is_bit_identical_and_poisson_stream_matches(
 
 @sim
 def test_sim_hdsnn_lowering_matches_reference():
-    """The HD-SNN lowered onto the core (:mod:`spikesim.nn.delay_lowering`: a SpikeSource, Delta
+    """The HD-SNN lowered onto the core (:mod:`spikesim.models.hd_snn_lowering`: a SpikeSource, Delta
     synapses with heterogeneous delays onto two state variables, MaxReadout units with a
     threshold), two movies through one network: logits, spikes and counts as on the reference."""
-    from spikesim.nn.delay_lowering import lower_delay_layer, movie_period
+    from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_period
 
     rng = np.random.default_rng(3)
     w = rng.standard_normal((2, 2, 3, 3, 3)) * (rng.random((2, 2, 3, 3, 3)) < 0.5)

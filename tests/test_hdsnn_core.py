@@ -103,7 +103,7 @@ def _random_layer(seed, keep=0.3, symmetric=True, kernel=(5, 3, 5), n_classes=4)
 
 
 def _core_logits(layer, a, backend, delay_lines=True):
-    from spikesim.nn.delay_lowering import lower_delay_layer, movie_evidence, movie_period
+    from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
 
     n, _, n_t, n_x, n_y = a.shape
     net = lower_delay_layer(layer.weight.detach().numpy(), layer.bias.detach().numpy(), layer.symmetric, a,
@@ -152,7 +152,7 @@ def test_pruning_scales_core_operations():
 
 def test_core_output_spikes_at_threshold():
     """With ``theta`` the readout units spike where the logit reaches it (paper 2.3)."""
-    from spikesim.nn.delay_lowering import movie_evidence, movie_period
+    from spikesim.models.hd_snn_lowering import movie_evidence, movie_period
 
     layer = _random_layer(2)
     a = (np.random.default_rng(2).random((1, 2, 12, 6, 6)) < 0.2).astype(np.uint8)
@@ -191,7 +191,7 @@ def test_max_readout_step_by_hand():
 
 def test_lowering_bad_input():
     import spikesim as ss
-    from spikesim.nn.delay_lowering import lower_delay_layer
+    from spikesim.models.hd_snn_lowering import lower_delay_layer
 
     w = np.ones((2, 2, 3, 3, 3))
     with pytest.raises(ValueError, match="events must have shape"):
