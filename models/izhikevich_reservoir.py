@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikesim.analysis.ordered_sums import seq_dot, seq_matvec
+from spikesim.core.validate import check_choice
 
 KINDS = {"izhikevich": 0, "rate": 1}
 BACKENDS = ("numba", "reference", "cuda")
@@ -103,21 +104,16 @@ class ReservoirConfig:
     rectify: bool = True
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is not one of {list(choices)}")
-
-
 def validate_config(cfg: ReservoirConfig) -> None:
     """Raise ValueError naming the offending field."""
-    _check_choice("kind", cfg.kind, KINDS)
-    _check_choice("readout", cfg.readout, ("split", "merged"))
-    _check_choice("when_rule", cfg.when_rule, ("three-factor", "rls"))
-    _check_choice("what_rule", cfg.what_rule, ("two-factor", "rls"))
-    _check_choice("gate", cfg.gate, ("channel", "none"))
-    _check_choice("gate_window", cfg.gate_window, ("trial", "latency"))
-    _check_choice("feedback", cfg.feedback, ("closed", "teacher", "none"))
-    _check_choice("noise_method", cfg.noise_method, ("ziggurat", "box-muller"))
+    check_choice(cfg.kind, "kind", KINDS)
+    check_choice(cfg.readout, "readout", ("split", "merged"))
+    check_choice(cfg.when_rule, "when_rule", ("three-factor", "rls"))
+    check_choice(cfg.what_rule, "what_rule", ("two-factor", "rls"))
+    check_choice(cfg.gate, "gate", ("channel", "none"))
+    check_choice(cfg.gate_window, "gate_window", ("trial", "latency"))
+    check_choice(cfg.feedback, "feedback", ("closed", "teacher", "none"))
+    check_choice(cfg.noise_method, "noise_method", ("ziggurat", "box-muller"))
     if not isinstance(cfg.n, (int, np.integer)) or cfg.n < 2:
         raise ValueError(f"n must be an integer >= 2, got {cfg.n!r}")
     for name in ("frac_exc", "p_conn", "input_frac"):
@@ -180,7 +176,7 @@ class ReservoirModel:
     def __init__(self, cfg: ReservoirConfig | None = None, seed: int = 0, backend: str = "numba"):
         self.cfg = cfg = cfg or ReservoirConfig()
         validate_config(cfg)
-        _check_choice("backend", backend, BACKENDS)
+        check_choice(backend, "backend", BACKENDS)
         self.backend = backend
         self.seed = int(seed)
         rng = np.random.default_rng([self.seed, 0])

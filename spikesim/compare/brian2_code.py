@@ -192,10 +192,6 @@ def _numpy_math(name):
 # ------------------------------------------------------------------------------ translator
 
 
-class _Return(Exception):
-    pass
-
-
 class Constants:
     """Named constants of the Brian2 namespace, shared by all translated code of one network."""
 
