@@ -302,6 +302,8 @@ PTX_SCRIPT = textwrap.dedent("""
             "neuron_zoo": (kernel_of(T._synapse_zoo("reference", noise=False)[0]), neuron, True),
             "neuron_hh_qif": (kernel_of(T._hh_qif("reference")[0]), neuron, True),
             "deliver": (K.deliver_kernel, (types.int64, a1f, a1i, a2f), False)}
+    from spikesim.backends.numba_cuda.conv import conv_kernel
+    sigs["conv"] = (conv_kernel, (types.int64, a1f, a1i) + (a1i,) * 6 + (a1f,), False)
     net = plastic_network("reference")[0]
     net._build()
     for kern in rule_kernels(net._plan):         # STDP + R-STDP: before, on_pre, on_post, traces, after
@@ -342,15 +344,17 @@ def test_kernels_compile_for_sm90_without_fma():
     if proc.stdout.startswith("NO-NVVM"):
         pytest.skip(f"libNVVM not found: {proc.stdout.strip()}")
     counts = {line.split()[0]: [int(x) for x in line.split()[1:]] for line in proc.stdout.splitlines()}
-    assert len(counts) == 15, proc.stdout
+    assert len(counts) == 16, proc.stdout
     rules = ("rule_before_kernel", "rule_pre_kernel", "rule_post_kernel", "rule_trace_kernel", "rule_after_kernel")
-    for name in ("neuron_stdp", "neuron_zoo", "deliver", "features_coupling", "readout_nlms", "readout_rls") + rules:
+    for name in ("neuron_stdp", "neuron_zoo", "deliver", "conv", "features_coupling", "readout_nlms",
+                 "readout_rls") + rules:
         assert counts[name][0] == 0, (name, counts[name])            # strict: no fused multiply-add
     for name in ("neuron_zoo", "features_coupling"):
         assert counts[name][1] > 0, (name, counts[name])             # the default would fuse: the check can fail
     strict, plain = counts["neuron_hh_qif"][:2]
     assert plain > strict, counts["neuron_hh_qif"]
     assert counts["deliver"][2] > 0      # the atomic delivery is a float64 atomic add
+    assert counts["conv"][2] > 0         # so is the convolutions' atomic delivery
 
 
 def test_generated_source_depends_on_the_signature_only_and_imports_no_core():

@@ -91,6 +91,7 @@ class Network:
         self.dt = dt
         self._pops: dict[str, Any] = {}
         self._projections = []
+        self._convs = []                  # convolutional projections (spikesim.core.conv)
         self._injections: list[tuple[str, np.ndarray]] = []
         self._records: dict[str, dict] = {}
         self._readouts: list[Readout] = []
@@ -133,7 +134,9 @@ class Network:
         (static); read the learned weights back with :meth:`weights`, or record them over time
         with :meth:`record` on the projection. ``name``: the key of the projection's recordings
         (default ``"<pre>-><post>"``, with ``#2``, ``#3`` ... for further projections between the
-        same populations)."""
+        same populations). ``weights`` may also be a :class:`spikesim.connectivity.Conv2D`: one
+        kernel shared by every position of a frame (:mod:`spikesim.core.conv`; its delays are part
+        of it)."""
         self._check_open("connect")
         pre_n, post_n = self._name_of(pre), self._name_of(post)
         post_obj = self._pops[post_n]
@@ -141,6 +144,9 @@ class Network:
             raise ValueError(f"population {post_n!r} is an input and cannot receive synapses")
         if synapse is not None and target is not None:
             raise ValueError("give either synapse= or the shorthand target=, not both")
+        from spikesim.core.conv import Conv2D
+        if isinstance(weights, Conv2D):
+            return self._connect_conv(pre_n, post_n, weights, delays, target, synapse, plasticity, stp, name)
         from spikesim.synapses.continuous import ContinuousModel
         if isinstance(synapse, ContinuousModel):
             return self._connect_continuous(pre_n, post_n, weights, delays, synapse, plasticity, stp)
@@ -166,8 +172,40 @@ class Network:
         self._projections.append(proj)
         return proj
 
+    def _connect_conv(self, pre_n, post_n, conv, delays, target, synapse, plasticity, stp, name):
+        """A convolutional projection (:mod:`spikesim.core.conv`)."""
+        from spikesim.core.conv import ConvProjection
+        from spikesim.synapses.continuous import ContinuousModel
+        if delays is not None:
+            raise ValueError("a Conv2D carries its delays (Conv2D(..., delays=)); do not pass delays= to connect")
+        if plasticity is not None or stp is not None:
+            raise ValueError("a Conv2D projection is static: its kernel is shared by every position, so plasticity= "
+                             "and stp= do not apply (connect its explicit synapses, Conv2D.synapses(dt), instead)")
+        if isinstance(synapse, ContinuousModel):
+            raise ValueError(f"{type(synapse).__name__} is a continuous coupling; a Conv2D projection carries spikes")
+        for side, pop, n in (("pre", pre_n, conv.n_in), ("post", post_n, conv.n_out)):
+            if self._pops[pop].n != n:
+                raise ValueError(f"{side} population {pop!r} has {self._pops[pop].n} neurons; the Conv2D's frame "
+                                 f"{conv.frame} with {conv.c_in if side == 'pre' else conv.c_out} channels needs {n}")
+        post_obj = self._pops[post_n]
+        if synapse is None:
+            synapse = legacy_synapse("v" if target is None else target, post_obj)
+        elif not isinstance(synapse, SynapseModel):
+            raise TypeError(f"synapse must be a spikesim.synapses model, got {type(synapse).__name__}")
+        synapse.bind(post_obj, post_obj.n)
+        steps = conv.entries(self.dt)[4]
+        if steps.size and steps.min() < 1:
+            raise ValueError(f"Conv2D delays must be at least one step ({self.dt} ms); got {steps.min() * self.dt} ms")
+        if self.max_delay_steps is not None and steps.size and steps.max() > self.max_delay_steps:
+            raise ValueError(f"delay {steps.max() * self.dt} ms of {pre_n}->{post_n} exceeds "
+                             f"max_delay = {self.max_delay_steps * self.dt} ms")
+        proj = ConvProjection(pre_n, post_n, conv, synapse, self._projection_name(pre_n, post_n, name), steps,
+                              int(steps.size))
+        self._convs.append(proj)
+        return proj
+
     def _projection_name(self, pre_n: str, post_n: str, name: str | None) -> str:
-        taken = {pr.name for pr in self._projections} | set(self._pops)
+        taken = {pr.name for pr in self._projections} | {pr.name for pr in self._convs} | set(self._pops)
         if name is not None:
             check_name(name, "projection name")
             if name in taken:
@@ -469,8 +507,11 @@ class Network:
 
     def weights(self, projection) -> np.ndarray:
         """Current weights of ``projection`` (what ``connect`` returned), one per synapse in the
-        order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity."""
+        order of its ``pre_idx`` / ``post_idx`` arrays; after a run they include plasticity (a
+        :class:`~spikesim.connectivity.Conv2D` projection: a copy of its kernel)."""
         from spikesim.core.plan import is_continuous
+        if any(pr is projection for pr in self._convs):
+            return np.array(projection.conv.kernel, copy=True)      # static and shared: the kernel itself
         spiking = [pr for pr in self._projections if not is_continuous(pr)]
         if not any(pr is projection for pr in self._projections):
             raise KeyError("this projection does not belong to the network")
@@ -507,12 +548,13 @@ class Network:
             raise ValueError("the network has no populations")
         check_inputs_at_build(self._pops, self.dt)
         n_total = sum(obj.n for obj in self._pops.values())
-        longest = max((int(pr.delay_steps.max()) for pr in self._projections if pr.delay_steps.size), default=1)
-        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in self._projections
+        every = self._projections + self._convs
+        longest = max((int(pr.delay_steps.max()) for pr in every if pr.delay_steps.size), default=1)
+        check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in every
                                if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
-                                self.max_delay_steps, self._readouts, n_parts=self.threads)
+                                self.max_delay_steps, self._readouts, n_parts=self.threads, convs=self._convs)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 

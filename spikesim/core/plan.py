@@ -46,6 +46,7 @@ import numpy as np
 
 from spikesim.backends.contract import C_SRC0
 from spikesim.core.channels import ChannelCurrent
+from spikesim.core.conv import conv_plan
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.rng.counter import stream_id
@@ -305,6 +306,7 @@ class Plan:
     proj_offset: np.ndarray = field(default=None)
     counters: np.ndarray = field(default=None)
     readouts: list = field(default_factory=list)        # ReadoutPlan, in order of add_readout
+    convs: list = field(default_factory=list)           # ConvPlan (spikesim.core.conv), in order of connect
 
     @property
     def has_plasticity(self) -> bool:
@@ -330,7 +332,7 @@ class Plan:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
                 tuple(c.signature() for c in self.continuous), tuple(r.signature() for r in self.rules),
-                self.has_stp, tuple(r.signature() for r in self.readouts), self.n_parts > 1)
+                self.has_stp, tuple(r.signature() for r in self.readouts), self.n_parts > 1, len(self.convs))
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -368,9 +370,10 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
-               max_delay_steps: int | None, readouts: list = (), n_parts: int = 1) -> Plan:
+               max_delay_steps: int | None, readouts: list = (), n_parts: int = 1, convs: list = ()) -> Plan:
     """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
-    (the numba backend's thread count; any value gives the same results)."""
+    (the numba backend's thread count; any value gives the same results); ``convs``: the
+    convolutional projections (:mod:`spikesim.core.conv`), delivered after the CSR synapses."""
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
@@ -382,7 +385,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
 
     # synapse models per population: Pulse-like (rank 0) first, then in order of first use
     syn_models: dict[str, dict] = {k: {} for k in names}
-    for pr in projections:
+    for pr in [*projections, *convs]:
         if pr.synapse.neuron_target is None:
             syn_models[pr.post].setdefault(pr.synapse.key(), pr.synapse)
     for name, cur in injections:
@@ -443,6 +446,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         return recv_of[key]
 
     recv_per_proj = [receiver(pr.post, pr.synapse) for pr in projections]
+    recv_per_conv = [receiver(pr.post, pr.synapse) for pr in convs]
     poisson_inputs = []
     for name, cur in injections:
         if isinstance(cur, PoissonInput):
@@ -458,7 +462,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     r_all = cat([np.full(pr.n_synapses, r) for pr, r in zip(projections, recv_per_proj)], np.int64)
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    max_d = int(d_all.max()) if d_all.size else 1
+    max_d = max([int(d_all.max()) if d_all.size else 1] + [int(pr.delay_steps.max()) for pr in convs if pr.n_entries])
     if max_delay_steps is not None:
         if d_all.size and max_d > max_delay_steps:
             raise ValueError(f"a delay of {max_d * dt} ms exceeds the network's max_delay of {max_delay_steps * dt} ms")
@@ -507,6 +511,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
+    plan.convs = [conv_plan(pr, int(start[index[pr.pre]]), int(recv_off[r]), dt) for pr, r in zip(convs, recv_per_conv)]
     for pr in continuous:
         order_c = np.lexsort((pr.pre_idx, pr.post_idx))
         n_post = pops[pr.post].n

@@ -531,6 +531,10 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
                     pbase = np.uint64(pt * ring_cells)
                     for pq in range(np.uint64(seg_lo[ps]), np.uint64(seg_hi[ps])):{stp_lines}
                         ring[pbase + np.uint64(cell[pq])] += {weight}""".split("\n"))
+    if plan.convs:            # weight-shared projections, after the part's CSR segments
+        from spikesim.backends.numba_cpu.conv import emit_conv_count, emit_conv_delivery
+        extra_args += emit_conv_delivery(emit, plan)
+        emit_conv_count(emit, plan)
 
     mark("propagation")
     # ---- resets
@@ -651,6 +655,9 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
     out.update(rule_arrays(plan))
     from spikesim.backends.numba_cpu.readout import readout_arrays
     out.update(readout_arrays(plan))
+    if plan.convs:
+        from spikesim.backends.numba_cpu.conv import conv_arrays
+        out.update(conv_arrays(plan))
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)

@@ -347,6 +347,8 @@ class CudaRunner:
         from .driver import readout_kernels, rule_kernels
         self.rule_kernels = rule_kernels(plan)
         self.readout_kernels = readout_kernels(plan)
+        from .conv import conv_device_arrays
+        self.conv_args = conv_device_arrays(plan) if plan.convs else []
         self._back = info["back"]
         self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
@@ -396,6 +398,9 @@ class CudaRunner:
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
             launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
             launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
+            if self.conv_args:
+                from .conv import conv_kernel
+                launchers += [make_launcher(conv_kernel, grid_b, block_b, (f64, i64, *a)) for a in self.conv_args]
             launchers += [make_launcher(k, grid_p, block, (f64, i64, rec)) for k in self.rule_kernels]
             launchers += [make_launcher(k, 1, 1, (f64, i64, rec)) for k in self.readout_kernels]
             step = step0

@@ -12,6 +12,7 @@ import numpy as np
 
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
+from spikesim.backends.reference.conv import conv_targets
 from spikesim.backends.reference.readout import add_terms, readout_step
 from spikesim.backends.reference.readout import signals as readout_signals
 from spikesim.neurons.base import arg_names, takes_conductances
@@ -270,6 +271,12 @@ class ReferenceRunner:
                     weight[k] = weight[k] * st[3, sl]
             np.add.at(ring, cell, weight)
             counters[C_EVENTS] += syn.size
+            for cp in p.convs:          # convolutional projections: each spike's in-frame entries, spikes in order
+                for g in fired[(fired >= cp.pre_start) & (fired < cp.pre_start + cp.n_pre)]:
+                    e, post = conv_targets(cp, int(g) - cp.pre_start)
+                    slots = (step + cp.ent_delay[e]) % n_slots
+                    np.add.at(ring, slots * p.ring_cells + cp.cell0 + post, cp.ent_w[e])
+                    counters[C_EVENTS] += e.size
 
             # reset
             for index, ids in fired_by_pop.items():

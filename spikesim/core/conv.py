@@ -1,0 +1,194 @@
+"""Weight-shared (convolutional) projections: one kernel for every position of a 2-D frame.
+
+A population laid out as a ``C_in x X x Y`` frame connects to one laid out as ``C_out x X x Y``
+through a kernel ``K`` that is the same at every position, as a convolutional layer of a
+spiking CNN or the heterogeneous-delay layer of Grimaldi & Perrinet (2023) does. With the
+cross-correlation convention of ``torch.nn.functional.conv2d`` (stride 1, zero padding to
+the same frame)::
+
+    I_out(c, x, y) += sum_{p, i, j} K(c, p, i, j) s_in(p, x + i - K_X // 2, y + j - K_Y // 2)
+
+so a spike of input neuron (p, x, y) reaches output neuron (c, x + K_X // 2 - i,
+y + K_Y // 2 - j) with weight K(c, p, i, j) when that lies in the frame. A 5-D kernel
+``(C_out, C_in, K_D, K_X, K_Y)`` adds a delay axis: entry ``d`` arrives after ``delays[d]`` ms
+(the HD-SNN layer's delays); a 4-D kernel takes ``delays`` as one value or one per entry.
+
+The core stores only the non-zero kernel entries (sorted by input channel, then delay, then
+target offset), not one synapse per (position, entry): memory is that of the kernel, and an
+event reads the kernel's entries of its channel, which stay in cache. A ring cell receives the
+step's ordinary (CSR) synapses first, then each convolution's entries in spike order (one per
+cell and spike), on every backend and for every thread count. So the result equals the explicit
+synapses of :meth:`Conv2D.synapses` connected with ``Network.connect`` bit for bit when no
+other projection writes the same cells, and up to the order of additions otherwise. A synaptic
+event is counted per entry whose target lies in the frame.
+
+Layouts: ``"chw"`` (id = (c X + x) Y + y, torch's) or ``"hwc"`` (id = (x Y + y) C + c), for the
+input and the output separately. Convolutional projections are static: no plasticity, no
+short-term plasticity, no recording of their (shared) weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spikesim.core.validate import check_array
+
+LAYOUTS = ("chw", "hwc")
+
+
+def layout_strides(layout: str, c: int, x: int, y: int) -> tuple[int, int, int]:
+    """Id strides ``(s_c, s_x, s_y)``: id = s_c c + s_x x + s_y y."""
+    if layout == "chw":
+        return x * y, y, 1
+    if layout == "hwc":
+        return 1, y * c, c
+    raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+
+
+class Conv2D:
+    """A convolutional connectivity for :meth:`spikesim.Network.connect` (module docstring).
+
+    ``kernel``: (C_out, C_in, K_X, K_Y), or (C_out, C_in, K_D, K_X, K_Y) with ``delays`` of
+    length K_D (ms); ``frame``: (X, Y); ``delays`` (ms) for a 4-D kernel: one value or an array
+    of the kernel's shape (default: one step); zero entries are no synapses."""
+
+    def __init__(self, kernel, frame, delays=None, in_layout: str = "chw", out_layout: str = "chw"):
+        k = check_array(kernel, "kernel")
+        if k.ndim not in (4, 5):
+            raise ValueError(f"kernel must have shape (C_out, C_in, K_X, K_Y) or (C_out, C_in, K_D, K_X, K_Y); "
+                             f"got {k.shape}")
+        if min(k.shape) < 1:
+            raise ValueError(f"kernel has an empty axis: {k.shape}")
+        fr = tuple(int(v) for v in np.atleast_1d(frame)) if np.ndim(frame) == 1 else ()
+        if len(fr) != 2 or min(fr) < 1 or any(float(a) != b for a, b in zip(np.atleast_1d(frame), fr)):
+            raise ValueError(f"frame must be two positive integers (X, Y), got {frame!r}")
+        for name, lay in (("in_layout", in_layout), ("out_layout", out_layout)):
+            if lay not in LAYOUTS:
+                raise ValueError(f"{name} must be one of {LAYOUTS}, got {lay!r}")
+        if k.ndim == 5:
+            if delays is None:
+                raise ValueError("a 5-D kernel (C_out, C_in, K_D, K_X, K_Y) needs delays= (K_D values in ms)")
+            d = check_array(delays, "delays", shape=(None,), low=0.0)
+            if d.size != k.shape[2]:
+                raise ValueError(f"delays has {d.size} values for K_D = {k.shape[2]} delay indices")
+            dl = np.broadcast_to(d[None, None, :, None, None], k.shape)
+        else:
+            dl = check_array(0.0 if delays is None else delays, "delays", low=0.0)
+            if dl.ndim == 0:
+                dl = np.broadcast_to(dl, k.shape)
+            if dl.shape != k.shape:
+                raise ValueError(f"delays has shape {dl.shape}; expected a scalar or the kernel's {k.shape}")
+        self.kernel = k
+        self.frame = fr
+        self.in_layout, self.out_layout = in_layout, out_layout
+        self.default_delay = delays is None
+        self._delays = np.array(dl, dtype=np.float64)
+
+    @property
+    def c_out(self) -> int:
+        return int(self.kernel.shape[0])
+
+    @property
+    def c_in(self) -> int:
+        return int(self.kernel.shape[1])
+
+    @property
+    def n_in(self) -> int:
+        return self.c_in * self.frame[0] * self.frame[1]
+
+    @property
+    def n_out(self) -> int:
+        return self.c_out * self.frame[0] * self.frame[1]
+
+    def entries(self, dt: float):
+        """Non-zero entries ``(c_out, c_in, ox, oy, delay_steps, w)`` (ox = K_X // 2 - i, ...),
+        unsorted; ``delay_steps`` rounded, one step where no delays were given."""
+        k = self.kernel if self.kernel.ndim == 5 else self.kernel[:, :, None]
+        dl = self._delays if self._delays.ndim == 5 else self._delays[:, :, None]
+        c, p, di, i, j = np.nonzero(k)
+        kx, ky = k.shape[3], k.shape[4]
+        steps = np.ones(c.size, dtype=np.int64) if self.default_delay else \
+            np.rint(dl[c, p, di, i, j] / dt).astype(np.int64)
+        return c, p, kx // 2 - i, ky // 2 - j, steps, k[c, p, di, i, j]
+
+    def synapses(self, dt: float):
+        """The same connectivity as explicit synapses ``(pre, post, w, delay_ms)`` for
+        ``Network.connect`` (one per entry and in-frame position; for tests and other tools)."""
+        nx, ny = self.frame
+        c, p, ox, oy, steps, w = self.entries(dt)
+        si = layout_strides(self.in_layout, self.c_in, nx, ny)
+        so = layout_strides(self.out_layout, self.c_out, nx, ny)
+        x, y = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+        x, y = x.ravel()[:, None], y.ravel()[:, None]
+        tx, ty = x + ox[None, :], y + oy[None, :]
+        ok = (tx >= 0) & (tx < nx) & (ty >= 0) & (ty < ny)
+        pre = (si[0] * p[None, :] + si[1] * x + si[2] * y)[ok]
+        post = (so[0] * c[None, :] + so[1] * tx + so[2] * ty)[ok]
+        return (pre.astype(np.int64), post.astype(np.int64), np.broadcast_to(w, ok.shape)[ok].copy(),
+                np.broadcast_to(steps * dt, ok.shape)[ok].copy())
+
+    def __repr__(self) -> str:
+        return (f"Conv2D(kernel {self.kernel.shape}, frame {self.frame}, {self.in_layout}->{self.out_layout}, "
+                f"{np.count_nonzero(self.kernel)} entries)")
+
+
+@dataclass
+class ConvProjection:
+    """What ``Network.connect`` returns for a :class:`Conv2D` connectivity."""
+
+    pre: str
+    post: str
+    conv: Conv2D
+    synapse: object
+    name: str
+    delay_steps: np.ndarray      # (n_entries,) of the entries, for the ring length
+    n_entries: int
+    plasticity: object = None
+    stp: object = None
+
+    @property
+    def n_synapses(self) -> int:
+        """Stored synapses: the kernel's non-zero entries (shared by every position)."""
+        return self.n_entries
+
+
+@dataclass
+class ConvPlan:
+    """A convolutional projection in a plan: the pre population's global start, the input
+    decoding (id -> channel, x, y), the receiver's first cell and the entries sorted by input
+    channel (``ent_ptr``), then delay, then target offset."""
+
+    pre_start: int
+    n_pre: int
+    dec: np.ndarray        # (6,) int64: s_c, s_x, s_y of the input layout, C_in, X, Y
+    out_xy: np.ndarray     # (2,) int64: output id strides of x and y
+    cell0: int             # ring cell of output neuron 0
+    ent_ptr: np.ndarray    # (C_in + 1,) int64
+    ent_ox: np.ndarray     # (E,) int64
+    ent_oy: np.ndarray     # (E,) int64
+    ent_off: np.ndarray    # (E,) int64: s_c' c + s_x' ox + s_y' oy
+    ent_delay: np.ndarray  # (E,) int64 steps
+    ent_w: np.ndarray      # (E,) float64
+
+    def signature(self):
+        return ("conv",)
+
+
+def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> ConvPlan:
+    conv = proj.conv
+    nx, ny = conv.frame
+    c, p, ox, oy, steps, w = conv.entries(dt)
+    so = layout_strides(conv.out_layout, conv.c_out, nx, ny)
+    off = so[0] * c + so[1] * ox + so[2] * oy
+    order = np.lexsort((off, steps, p))
+    ptr = np.zeros(conv.c_in + 1, dtype=np.int64)
+    np.cumsum(np.bincount(p, minlength=conv.c_in), out=ptr[1:])
+    si = layout_strides(conv.in_layout, conv.c_in, nx, ny)
+    return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
+                    np.array(so[1:], dtype=np.int64), int(cell0), ptr,
+                    ox[order].astype(np.int64), oy[order].astype(np.int64), off[order].astype(np.int64),
+                    steps[order].astype(np.int64), np.ascontiguousarray(w[order], dtype=np.float64))
+
+
+__all__ = ["Conv2D", "ConvPlan", "ConvProjection", "LAYOUTS", "conv_plan", "layout_strides"]
