@@ -18,9 +18,10 @@ polarities, the ON/OFF max). Both sides on one CPU thread:
   (the core's time loop over the movie: the event-driven pass itself). The speed-up is
   ``dense_direct / run_seconds`` (best of ``--repeats``: the movie is run again through the
   same network, whose readout keeps no memory; ``run_cpu_seconds``: the CPU time of that run,
-  less sensitive to a loaded machine). Two input layouts (``spikesim.models.hd_snn_lowering``):
-  ``lines`` (default of the lowering: one source neuron per pixel and delay line, rows of one
-  delay) and ``pixels`` (one per pixel, per-synapse delays). On a shared machine the wall-time
+  less sensitive to a loaded machine). Three lowerings (``spikesim.models.hd_snn_lowering``):
+  ``conv`` (default: one weight-shared ``Conv2D`` projection, the kernel's entries stored once),
+  ``lines`` (explicit synapses, one source neuron per pixel and delay line, rows of one delay)
+  and ``pixels`` (explicit, one per pixel, per-synapse delays). On a shared machine the wall-time
   ratio swings with the load (reported): ``cpu_speedup_vs_dense_direct`` divides the dense pass's
   CPU time by the event pass's.
 
@@ -55,7 +56,7 @@ def _dense_seconds(layer, a, method: str, repeats: int, cpu: bool = False) -> fl
     return best
 
 
-def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, delay_lines: bool = True) -> dict:
+def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, synapses: str = "conv") -> dict:
     """Lower the pruned model onto the core and time its pass over ``events`` (2, T, X, Y)."""
     from spikesim.analysis.motion import movie_decision
     from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
@@ -64,7 +65,8 @@ def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str
     pm = model.pruned(kept)
     t0 = time.perf_counter()
     net = lower_delay_layer(pm.kernels(), pm.layer.bias.detach().numpy(), pm.layer.symmetric,
-                            np.repeat(events[None], repeats, axis=0), backend=backend, delay_lines=delay_lines)
+                            np.repeat(events[None], repeats, axis=0), backend=backend, synapses=synapses,
+                            threads=1 if backend == "numba" else None)
     lower_s = time.perf_counter() - t0
     period = movie_period(n_t, pm.kernel[0])
     runs, cpu, z = [], [], None
@@ -76,7 +78,9 @@ def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str
         z = movie_evidence(res, pm.layer.n_classes, n_t, n_x, n_y)
     dense = pm.evidence(events[None])[0]
     drop = pm.kernel[0]
-    return {"engine": f"core-{backend}", "delay_lines": delay_lines, "kept_fraction": pm.nonzero_fraction(), "n_synapses": int(net._plan.w.size),
+    stored = int(net._plan.w.size) + sum(pr.n_synapses for pr in net._convs)
+    return {"engine": f"core-{backend}", "synapses": synapses, "kept_fraction": pm.nonzero_fraction(),
+            "stored_synapses": stored,
             "lower_seconds": lower_s, "build_seconds": runs[0]["build_seconds"],
             "run_seconds": min(r["run_seconds"] for r in runs), "run_seconds_all": [r["run_seconds"] for r in runs],
             "run_cpu_seconds": min(cpu), "load_average": os.getloadavg()[0],
@@ -91,8 +95,9 @@ def main(argv=None) -> int:
     p.add_argument("--kept", default="0.01", help="comma list of kept weight fractions")
     p.add_argument("--repeats", type=int, default=2, help="passes per engine (best is reported)")
     p.add_argument("--backend", default="numba")
-    p.add_argument("--layouts", default="lines,pixels",
-                   help="input layouts: lines (one source neuron per delay line), pixels (per-synapse delays)")
+    p.add_argument("--layouts", default="conv,lines",
+                   help="synapses of the lowering: conv (one weight-shared Conv2D projection), lines (explicit, one "
+                        "source neuron per delay line), pixels (explicit, per-synapse delays)")
     p.add_argument("--out", default=None, help="write the JSON summary here too")
     args = p.parse_args(argv)
 
@@ -107,7 +112,7 @@ def main(argv=None) -> int:
     a = torch.as_tensor(events[None], dtype=torch.float32)
     dense = {m: _dense_seconds(model.layer, a, m, args.repeats) for m in ("direct", "fft")}
     dense_cpu = _dense_seconds(model.layer, a, "direct", args.repeats, cpu=True)
-    rows = [event_row(model, events, float(f), args.repeats, args.backend, layout == "lines")
+    rows = [event_row(model, events, float(f), args.repeats, args.backend, layout)
             for f in args.kept.split(",") for layout in args.layouts.split(",")]
     for r in rows:
         r["speedup_vs_dense_direct"] = dense["direct"] / r["run_seconds"]

@@ -109,10 +109,16 @@ class HDSNN:
     def nonzero_fraction(self) -> float:
         return float((self.layer.weight != 0).float().mean())
 
-    def lower(self, events: np.ndarray, backend: str = "numba", theta: float | None = None):
-        """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.models.hd_snn_lowering`),
-        fed with ``events`` (N, 2, T, X, Y) movie after movie."""
-        return self.layer.lower(events, backend=backend, theta=theta)
+    def lower(self, events: np.ndarray, backend: str = "numba", theta: float | None = None, synapses: str = "conv",
+              threads: int | None = None):
+        """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.models.hd_snn_lowering`:
+        ``synapses="conv"`` one weight-shared projection, ``"lines"`` / ``"pixels"`` explicit
+        synapses), fed with ``events`` (N, 2, T, X, Y) movie after movie."""
+        from spikesim.models.hd_snn_lowering import lower_delay_layer
+
+        bias = None if self.layer.bias is None else self.layer.bias.detach().cpu().numpy()
+        return lower_delay_layer(self.kernels(), bias, self.layer.symmetric, events, backend=backend, theta=theta,
+                                 synapses=synapses, threads=threads)
 
     def kernels(self) -> np.ndarray:
         """Weights ``(C, 2, K_T, K_X, K_Y)`` (projected on the mask when training ended)."""
@@ -121,8 +127,8 @@ class HDSNN:
 
 class HDSNNEvent:
     """The event-driven lowering of a trained :class:`HDSNN` onto the core (model name
-    ``hd-snn-event``): a ``SpikeSource`` of the ON/OFF events, one synapse per non-zero weight
-    and in-frame target with its delay, and :class:`spikesim.neurons.MaxReadout` units whose
+    ``hd-snn-event``): a ``SpikeSource`` of the ON/OFF events, the kernel as one weight-shared
+    projection (``ss.connectivity.Conv2D``, each non-zero weight with its delay), and :class:`spikesim.neurons.MaxReadout` units whose
     ``z`` is the logit (:mod:`spikesim.models.hd_snn_lowering`). The movies run through one network
     one after another; the decisions are those of the dense layer, and the synaptic operations
     are the core's event counts. After :meth:`decide`: ``last_sops`` (per movie),

@@ -12,13 +12,15 @@ the frame) with weight ``K`` and delay ``lag_d + 1`` steps of 1 ms. The core's d
 least one step, so the logit of frame ``t`` is read at step ``t + 1``. The network has
 
 * ``"events"``: an ``ss.inputs.SpikeSource`` spiking at the ON/OFF events. With
-  ``delay_lines=True`` (default) each pixel has one neuron per delay line, id
-  ``((lag P + p) X + x) Y + y``, all spiking at the pixel's events, and one projection per
-  (polarity, lag) leaves them: every row of the core's CSR has one delay (its compact path,
-  no per-synapse delay), and since the core propagates a step's spikes in id order, all events
-  of a step write the ring slot of one delay before the next (a working set of one slot).
-  With ``delay_lines=False``, one neuron per pixel, id ``(p X + x) Y + y``, whose synapses
-  carry their own delays. Same logits, same synaptic-operation counts;
+  ``synapses="conv"`` (default) one neuron per pixel, id ``(p X + x) Y + y``, and one
+  weight-shared projection (:class:`spikesim.connectivity.Conv2D`, 5-D kernel with the delay
+  axis, delays ``lag_d + 1`` ms): the core stores the kernel's non-zero entries once instead of
+  one synapse per (position, entry). With ``synapses="lines"`` each pixel has one neuron per
+  delay line, id ``((lag P + p) X + x) Y + y``, all spiking at the pixel's events, and one
+  explicit projection per (polarity, lag) leaves them: every row of the core's CSR has one
+  delay, and since the core propagates a step's spikes in id order, all events of a step write
+  the ring slot of one delay before the next. With ``synapses="pixels"``, one neuron per pixel
+  whose explicit synapses carry their own delays. Same logits, same synaptic-operation counts;
 * ``"readout"``: ``C X Y`` :class:`spikesim.neurons.MaxReadout` units, id ``(x Y + y) C + c``
   (the classes of one position side by side: the synapses of an event write to few cache lines),
   bias ``beta_c``; the direct synapses jump on ``a``; with the ON/OFF symmetry, the
@@ -83,10 +85,17 @@ def movie_spikes(events: np.ndarray, period: int, n_lines: int = 1):
     return np.broadcast_to(times, (n_lines, times.size)).ravel(), (ids[None, :] + lines).ravel()
 
 
+SYNAPSES = ("conv", "lines", "pixels")
+
+
 def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "numba", theta: float | None = None,
-                      seed: int = 0, delay_lines: bool = True):
+                      seed: int = 0, synapses: str = "conv", threads: int | None = None):
     """An ``ss.Network`` computing the layer on ``events`` ((N, P, T, X, Y) or (P, T, X, Y), binary)
-    event by event (module docstring). ``weight (C, P, K_T, K_X, K_Y)``, ``bias (C,)`` or None."""
+    event by event (module docstring). ``weight (C, P, K_T, K_X, K_Y)``, ``bias (C,)`` or None;
+    ``synapses``: ``"conv"`` (one weight-shared projection), ``"lines"`` or ``"pixels"``
+    (explicit synapses, module docstring); ``threads``: of the numba backend."""
+    if synapses not in SYNAPSES:
+        raise ValueError(f"synapses must be one of {SYNAPSES}, got {synapses!r}")
     import spikesim as ss
     from spikesim.neurons.max_readout import MaxReadout
 
@@ -108,15 +117,20 @@ def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "num
         raise ValueError(f"bias must have shape ({n_c},); got {b.shape}")
     _, _, n_t, n_x, n_y = ev.shape
     period = movie_period(n_t, kt)
-    n_lines = kt if delay_lines else 1
+    n_lines = kt if synapses == "lines" else 1
     times, ids = movie_spikes(ev, period, n_lines)
-    net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS)
+    net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS, threads=threads)
     src = net.add(ss.inputs.SpikeSource(n_lines * n_pol * n_x * n_y, times=times, ids=ids), name="events")
     out = net.add(MaxReadout(n_c * n_x * n_y, beta=np.tile(b, n_x * n_y), two_sets=bool(symmetric), theta=theta),
                   name="readout")
     sets = [(w, "a"), (w[:, ::-1], "b")] if symmetric else [(w, "a")]
     for ws, var in sets:
-        for pre, post, wk, delay in delay_synapses(ws, n_x, n_y, delay_lines):
+        if synapses == "conv":      # kernel index d is lag K_T - 1 - d, delivered lag + 1 steps later
+            conv = ss.connectivity.Conv2D(ws, (n_x, n_y), delays=(kt - np.arange(kt)) * DT_MS, in_layout="chw",
+                                          out_layout="hwc")
+            net.connect(src, out, conv, synapse=ss.synapses.Delta(var))
+            continue
+        for pre, post, wk, delay in delay_synapses(ws, n_x, n_y, synapses == "lines"):
             net.connect(src, out, (pre, post, wk), delays=delay, synapse=ss.synapses.Delta(var))
     net.record(out, spikes=theta is not None, state=("z",))
     return net
@@ -128,4 +142,4 @@ def movie_evidence(result, n_classes: int, n_t: int, n_x: int, n_y: int) -> np.n
     return z[1:n_t + 1].reshape(n_t, n_x, n_y, n_classes).transpose(3, 0, 1, 2)
 
 
-__all__ = ["DT_MS", "delay_synapses", "lower_delay_layer", "movie_evidence", "movie_period", "movie_spikes"]
+__all__ = ["DT_MS", "SYNAPSES", "delay_synapses", "lower_delay_layer", "movie_evidence", "movie_period", "movie_spikes"]

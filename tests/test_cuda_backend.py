@@ -512,22 +512,24 @@ def test_sim_collision_free_network_is_bit_identical_and_poisson_stream_matches(
 
 @sim
 def test_sim_hdsnn_lowering_matches_reference():
-    """The HD-SNN lowered onto the core (:mod:`spikesim.models.hd_snn_lowering`: a SpikeSource, Delta
-    synapses with heterogeneous delays onto two state variables, MaxReadout units with a
-    threshold), two movies through one network: logits, spikes and counts as on the reference."""
+    """The HD-SNN lowered onto the core (:mod:`spikesim.models.hd_snn_lowering`: a SpikeSource, a
+    weight-shared Conv2D projection or explicit Delta synapses with heterogeneous delays onto two
+    state variables, MaxReadout units with a threshold), two movies through one network: logits,
+    spikes and counts as on the reference."""
     from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_period
 
     rng = np.random.default_rng(3)
     w = rng.standard_normal((2, 2, 3, 3, 3)) * (rng.random((2, 2, 3, 3, 3)) < 0.5)
     ev = (rng.random((2, 2, 6, 5, 5)) < 0.2).astype(np.uint8)
-    out = {}
-    for backend in ("reference", "cuda"):
-        net = lower_delay_layer(w, np.array([0.1, -0.2]), True, ev, backend=backend, theta=0.5)
-        out[backend] = [net.run(movie_period(6, 3)) for _ in range(2)]
-    for a, b in zip(out["reference"], out["cuda"]):
-        assert_same_results(a, b, exact=True)
-        assert a.meta["synaptic_events"] == b.meta["synaptic_events"] > 0
-        assert a.spikes("readout")[0].size > 0
+    for synapses in ("conv", "lines"):
+        out = {}
+        for backend in ("reference", "cuda"):
+            net = lower_delay_layer(w, np.array([0.1, -0.2]), True, ev, backend=backend, theta=0.5, synapses=synapses)
+            out[backend] = [net.run(movie_period(6, 3)) for _ in range(2)]
+        for a, b in zip(out["reference"], out["cuda"]):
+            assert_same_results(a, b, exact=True)
+            assert a.meta["synaptic_events"] == b.meta["synaptic_events"] > 0
+            assert a.spikes("readout")[0].size > 0
 
 
 @sim

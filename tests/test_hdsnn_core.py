@@ -102,12 +102,12 @@ def _random_layer(seed, keep=0.3, symmetric=True, kernel=(5, 3, 5), n_classes=4)
     return layer
 
 
-def _core_logits(layer, a, backend, delay_lines=True):
+def _core_logits(layer, a, backend, synapses="conv"):
     from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
 
     n, _, n_t, n_x, n_y = a.shape
     net = lower_delay_layer(layer.weight.detach().numpy(), layer.bias.detach().numpy(), layer.symmetric, a,
-                            backend=backend, delay_lines=delay_lines)
+                            backend=backend, synapses=synapses)
     out, sops = [], []
     for _ in range(n):
         res = net.run(movie_period(n_t, layer.kernel[0]))
@@ -116,27 +116,32 @@ def _core_logits(layer, a, backend, delay_lines=True):
     return np.stack(out), np.array(sops), net
 
 
-@pytest.mark.parametrize("symmetric,delay_lines", [(True, True), (False, True), (True, False)])
+@pytest.mark.parametrize("symmetric,synapses", [(True, "conv"), (False, "conv"), (True, "lines"), (False, "lines"),
+                                               (True, "pixels")])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_core_logits_equal_dense_and_backends_bit_identical(symmetric, delay_lines, seed):
-    """Three movies through one lowered network (inputs with one neuron per delay line, or one per
-    pixel with per-synapse delays): the logits of the dense torch pass (float32) within rounding,
-    and the same bits and counts on the reference and numba backends."""
+def test_core_logits_equal_dense_and_backends_bit_identical(symmetric, synapses, seed):
+    """Three movies through one lowered network (one weight-shared projection; or explicit
+    synapses from inputs with one neuron per delay line, or one per pixel with per-synapse
+    delays): the logits of the dense torch pass (float32) within rounding, and the same bits and
+    counts on the reference and numba backends."""
     layer = _random_layer(seed, symmetric=symmetric)
     rng = np.random.default_rng(seed)
     a = (rng.random((3, 2, 13, 7, 9)) < 0.15).astype(np.uint8)
     dense = layer(torch.as_tensor(a, dtype=torch.float32))[0].detach().numpy()
-    fast, sops_fast, net = _core_logits(layer, a, "numba", delay_lines)
-    ref, sops_ref, _ = _core_logits(layer, a, "reference", delay_lines)
+    fast, sops_fast, net = _core_logits(layer, a, "numba", synapses)
+    ref, sops_ref, _ = _core_logits(layer, a, "reference", synapses)
     np.testing.assert_allclose(fast, dense, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(fast, ref)
     np.testing.assert_array_equal(sops_fast, sops_ref)
     w = layer.weight.detach().numpy()
     for k in range(3):
         assert sops_fast[k] == _in_frame_sops(w, a[k], symmetric)
-    # one synapse per non-zero weight and in-frame target; only non-zero weights are synapses
-    assert np.all(net.weights(net.projections[0]) != 0)
-    assert sum(pr.n_synapses for pr in net.projections) < (2 if symmetric else 1) * np.count_nonzero(w) * 7 * 9
+    if synapses == "conv":      # the kernel's non-zero entries, stored once
+        assert sum(pr.n_synapses for pr in net._convs) == (2 if symmetric else 1) * np.count_nonzero(w)
+        assert not net.projections
+    else:                       # one synapse per non-zero weight and in-frame target
+        assert np.all(net.weights(net.projections[0]) != 0)
+        assert sum(pr.n_synapses for pr in net.projections) < (2 if symmetric else 1) * np.count_nonzero(w) * 7 * 9
 
 
 def test_pruning_scales_core_operations():
@@ -158,7 +163,8 @@ def test_core_output_spikes_at_threshold():
     a = (np.random.default_rng(2).random((1, 2, 12, 6, 6)) < 0.2).astype(np.uint8)
     z_dense = layer(torch.as_tensor(a, dtype=torch.float32))[0][0].detach().numpy()
     theta = float(np.quantile(z_dense, 0.9))
-    net = layer.lower(a, theta=theta)
+    from spikesim.models.hd_snn_lowering import lower_delay_layer
+    net = lower_delay_layer(layer.weight.detach().numpy(), layer.bias.detach().numpy(), layer.symmetric, a, theta=theta)
     res = net.run(movie_period(12, 5))
     z = movie_evidence(res, 4, 12, 6, 6)
     t, i = res.spikes("readout")

@@ -178,17 +178,6 @@ class HeterogeneousDelayLayer(nn.Module):
         """Binary output spikes ``logit >= threshold`` (B, C, T, X, Y)."""
         return logits >= threshold
 
-    # -- lowering -----------------------------------------------------------------------------
-    def lower(self, events, backend: str = "numba", theta: float | None = None):
-        """The event-driven form on the core: an ``ss.Network`` whose synapses are this layer's
-        non-zero weights with their delays, run on ``events`` (N, P, T, X, Y) movie after movie
-        (see :mod:`spikesim.models.hd_snn_lowering`)."""
-        from spikesim.models.hd_snn_lowering import lower_delay_layer
-
-        bias = None if self.bias is None else self.bias.detach().cpu().numpy()
-        return lower_delay_layer(self.weight.detach().cpu().numpy(), bias, self.symmetric, events, backend=backend,
-                                 theta=theta)
-
 
 def classification_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str = "ce",
                         top_fraction: float = 1.0) -> torch.Tensor:
