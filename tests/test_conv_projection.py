@@ -182,3 +182,26 @@ def test_cuda_equals_numba(delivery, monkeypatch):
             assert_same_results(base, res)
         else:      # atomic adds: the summation order of a cell may differ in the last bits
             assert_same_results(base, res, exact=False)
+
+
+def test_brian2_runs_the_explicit_synapses():
+    """``ss.compare.brian2`` translates a Conv2D projection as its explicit synapses: the same
+    spikes and state as spikesim (numpy target, exact maths)."""
+    pytest.importorskip("brian2")
+    from spikesim.compare import brian2 as cb
+    net, T = conv_network("reference", True, five_d=True)
+    ref = cb.run(net, T, target="numpy")
+    net, T = conv_network("numba", True, five_d=True)
+    res = net.run(T)
+    assert res.spikes("out")[0].size > 10
+    np.testing.assert_array_equal(res.spikes("out")[0], ref.spikes("out")[0])
+    np.testing.assert_array_equal(res.spikes("out")[1], ref.spikes("out")[1])
+    np.testing.assert_allclose(res.state("out", "v"), ref.state("out", "v"), rtol=1e-12, atol=1e-12)
+
+
+def test_nir_export_refuses_a_conv_projection():
+    pytest.importorskip("nir")
+    from spikesim.interop.nir import NIRImportError, from_network
+    net, _ = conv_network("reference", True)
+    with pytest.raises(NIRImportError, match="Conv2D"):
+        from_network(net)

@@ -472,7 +472,9 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     if getattr(net, "_readouts", None):
         raise NotImplementedError("the network has readouts (ss.Readout): they have no Brian2 translation here")
     records = _records(net, record)
-    plan = build_plan(dt, net.seed, pops, net.projections, net.injections, records, net.max_delay_steps)
+    # convolutional projections become their explicit synapses (the same network; CSR order)
+    projections = list(net.projections) + [cv.explicit(dt) for cv in getattr(net, "_convs", ())]
+    plan = build_plan(dt, net.seed, pops, projections, net.injections, records, net.max_delay_steps)
     for pp in plan.neuron_pops:
         if pp.channels:
             raise NotImplementedError(f"population {pp.name!r} has a ChannelCurrent: no Brian2 translation here; "
@@ -697,7 +699,7 @@ def build(net, duration: float, target: str = "numpy", record: dict | None = Non
     return Brian2Model(net=bnet, target=target, n_steps=n_steps, dt=dt, names=names, starts=starts, kinds=kinds,
                        spike_monitors=spike_mons, state_monitors=state_mons, directory=directory, n_synapses=n_syn,
                        code={"update": codes, "reset": reset_code, "rules": rule_code}, plastic=plastic,
-                       plan=plan, projections=list(net.projections))
+                       plan=plan, projections=projections)
 
 
 def translate_rule(plan, r, rp, consts: Constants, exact_math: bool) -> tuple[dict, set]:

@@ -152,6 +152,16 @@ class ConvProjection:
         """Stored synapses: the kernel's non-zero entries (shared by every position)."""
         return self.n_entries
 
+    def explicit(self, dt: float):
+        """The same connectivity as an ordinary :class:`~spikesim.core.projection.Projection`
+        (one synapse per entry and in-frame position), for tools that need explicit synapses
+        (the Brian2 translation)."""
+        from spikesim.core.projection import make_projection
+        pre, post, w, delay = self.conv.synapses(dt)
+        proj = make_projection(self.pre, self.conv.n_in, self.post, self.conv.n_out, (pre, post, w), delay, "v", dt)
+        proj.synapse, proj.stp, proj.name = self.synapse, None, self.name
+        return proj
+
 
 @dataclass
 class ConvPlan:

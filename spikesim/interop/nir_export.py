@@ -63,6 +63,9 @@ def export(net, input=None, output=None):
     from spikesim.synapses.pulse import Pulse
     pops = net.populations
     projs = net.projections
+    if getattr(net, "_convs", None):
+        raise NIRImportError(f"projection {net._convs[0].name!r} is a Conv2D: its export to NIR is not implemented; "
+                             "connect its explicit synapses (Conv2D.synapses(dt)) to export the network")
     has_in = {pr.post for pr in projs}
     has_out = {pr.pre for pr in projs}
     sources = [k for k in pops if k not in has_in] if input is None else [net._name_of(input)]
