@@ -180,6 +180,10 @@ class ConvPlan:
     ent_off: np.ndarray    # (E,) int64: s_c' c + s_x' ox + s_y' oy
     ent_delay: np.ndarray  # (E,) int64 steps
     ent_w: np.ndarray      # (E,) float64
+    grp_ptr: np.ndarray = None    # (C_in + 1,) int64: groups of one delay of each channel
+    grp_delay: np.ndarray = None  # (G,) int64
+    grp_start: np.ndarray = None  # (G + 1,) int64: first entry of each group
+    reach: np.ndarray = None      # (4,) int64: max |ox|, max |oy|, min and max target offset
 
     def signature(self):
         return ("conv",)
@@ -195,10 +199,19 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> Co
     ptr = np.zeros(conv.c_in + 1, dtype=np.int64)
     np.cumsum(np.bincount(p, minlength=conv.c_in), out=ptr[1:])
     si = layout_strides(conv.in_layout, conv.c_in, nx, ny)
+    p, steps = p[order], steps[order].astype(np.int64)
+    new = np.ones(p.size, dtype=bool)               # groups: runs of one (channel, delay)
+    new[1:] = (p[1:] != p[:-1]) | (steps[1:] != steps[:-1])
+    starts = np.flatnonzero(new)
+    grp_ptr = np.zeros(conv.c_in + 1, dtype=np.int64)
+    np.cumsum(np.bincount(p[starts], minlength=conv.c_in), out=grp_ptr[1:])
+    ox, oy, off = ox[order].astype(np.int64), oy[order].astype(np.int64), off[order].astype(np.int64)
+    reach = np.array([np.abs(ox).max(), np.abs(oy).max(), off.min(), off.max()] if off.size else [0, 0, 0, 0],
+                     dtype=np.int64)
     return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
-                    np.array(so[1:], dtype=np.int64), int(cell0), ptr,
-                    ox[order].astype(np.int64), oy[order].astype(np.int64), off[order].astype(np.int64),
-                    steps[order].astype(np.int64), np.ascontiguousarray(w[order], dtype=np.float64))
+                    np.array(so[1:], dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
+                    np.ascontiguousarray(w[order], dtype=np.float64), grp_ptr, steps[starts],
+                    np.append(starts, p.size).astype(np.int64), reach)
 
 
 __all__ = ["Conv2D", "ConvPlan", "ConvProjection", "LAYOUTS", "conv_plan", "layout_strides"]
