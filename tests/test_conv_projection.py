@@ -144,6 +144,8 @@ def test_bad_input_is_named():
         net.connect(a, b, Conv2D(k, (4, 4)), plasticity=ss.plasticity.STDP())
     with pytest.raises(ValueError, match="carries its delays"):
         net.connect(a, b, Conv2D(k, (4, 4)), delays=2.0)
+    with pytest.raises(ValueError, match="not distinct"):
+        net.connect(a, b, Conv2D(np.ones((3, 2, 2, 3, 3)), (4, 4), delays=[1.0, 1.2]))
     with pytest.raises(ValueError, match="at least one step"):
         net.connect(a, b, Conv2D(k, (4, 4), delays=0.2))
     proj = net.connect(a, b, Conv2D(k, (4, 4)))

@@ -73,6 +73,7 @@ class Conv2D:
             if d.size != k.shape[2]:
                 raise ValueError(f"delays has {d.size} values for K_D = {k.shape[2]} delay indices")
             dl = np.broadcast_to(d[None, None, :, None, None], k.shape)
+            self.axis_delays = d
         else:
             dl = check_array(0.0 if delays is None else delays, "delays", low=0.0)
             if dl.ndim == 0:
@@ -180,9 +181,8 @@ class ConvPlan:
     ent_off: np.ndarray    # (E,) int64: s_c' c + s_x' ox + s_y' oy
     ent_delay: np.ndarray  # (E,) int64 steps
     ent_w: np.ndarray      # (E,) float64
-    grp_ptr: np.ndarray = None    # (C_in + 1,) int64: groups of one delay of each channel
-    grp_delay: np.ndarray = None  # (G,) int64
-    grp_start: np.ndarray = None  # (G + 1,) int64: first entry of each group
+    delays: np.ndarray = None     # (D,) int64: the distinct delays (steps), ascending
+    grp_start: np.ndarray = None  # (C_in D + 1,) int64: first entry of (channel c, delay j) at c D + j
     reach: np.ndarray = None      # (4,) int64: max |ox|, max |oy|, min and max target offset
 
     def signature(self):
@@ -200,18 +200,14 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> Co
     np.cumsum(np.bincount(p, minlength=conv.c_in), out=ptr[1:])
     si = layout_strides(conv.in_layout, conv.c_in, nx, ny)
     p, steps = p[order], steps[order].astype(np.int64)
-    new = np.ones(p.size, dtype=bool)               # groups: runs of one (channel, delay)
-    new[1:] = (p[1:] != p[:-1]) | (steps[1:] != steps[:-1])
-    starts = np.flatnonzero(new)
-    grp_ptr = np.zeros(conv.c_in + 1, dtype=np.int64)
-    np.cumsum(np.bincount(p[starts], minlength=conv.c_in), out=grp_ptr[1:])
+    delays, j = np.unique(steps, return_inverse=True)
+    grp = np.zeros(conv.c_in * delays.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(p * delays.size + j, minlength=conv.c_in * delays.size), out=grp[1:])
     ox, oy, off = ox[order].astype(np.int64), oy[order].astype(np.int64), off[order].astype(np.int64)
     reach = np.array([np.abs(ox).max(), np.abs(oy).max(), off.min(), off.max()] if off.size else [0, 0, 0, 0],
                      dtype=np.int64)
     return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
                     np.array(so[1:], dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
-                    np.ascontiguousarray(w[order], dtype=np.float64), grp_ptr, steps[starts],
-                    np.append(starts, p.size).astype(np.int64), reach)
-
+                    np.ascontiguousarray(w[order], dtype=np.float64), delays.astype(np.int64), grp, reach)
 
 __all__ = ["Conv2D", "ConvPlan", "ConvProjection", "LAYOUTS", "conv_plan", "layout_strides"]

@@ -194,6 +194,11 @@ class Network:
             raise TypeError(f"synapse must be a spikesim.synapses model, got {type(synapse).__name__}")
         synapse.bind(post_obj, post_obj.n)
         steps = conv.entries(self.dt)[4]
+        if conv.kernel.ndim == 5:
+            axis = np.rint(np.asarray(conv.axis_delays) / self.dt).astype(np.int64)
+            if np.unique(axis).size != axis.size:
+                raise ValueError(f"Conv2D delays {list(conv.axis_delays)} ms are not distinct in steps of {self.dt} ms: "
+                                 "two kernel slices with one delay would hit the same cells (sum them into one)")
         if steps.size and steps.min() < 1:
             raise ValueError(f"Conv2D delays must be at least one step ({self.dt} ms); got {steps.min() * self.dt} ms")
         if self.max_delay_steps is not None and steps.size and steps.max() > self.max_delay_steps:
