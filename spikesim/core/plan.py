@@ -419,8 +419,13 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         obj = pops[name]
         if isinstance(obj, SpikeSource):
             steps = np.rint(obj.times / dt).astype(np.int64)
-            order = np.lexsort((obj.ids, steps))
-            st, gi = steps[order], obj.ids[order] + start[i]
+            ids = obj.ids
+            ds = np.diff(steps)
+            if np.all((ds > 0) | ((ds == 0) & (ids[1:] >= ids[:-1]))):    # already by (step, id)
+                st, gi = steps, ids + start[i]
+            else:
+                order = np.lexsort((ids, steps))
+                st, gi = steps[order], ids[order] + start[i]
             keep = np.ones(st.size, dtype=bool)
             keep[1:] = (st[1:] != st[:-1]) | (gi[1:] != gi[:-1])
             src_step_blocks.append(st[keep])
