@@ -41,11 +41,11 @@ def start() -> None:
         try:
             import numba  # noqa: F401
             _setup_cpu_target()
+            if os.environ.get("SPIKESIM_GC_FREEZE", "1") != "0":
+                gc.freeze()         # before the collector runs again: its first run would walk them all
         finally:
             if enabled:
                 gc.enable()
-        if os.environ.get("SPIKESIM_GC_FREEZE", "1") != "0":
-            gc.freeze()
         _DONE = True
 
 
