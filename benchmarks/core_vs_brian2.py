@@ -121,6 +121,9 @@ def with_threads(factory, threads: int):
     """``factory()`` with Numba's thread count set to ``threads`` while it runs, so the networks it
     builds get ``threads`` by default (some factories build their plan already, by ``set_state``)."""
     import numba
+    # threads=None then means every Numba thread, not the size rule of spikesim.core.threads
+    # (read when the plan is built, in or after the factory)
+    os.environ["SPIKESIM_AUTO_THREADS"] = "0"
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:

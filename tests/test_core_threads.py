@@ -189,3 +189,27 @@ def test_time_array_current_used_in_place():
     net.inject(a, arr * 30.0)
     net.record(a, spikes=False, state="v")
     assert net.run(10.0).state("a", "v").shape == (10, 4)
+
+
+def test_threads_none_chooses_by_size():
+    """``threads=None``: one thread per 10,000 neurons or 2,000,000 synapses, at most Numba's
+    count (spikesim.core.threads); ``threads=K`` stays K; the count is fixed once built."""
+    from spikesim.core.threads import default_threads
+    assert default_threads(8, 4_000, 500_000) == 1
+    assert default_threads(8, 25_000, 0) == 2
+    assert default_threads(8, 100, 7_000_000) == 3
+    assert default_threads(2, 1_000_000, 10**9) == 2
+    assert default_threads(1, 50_000, 0) == 1
+    net, T = NETWORKS["lif_delays"]("numba")
+    assert net._auto_threads and net.threads_used == 1
+    if net.threads >= 2:
+        net2, _ = NETWORKS["lif_delays"]("numba")
+        net2.threads = 2
+        assert net2.threads_used == 2
+        with pytest.raises(ValueError, match="built"):
+            net2.threads = 1
+        os.environ["SPIKESIM_AUTO_THREADS"] = "0"
+        try:
+            assert default_threads(net.threads, 10, 10) == net.threads
+        finally:
+            del os.environ["SPIKESIM_AUTO_THREADS"]

@@ -25,11 +25,18 @@ class _Frozen:
         object.__setattr__(self, key, value)
 
 
+def _fits(a, dtype, ndim: int) -> bool:
+    """``a`` is already an ndarray of ``dtype`` and ``ndim`` dimensions in one C-contiguous block
+    (then it can be used in place: no copy of a large input array)."""
+    return isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim and a.flags.c_contiguous
+
+
 class SpikeSource(_Frozen):
     """``n`` sources that spike at the given times (ms) and ids (0..n-1).
 
     Times are rounded to the nearest step at build; several spikes of one source in one step
-    count once.
+    count once. ``times`` and ``ids`` are copied (a frozen copy: validated ids must stay in
+    range); a schedule already ordered by (step, id) is not sorted again at build.
     """
 
     kind = "spike_source"
@@ -40,6 +47,8 @@ class SpikeSource(_Frozen):
             n = check_int(n, "SpikeSource n", low=1)
         except (TypeError, ValueError):
             raise ValueError(f"SpikeSource n must be a positive integer, got {n!r}") from None
+        # a frozen copy, not the caller's arrays: ids changed after this check could index out of
+        # range in a kernel (issue 15)
         times = check_array(times, "SpikeSource times", finite=False, readonly=False).ravel()
         if np.ndim(ids) == 0 or np.size(ids) != times.size:
             raise ValueError(f"SpikeSource times and ids must have the same length, got {times.size} and "
@@ -65,7 +74,8 @@ class Poisson(_Frozen):
     stream keyed by (network seed, population index, step, neuron), so every backend emits the
     same spikes (Bernoulli approximation of a Poisson process; exact as dt -> 0). A rate above
     1/dt cannot be represented; :func:`spikesim.core.validate.check_poisson_rate` refuses it at
-    build, when dt is known.
+    build, when dt is known. A float64 C-contiguous rate over time is used in place (a read-only
+    view, as for currents).
     """
 
     kind = "poisson"
@@ -76,7 +86,9 @@ class Poisson(_Frozen):
             n = check_int(n, "Poisson n", low=1)
         except (TypeError, ValueError):
             raise ValueError(f"Poisson n must be a positive integer, got {n!r}") from None
-        rate = check_array(rate_hz, "Poisson rate_hz", finite=False, readonly=False)
+        # a float64 C-contiguous rate over time is used in place (a read-only view), others copied
+        rate = check_array(rate_hz, "Poisson rate_hz", finite=False, readonly=False,
+                           copy=not _fits(rate_hz, np.float64, 2)).view()
         rate = np.full(n, float(rate)) if rate.ndim == 0 else rate
         if rate.shape != (n,) and not (rate.ndim == 2 and rate.shape[1] in (1, n) and rate.shape[0] >= 1):
             raise ValueError(f"Poisson rate_hz must be a scalar, shape ({n},), or over time (n_steps, {n}) or "

@@ -40,6 +40,7 @@ from spikesim.core.readout import FEEDBACK, Readout
 from spikesim.core.plan import build_plan
 from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
+from spikesim.core.threads import default_threads
 from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
                                     check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
                                     check_record_ids, check_ring_memory, check_seed, check_threads, merge_record,
@@ -76,9 +77,10 @@ class Network:
     """A spiking network. ``backend`` is ``"reference"`` (NumPy), ``"numba"`` (CPU) or ``"cuda"``.
 
     ``max_delay`` (ms) optionally fixes the ring-buffer length; by default it is the longest
-    delay of any projection. ``threads``: threads of the numba backend (default: Numba's
-    ``NUMBA_NUM_THREADS``, the cores available); spikes, state and weights are bit-identical
-    for every thread count.
+    delay of any projection. ``threads``: threads of the numba backend; ``None`` (default)
+    chooses by size, at most Numba's thread count (``NUMBA_NUM_THREADS``, the cores available):
+    one thread per 10,000 neurons or 2,000,000 synapses (:mod:`spikesim.core.threads`), so a
+    small network runs on one. Spikes, state and weights are bit-identical for every thread count.
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None,
@@ -86,7 +88,8 @@ class Network:
         dt = check_dt(dt)
         self.seed = check_seed(seed)
         self.backend = _backends.check_name(backend)
-        self.threads = check_threads(threads, self.backend)
+        self._threads = check_threads(threads, self.backend)     # the count, or the most for None
+        self._auto_threads = threads is None and self.backend == "numba"
         self.max_delay_steps = check_max_delay(max_delay, dt)
         self.dt = dt
         self._pops: dict[str, Any] = {}
@@ -543,6 +546,28 @@ class Network:
         return dict(self._records)
 
     @property
+    def threads(self) -> int:
+        """Threads of the numba backend: the count given, or for ``threads=None`` the most the
+        size rule may choose (the count the network runs with: :attr:`threads_used`)."""
+        return self._threads
+
+    @threads.setter
+    def threads(self, k: int) -> None:
+        """An explicit count, as ``threads=k``; only before the network is built (the plan orders
+        each row's synapses by thread part)."""
+        if self._plan is not None and int(k) != self._plan.n_parts:
+            raise ValueError("threads cannot change once the network is built (its first run or get_state)")
+        self._threads = int(k)
+        self._auto_threads = False
+
+    @property
+    def threads_used(self) -> int:
+        """Threads (ring parts) of the built network (built if needed)."""
+        if self._plan is None:
+            self._build()
+        return self._plan.n_parts
+
+    @property
     def t(self) -> float:
         """Current simulated time in ms."""
         return self._step * self.dt
@@ -558,8 +583,13 @@ class Network:
         check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in every
                                if hasattr(pr.synapse, "key")}),
                           self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
+        threads = self._threads
+        if self._auto_threads:
+            n_syn = sum(pr.n_synapses for pr in self._projections) + sum(  # a Conv2D: its entries at every position
+                pr.n_entries * pr.conv.frame[0] * pr.conv.frame[1] for pr in self._convs)
+            threads = default_threads(threads, n_total, n_syn)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
-                                self.max_delay_steps, self._readouts, n_parts=self.threads, convs=self._convs)
+                                self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 

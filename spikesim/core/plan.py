@@ -85,7 +85,10 @@ def derived_arrays(cls, dt: float, values: dict[str, np.ndarray], n: int) -> dic
         d = cls.compute_derived(dt, {})
         return {k: np.full(n, v) for k, v in d.items()}
     table = np.stack([values[a] for a in names], axis=1)
-    uniq, inverse = np.unique(table, axis=0, return_inverse=True)
+    if n and np.all(table == table[0]):        # one combination (the usual case): no row sort needed
+        uniq, inverse = table[:1], np.zeros(n, dtype=np.int64)
+    else:
+        uniq, inverse = np.unique(table, axis=0, return_inverse=True)
     rows = [cls.compute_derived(dt, dict(zip(names, (float(x) for x in u)))) for u in uniq]
     keys = list(rows[0])
     return {k: np.array([r[k] for r in rows], dtype=np.float64)[inverse.ravel()] for k in keys}
@@ -419,8 +422,13 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         obj = pops[name]
         if isinstance(obj, SpikeSource):
             steps = np.rint(obj.times / dt).astype(np.int64)
-            order = np.lexsort((obj.ids, steps))
-            st, gi = steps[order], obj.ids[order] + start[i]
+            ids = obj.ids
+            ds = np.diff(steps)
+            if np.all((ds > 0) | ((ds == 0) & (ids[1:] >= ids[:-1]))):    # already by (step, id)
+                st, gi = steps, ids + start[i]
+            else:
+                order = np.lexsort((ids, steps))
+                st, gi = steps[order], ids[order] + start[i]
             keep = np.ones(st.size, dtype=bool)
             keep[1:] = (st[1:] != st[:-1]) | (gi[1:] != gi[:-1])
             src_step_blocks.append(st[keep])
@@ -454,12 +462,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                                                    cur.weight, stream_id(name, 1000 + len(poisson_inputs))))
 
     # one CSR by presynaptic global index, stable within a projection
-    cat = lambda parts, dt_: np.concatenate(parts).astype(dt_) if parts else np.zeros(0, dt_)  # noqa: E731
+    cat = lambda parts, dt_: np.concatenate(parts).astype(dt_, copy=False) if parts else np.zeros(0, dt_)  # noqa: E731
     pre_all = cat([pr.pre_idx + start[index[pr.pre]] for pr in projections], np.int64)
     post_all = cat([pr.post_idx + start[index[pr.post]] for pr in projections], np.int64)
     w_all = cat([pr.weights for pr in projections], np.float64)
     d_all = cat([pr.delay_steps for pr in projections], np.int64)
-    r_all = cat([np.full(pr.n_synapses, r) for pr, r in zip(projections, recv_per_proj)], np.int64)
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     max_d = max([int(d_all.max()) if d_all.size else 1] + [int(pr.delay_steps.max()) for pr in convs if pr.n_entries])
@@ -472,14 +479,14 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     recv_off = np.concatenate([[0], np.cumsum(ring_n)]).astype(np.int64)
     ring_cells = int(recv_off[-1])
     ring = np.zeros(max(ring_cells * n_slots, 1))
-    post_start = np.array([plans[r.pop].start for r in receivers], dtype=np.int64)
-    cell_all = (recv_off[r_all] + post_all - post_start[r_all]) if r_all.size else np.zeros(0, np.int64)
+    # ring cell of each synapse: its receiver's offset + the local postsynaptic id
+    cell_all = cat([pr.post_idx + recv_off[r] for pr, r in zip(projections, recv_per_proj)], np.int64)
     n_parts = max(1, int(n_parts))
     part_bounds = partition_cells(cell_all, ring_cells, n_parts)
     order = synapse_order(pre_all, d_all, cell_all, N, n_slots, ring_cells)
     pre_csr = np.repeat(np.arange(N, dtype=np.int64), counts)      # = pre_all[order]
-    d_csr = d_all[order].astype(np.int32)
-    cell_csr = cell_all.astype(np.int32)[order]
+    d_csr = np.take(d_all.astype(np.int32), order)       # np.take: the same gather as [order], faster
+    cell_csr = np.take(cell_all.astype(np.int32), order)
     part_csr = np.searchsorted(part_bounds, cell_csr, side="right") - 1 if n_parts > 1 else None
     seg_ptr, seg_lo, seg_hi, seg_delay = segments(pre_csr, part_csr, d_csr, N, n_parts)
     del part_csr
@@ -504,7 +511,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     plan = Plan(dt=dt, seed=int(seed), names=names, pops=plans, pop_start=start.astype(np.int64),
                 pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
                 ring_cells=ring_cells,
-                n_slots=n_slots, indptr=indptr, post=post_all.astype(np.int32)[order], w=w_all[order],
+                n_slots=n_slots, indptr=indptr, post=np.take(post_all.astype(np.int32), order),
+                w=np.take(w_all, order),
                 delay=d_csr, cell=cell_csr,
                 n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_lo=seg_lo, seg_hi=seg_hi,
                 seg_delay=seg_delay,
@@ -641,7 +649,12 @@ def partition_cells(cell: np.ndarray, ring_cells: int, n_parts: int) -> np.ndarr
 def synapse_order(pre, delay, cell, N: int, n_slots: int, ring_cells: int) -> np.ndarray:
     """The CSR order of the synapses (indices into the concatenated projections): by presynaptic
     neuron, then delay and cell; stable, so synapses of one row onto one cell with one delay
-    (multapses) keep their order."""
+    (multapses) keep their order.
+
+    Fast paths: keys (pre, delay, cell) already in order give the identity; otherwise the key
+    shifted left by the bits of the synapse count, with the synapse's index in those bits, is
+    unique, so sorting the keys (``np.sort``, several times faster than ``argsort``) and keeping
+    the low bits gives the stable order."""
     span = [N, n_slots, max(ring_cells, 1)]
     size = float(np.prod(span, dtype=np.float64))
     if size >= 2.0 ** 62:
@@ -650,10 +663,15 @@ def synapse_order(pre, delay, cell, N: int, n_slots: int, ring_cells: int) -> np
     key += delay * span[2]
     key += cell
     S = key.size
-    if size * max(S, 1) < 2.0 ** 62:          # unique keys (the index breaks ties): any sort is stable
-        key *= S
-        key += np.arange(S, dtype=np.int64)
-        return np.argsort(key)
+    if S < 2 or not np.any(key[1:] < key[:-1]):     # already in order (a dense matrix, connectivity.*)
+        return np.arange(S, dtype=np.int64)
+    bits = max(int(S - 1).bit_length(), 1)
+    if size * 2.0 ** bits < 2.0 ** 62:
+        key <<= bits
+        key |= np.arange(S, dtype=np.int64)
+        key.sort()
+        key &= (1 << bits) - 1
+        return key
     return np.argsort(key, kind="stable")
 
 

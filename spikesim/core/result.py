@@ -25,13 +25,13 @@ import subprocess
 from pathlib import Path
 from typing import Any, Mapping
 
-import h5py
 import numpy as np
 
 from spikesim.core.validate import check_array, check_index_array
 from spikesim.io.atomic import atomic_write
-from spikesim.io.hdf5 import (Budget, UnsafeHDF5Error, audit, check_key, open_readonly, read_dataset, read_tree,
-                              write_tree)
+
+# h5py (and spikesim.io.hdf5, which needs it) is imported by the functions that read or write a
+# file, not here: ``import spikesim`` and a simulation that saves nothing never load it (0.04 s).
 
 FORMAT_NAME = "spikesim-result"
 FORMAT_VERSION = 1
@@ -183,6 +183,7 @@ class Result:
     def _check_names(self) -> None:
         """Refuse names that would not read back unchanged (HDF5 reads '.' as the group itself
         and '/' as a path separator), before anything is written."""
+        from spikesim.io.hdf5 import check_key
         for pop in self._spikes:
             check_key(pop, "/spikes/")
         for pop, vars_ in self._state.items():
@@ -209,6 +210,8 @@ class Result:
         (and the signal then acts as usual), and a temporary file left by a killed process is
         removed by the next save to the same path (see :mod:`spikesim.io.atomic`). The file gets
         the umask's permissions."""
+        import h5py
+        from spikesim.io.hdf5 import write_tree
         path = Path(path)
         self._check_names()
         config_text = json.dumps(self.config, default=_json_default, sort_keys=True)
@@ -270,6 +273,7 @@ def load(path: str | os.PathLike, max_bytes: int | None = None) -> Result:
     object, paired ``times`` / ``ids`` 1-D of one length, state samples 2-D with one row per
     sample time. Raises :class:`NotAResultFileError` (a ValueError) naming the path and the
     problem for anything else, and FileNotFoundError for a missing file. Never unpickles."""
+    from spikesim.io.hdf5 import Budget, UnsafeHDF5Error, audit, open_readonly
     path = Path(path)
     limit = MAX_LOAD_BYTES if max_bytes is None else int(max_bytes)
 
@@ -296,6 +300,7 @@ def load(path: str | os.PathLike, max_bytes: int | None = None) -> Result:
 
 def _read_attr(f: h5py.File, name: str, bad):
     """A root attribute, read only if it is a small scalar number or string."""
+    import h5py
     if name not in f.attrs:
         return None
     aid = h5py.h5a.open(f.id, name.encode())
@@ -334,6 +339,8 @@ def _numeric(d: h5py.Dataset, kinds: str, ndim: int, bad, what: str) -> None:
 
 
 def _read_result(f: h5py.File, budget: Budget, bad) -> Result:
+    import h5py
+    from spikesim.io.hdf5 import read_dataset, read_tree
     cfg = _member(f, "config", h5py.Dataset, bad, "/")
     if cfg.shape != () or h5py.check_string_dtype(cfg.dtype) is None:
         raise bad("/config must be a scalar string")

@@ -99,7 +99,8 @@ def check_seed(seed: Any, name: str = "seed") -> int:
 
 
 def check_threads(threads: Any, backend: str) -> int:
-    """Threads of the numba backend: ``None`` (Numba's current count, ``numba.get_num_threads()``:
+    """Threads of the numba backend (for ``None``, the most that :mod:`spikesim.core.threads`'s
+    size rule may choose): ``None`` (Numba's current count, ``numba.get_num_threads()``:
     ``NUMBA_NUM_THREADS``, by default the cores this process may use, unless
     ``numba.set_num_threads`` lowered it, as ``spikesim sweep`` does per point) or an integer in
     1 .. ``NUMBA_NUM_THREADS``. Other backends take 1 or None."""
@@ -110,6 +111,8 @@ def check_threads(threads: Any, backend: str) -> int:
     # numba.get_num_threads() starts Numba's threading layer (OpenMP reads its settings then): see
     # spikesim.backends.numba_cpu.core for why threads wait passively
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from spikesim.backends.numba_cpu.startup import start
+    start()                               # numba imported and set up once, its objects out of the GC
     from numba import config, get_num_threads
     most = int(config.NUMBA_NUM_THREADS)
     if threads is None:

@@ -48,10 +48,13 @@ def _tables(n: int):
     for _ in range(200):                          # top of the last layer = 1: bisection on r
         mid = 0.5 * (lo + hi)
         _, _, top = layers(mid)
+        before = (lo, hi)
         if top > 1.0:
             lo = mid
         else:
             hi = mid
+        if (lo, hi) == before:                    # a fixed point (after ~55 halvings): the rest of
+            break                                 # the 200 steps would change nothing
     x, v, _ = layers(hi)
     X = np.array(x + [0.0], dtype=np.float64)
     F = np.exp(-0.5 * X * X)

@@ -24,6 +24,8 @@ class NumbaRunner:
     def __init__(self, plan, profile: bool = False):
         """``profile``: the variant of the loop that counts cycles per phase in ``self.prof``
         (:data:`~.driver.PHASES`; for the benchmark's time breakdown)."""
+        from .startup import start
+        start()
         self.plan = plan
         self.prof = np.zeros(8, dtype=np.uint64)
         source, extra = generate(plan, profile=profile)
