@@ -13,8 +13,8 @@ y + K_Y // 2 - j) with weight K(c, p, i, j) when that lies in the frame. A 5-D k
 ``(C_out, C_in, K_D, K_X, K_Y)`` adds a delay axis: entry ``d`` arrives after ``delays[d]`` ms
 (the HD-SNN layer's delays); a 4-D kernel takes ``delays`` as one value or one per entry.
 
-The core stores only the non-zero kernel entries (sorted by input channel, then delay, then
-target offset), not one synapse per (position, entry): memory is that of the kernel, and an
+The core stores only the non-zero kernel entries (sorted by input channel, delay, x offset,
+y offset, target offset), not one synapse per (position, entry): memory is that of the kernel, and an
 event reads the kernel's entries of its channel, which stay in cache. A ring cell receives the
 step's ordinary (CSR) synapses first, then each convolution's entries in spike order (one per
 cell and spike), on every backend and for every thread count. So the result equals the explicit
@@ -168,7 +168,7 @@ class ConvProjection:
 class ConvPlan:
     """A convolutional projection in a plan: the pre population's global start, the input
     decoding (id -> channel, x, y), the receiver's first cell and the entries sorted by input
-    channel (``ent_ptr``), then delay, then target offset."""
+    channel (``ent_ptr``), then delay, x offset, y offset and target offset."""
 
     pre_start: int
     n_pre: int
@@ -195,7 +195,7 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> Co
     c, p, ox, oy, steps, w = conv.entries(dt)
     so = layout_strides(conv.out_layout, conv.c_out, nx, ny)
     off = so[0] * c + so[1] * ox + so[2] * oy
-    order = np.lexsort((off, steps, p))
+    order = np.lexsort((off, oy, ox, steps, p))      # per (channel, delay) by ox: the valid ones are a run
     ptr = np.zeros(conv.c_in + 1, dtype=np.int64)
     np.cumsum(np.bincount(p, minlength=conv.c_in), out=ptr[1:])
     si = layout_strides(conv.in_layout, conv.c_in, nx, ny)

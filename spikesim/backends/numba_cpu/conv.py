@@ -23,8 +23,8 @@ import numpy as np
 
 def emit_conv_spikes(emit, plan) -> None:
     """Emit (before the loop over parts, serially) the list of this step's spikes of each
-    convolution's input population: channel, first target cell, position, and whether every
-    entry lands inside the frame (``KS{k}``, ``kns{k}`` of them)."""
+    convolution's input population: channel, first target cell, position, whether every entry
+    lands inside the frame and whether every y offset does (``KS{k}``, ``kns{k}`` of them)."""
     for k in range(len(plan.convs)):
         km = f"KM{k}"
         names = ("k_pre0", "k_npre", "k_sc", "k_sx", "k_sy", "k_nc", "k_nx", "k_ny", "k_ox", "k_oy", "k_cell0",
@@ -41,8 +41,9 @@ def emit_conv_spikes(emit, plan) -> None:
         emit(f"            KS{k}[1, kns{k}] = k_cell0{k} + k_ox{k} * kx + k_oy{k} * ky")
         emit(f"            KS{k}[2, kns{k}] = kx")
         emit(f"            KS{k}[3, kns{k}] = ky")
-        emit(f"            KS{k}[4, kns{k}] = 1 if (kx >= k_rx{k} and kx < k_nx{k} - k_rx{k} and ky >= k_ry{k} "
-             f"and ky < k_ny{k} - k_ry{k}) else 0")
+        emit(f"            kiy = ky >= k_ry{k} and ky < k_ny{k} - k_ry{k}")
+        emit(f"            KS{k}[4, kns{k}] = 1 if (kiy and kx >= k_rx{k} and kx < k_nx{k} - k_rx{k}) else 0")
+        emit(f"            KS{k}[5, kns{k}] = 1 if kiy else 0")
         emit(f"            kns{k} += 1")
 
 
@@ -53,7 +54,9 @@ def emit_conv_delivery(emit, plan) -> list[str]:
     Delay by delay (one ring slot at a time, so the working set is one slot, as for explicit
     synapses sorted by delay), spike by spike, the spike's entries of that delay. A spike whose
     every entry lands inside the frame (and, with parts, inside the part's cells) takes the
-    plain loop ``ring[slot base + offset] += w``; the others check each entry. Each (slot, cell)
+    plain loop ``ring[slot base + offset] += w``; for the others the entries inside the frame in
+    x are one run (entries are sorted by x offset, found by bisection), checked in y only when
+    the spike is near the top or bottom border. Each (slot, cell)
     gets at most one entry per spike and delay, in spike order: the order of the reference."""
     if not plan.convs:
         return []
@@ -86,10 +89,32 @@ def emit_conv_delivery(emit, plan) -> list[str]:
         emit(f"{P}            continue")
         emit(f"{P}        kx = KS{k}[2, kq]")
         emit(f"{P}        ky = KS{k}[3, kq]")
-        emit(f"{P}        for ke in range(ke0, ke1):")
-        emit(f"{P}            ktx = kx + KOX{k}[ke]")
+        # the entries are sorted by ox: those with 0 <= kx + ox < X are one run [ka, kb)
+        emit(f"{P}        ka = ke0")
+        emit(f"{P}        kb = ke1")
+        emit(f"{P}        while ka < kb:")
+        emit(f"{P}            km_ = (ka + kb) >> 1")
+        emit(f"{P}            if KOX{k}[km_] < -kx:")
+        emit(f"{P}                ka = km_ + 1")
+        emit(f"{P}            else:")
+        emit(f"{P}                kb = km_")
+        emit(f"{P}        kb = ke1")
+        emit(f"{P}        kz = ka")
+        emit(f"{P}        while kz < kb:")
+        emit(f"{P}            km_ = (kz + kb) >> 1")
+        emit(f"{P}            if KOX{k}[km_] < k_nx{k} - kx:")
+        emit(f"{P}                kz = km_ + 1")
+        emit(f"{P}            else:")
+        emit(f"{P}                kb = km_")
+        if not check_parts:
+            emit(f"{P}        if KS{k}[5, kq] != 0:")
+            emit(f"{P}            for ke in range(np.uint64(ka), np.uint64(kb)):")
+            emit(f"{P}                ring[ksb + np.uint64(KOFU{k}[ke])] += KW{k}[ke]")
+            emit(f"{P}            kn += kb - ka")
+            emit(f"{P}            continue")
+        emit(f"{P}        for ke in range(ka, kb):")
         emit(f"{P}            kty = ky + KOY{k}[ke]")
-        emit(f"{P}            if ktx < 0 or ktx >= k_nx{k} or kty < 0 or kty >= k_ny{k}:")
+        emit(f"{P}            if kty < 0 or kty >= k_ny{k}:")
         emit(f"{P}                continue")
         if check_parts:
             emit(f"{P}            kc = kbase + KOF{k}[ke]")
@@ -119,5 +144,5 @@ def conv_arrays(plan) -> dict[str, np.ndarray]:
         out[f"KOF{k}"], out[f"KD{k}"], out[f"KW{k}"] = cp.ent_off, cp.ent_delay, cp.ent_w
         out[f"KDL{k}"], out[f"KGS{k}"] = cp.delays, cp.grp_start
         out[f"KOFU{k}"] = cp.ent_off.astype(np.uint64)   # offsets wrap modulo 2**64: ksb + off is the cell
-        out[f"KS{k}"] = np.zeros((5, max(cp.n_pre, 1)), dtype=np.int64)     # this step's spikes (scratch)
+        out[f"KS{k}"] = np.zeros((6, max(cp.n_pre, 1)), dtype=np.int64)     # this step's spikes (scratch)
     return out
