@@ -18,9 +18,11 @@ The paper's batched update repeats ``iterations`` times on each mini-batch of B 
 ``H += lr * Mom``, ``Mom = m Mom + (1 - m) Y^T (X - Y H) / B``: the mean of the B per-sample Oja
 terms. The core learns online, one Oja step per sample window, so a mini-batch is presented
 ``iterations`` times, sample after sample, at eta = lr / B per sample: the same learning per
-batch to first order in lr (the batch mean is a sum of B terms of lr / B). Momentum (m = 0.9) and
-the clip act per sample step; the momentum buffer restarts at each mini-batch (one network per
-mini-batch; it spans ~1 / (1 - m) = 10 of the iterations x B steps).
+batch to first order in lr (the batch mean is a sum of B terms of lr / B). The clip bounds the
+batch step lr * clip(D, -c, c); written per sample, lr * clip(d_s / B, -c, c) =
+(lr / B) * clip(d_s, -B c, B c), so the rule's d_max is B * c. Momentum (m = 0.9) acts per
+sample step; its buffer restarts at each mini-batch (one network per mini-batch; it spans
+~1 / (1 - m) = 10 of the iterations x B steps).
 
 :class:`CoreSubspace` is a :class:`spikesim.nn.hlop.HLOPSubspace` (the same projection, init and
 merge) whose ``hebbian_update`` runs that network.
@@ -94,7 +96,7 @@ class CoreSubspace(HLOPSubspace):
         r = self.rule
         net, proj, duration = build_subspace_network(
             self.H.double().numpy(), self.n_frozen, windows, eta=r.lr / windows.shape[0], momentum=r.momentum,
-            d_max=r.clip, beta=self.beta, iterations=iterations or r.iterations, backend=self.backend)
+            d_max=r.clip * windows.shape[0], beta=self.beta, iterations=iterations or r.iterations, backend=self.backend)
         net.run(duration)
         H = weights_as_matrix(net, proj, self.k, self.n_in)
         self.H.copy_(torch.as_tensor(H, dtype=self.H.dtype))
