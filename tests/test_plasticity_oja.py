@@ -144,3 +144,15 @@ def test_brian2_translator_refuses_neuron_state_and_sums():
     net, _, a = oja_network("numba")
     with pytest.raises(NotImplementedError, match="OjaSubspace uses pre_vars, post_vars, pre_sums, post_sums"):
         ss.compare.brian2.run(net, a["cur"].shape[0] * 1.0)
+
+
+def test_window_rate_is_the_weighted_rate_of_each_window_and_checks_its_parameters():
+    net = ss.Network(dt=1.0, backend="reference")
+    u = net.add(ss.neurons.WindowRate(1, beta=0.5, window=3), name="u")
+    net.inject(u, np.array([[1.0], [2.0], [4.0], [8.0], [0.0], [0.0]]))
+    net.record(u, spikes=False, state=("a",))
+    a = net.run(6.0).state("u", "a")[:, 0]
+    np.testing.assert_allclose(a[[2, 5]], [(0.25 * 1 + 0.5 * 2 + 4) / 1.75, (0.25 * 8) / 1.75], rtol=1e-15)
+    for kw, word in ((dict(beta=0.0), "beta"), (dict(beta=1.5), "beta"), (dict(window=0), "window")):
+        with pytest.raises(ValueError, match=word):
+            ss.neurons.WindowRate(2, **kw)
