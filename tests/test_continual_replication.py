@@ -36,3 +36,28 @@ def test_hlop_close_to_multitask_and_not_worse_than_ewc(pmnist5k):
     assert h["ACC"] >= pmnist5k["multitask"]["ACC"] - 0.08
     assert h["ACC"] >= pmnist5k["ewc"]["ACC"] and h["BWT"] >= pmnist5k["ewc"]["BWT"]
     assert 0 < pmnist5k["gpm"]["ACC"] <= 1          # reported beside HLOP, no bar
+
+
+@pytest.fixture(scope="module")
+def quick_engines():
+    """HLOP on the quick preset with its subspaces learned in torch or on the core, seeds 2022, 1."""
+    p = get("continual")
+    return {(engine, seed): p.run(p.make_config("quick", {"subspace_engine": engine, "seed": str(seed)}), ["hlop"],
+                                  progress=False).metrics["hlop"]
+            for engine in ("torch", "core") for seed in (2022, 1)}
+
+
+@pytest.mark.xfail(strict=True, reason="measured on quick, ACC / BWT %: torch 82.11 / -6.07 (seed 2022), 79.09 / -6.79 "
+                   "(seed 1); core 82.11 / -7.00, 78.06 / -8.00: same ACC, but seed 1 forgets 1.2 points more and "
+                   "falls below -7. Over seeds 2022, 1, 2, 3, 4 the core's BWT is -7.00, -8.00, -6.93, -5.07, -6.29 "
+                   "(mean -6.66) and torch's -6.07, -6.79, -6.43, -5.93, -6.64 (mean -6.37, spread 0.86); ACC means "
+                   "80.74 (core) and 80.88 (torch)")
+def test_core_subspace_engine_forgets_like_torch(quick_engines):
+    """Issue 11: the core engine reaches the torch engine's ACC / BWT within seed spread (quick
+    HLOP BWT >= -7 points)."""
+    bwt = {e: [quick_engines[e, s]["BWT"] for s in (2022, 1)] for e in ("torch", "core")}
+    acc = {e: [quick_engines[e, s]["ACC"] for s in (2022, 1)] for e in ("torch", "core")}
+    spread = max(bwt["torch"]) - min(bwt["torch"])
+    assert min(bwt["core"]) >= -0.07
+    assert abs(sum(bwt["core"]) / 2 - sum(bwt["torch"]) / 2) <= spread
+    assert abs(sum(acc["core"]) / 2 - sum(acc["torch"]) / 2) <= max(acc["torch"]) - min(acc["torch"])

@@ -1,15 +1,13 @@
-"""Oja subspace rule of HLOP: convergence to a known subspace, frozen rows, backend agreement,
-and the event-driven (spike-trace) numba path against the torch path."""
+"""Oja subspace rule of HLOP, torch path (spikesim.nn.hlop.HLOPSubspace): convergence to a known
+subspace, frozen rows, the k schedule and bad input. The core rule is tested in
+tests/test_plasticity_oja.py, the core engine against this one in tests/test_hlop_core.py."""
 import numpy as np
 import pytest
 import torch
 from scipy.linalg import subspace_angles
 
-from spikesim.backends.numba_cpu import oja_subspace as nb
-from spikesim.backends.reference import oja_subspace as ref
 from spikesim.nn.hlop import HLOPSubspace, paper_k_schedule, scale_k
-from spikesim.nn.hlop_mlp import weighted_rate
-from spikesim.plasticity.oja_subspace import OjaSubspaceRule, SubspaceState, orthogonal_rows
+from spikesim.plasticity.oja_subspace import OjaSubspaceRule, orthogonal_rows
 
 
 def _low_rank_data(rng, n, k, batch, top=(3.0, 2.0), rest=0.3):
@@ -19,100 +17,41 @@ def _low_rank_data(rng, n, k, batch, top=(3.0, 2.0), rest=0.3):
     return U, lambda: (rng.standard_normal((batch, n)) * scales) @ U.T
 
 
-@pytest.mark.parametrize("backend", ["reference", "numba"])
-def test_learns_known_subspace_with_orthonormal_rows(backend):
+def test_learns_known_subspace_with_orthonormal_rows():
     rng = np.random.default_rng(1)
     n, k = 40, 4
     U, draw = _low_rank_data(rng, n, k, 64)
-    rule = OjaSubspaceRule(lr=0.01, iterations=5)
-    st = SubspaceState(n)
-    st.add_rows(k, rng)
+    mod = HLOPSubspace(n, OjaSubspaceRule(lr=0.01, iterations=5), dtype=torch.float64)
+    mod.add_subspace(k, rng)
     for _ in range(600):
-        X = draw()
-        if backend == "numba":
-            nb.update(st, X, rule)
-        else:
-            ref.oja_subspace_update(st.H, st.momentum, X, st.n_frozen, rule.lr, rule.momentum, rule.clip,
-                                    rule.iterations)
-    assert np.linalg.norm(st.H @ st.H.T - np.eye(k)) < 1e-2
-    assert np.degrees(subspace_angles(st.H.T, U[:, :k])).max() < 5.0
-
-
-def test_numba_equals_reference():
-    rng = np.random.default_rng(2)
-    n, k = 30, 6
-    _, draw = _low_rank_data(rng, n, k, 32)
-    a = SubspaceState(n)
-    a.add_rows(3, rng)
-    a.freeze()
-    a.add_rows(3, rng)
-    b = SubspaceState(n, a.H.copy(), a.momentum.copy(), a.n_frozen)
-    rule = OjaSubspaceRule(lr=0.02, momentum=0.9, clip=0.5, iterations=7)
-    for _ in range(20):
-        X = draw()
-        nb.update(a, X, rule)
-        ref.oja_subspace_update(b.H, b.momentum, X, b.n_frozen, rule.lr, rule.momentum, rule.clip, rule.iterations)
-    np.testing.assert_allclose(a.H, b.H, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(a.momentum, b.momentum, rtol=0, atol=1e-10)
+        mod.hebbian_update(torch.as_tensor(draw()))
+    H = mod.H.numpy()
+    assert np.linalg.norm(H @ H.T - np.eye(k)) < 1e-2
+    assert np.degrees(subspace_angles(H.T, U[:, :k])).max() < 5.0
 
 
 def test_frozen_rows_fixed_and_new_rows_learn_the_residual_subspace():
     rng = np.random.default_rng(3)
     n = 30
     U, draw = _low_rank_data(rng, n, 6, 64, top=(4.0, 2.0))
-    rule = OjaSubspaceRule(lr=0.01, iterations=5)
-    st = SubspaceState(n)
-    st.add_rows(3, rng)
+    mod = HLOPSubspace(n, OjaSubspaceRule(lr=0.01, iterations=5), dtype=torch.float64)
+    mod.add_subspace(3, rng)
     for _ in range(500):
-        nb.update(st, draw(), rule)
-    st.freeze()
-    old = st.H.copy()
-    st.add_rows(3, rng)
+        mod.hebbian_update(torch.as_tensor(draw()))
+    mod.merge()
+    old = mod.H.numpy().copy()
+    mod.add_subspace(3, rng)
     for _ in range(500):
-        nb.update(st, draw(), rule)
-    np.testing.assert_array_equal(st.H[:3], old)
-    new = st.H[3:]
+        mod.hebbian_update(torch.as_tensor(draw()))
+    H = mod.H.numpy()
+    np.testing.assert_array_equal(H[:3], old)
     # new rows are orthogonal to the old ones and together they span the top-6 subspace
-    assert np.abs(new @ old.T).max() < 0.05
-    assert np.degrees(subspace_angles(st.H.T, U[:, :6])).max() < 5.0
+    assert np.abs(H[3:] @ old.T).max() < 0.05
+    assert np.degrees(subspace_angles(H.T, U[:, :6])).max() < 5.0
     # without free rows the update is a no-op
-    st.freeze()
-    before = st.H.copy()
-    nb.update(st, draw(), rule)
-    np.testing.assert_array_equal(st.H, before)
-
-
-def test_event_driven_spike_traces_and_torch_path_learn_the_same_subspace():
-    """Same spikes: numba kernel on spike events (traces) vs torch HLOP module on wfr rates."""
-    rng = np.random.default_rng(4)
-    n, k, T, B, dt, tau = 50, 5, 20, 32, 0.05, 1.0
-    beta = np.exp(-dt / tau)
-    U = np.linalg.qr(rng.standard_normal((n, k)))[0]
-    rule = OjaSubspaceRule(lr=0.05, iterations=5)
-    st = SubspaceState(n)
-    st.add_rows(k, np.random.default_rng(9))
-    mod = HLOPSubspace(n, rule, dtype=torch.float64)
-    mod.add_subspace(k, np.random.default_rng(9))
-    np.testing.assert_array_equal(mod.H.numpy(), st.H)
-    all_rates = []
-    for _ in range(600):
-        latent = rng.random((B, k))
-        p = np.clip(latent @ (1.5 * np.abs(U).T), 0, 1)                     # firing probabilities
-        spikes = (rng.random((T, B, n)) < p[None]).astype(np.float64)
-        t_idx, b_idx, j_idx = np.nonzero(spikes)                           # spike events
-        X_ev = nb.update_from_spike_events(st, rule, t_idx, b_idx, j_idx, T=T, B=B, beta=beta)
-        X_t = weighted_rate(torch.as_tensor(spikes), dt, tau)
-        np.testing.assert_allclose(X_ev, X_t.numpy(), atol=1e-12)
-        mod.hebbian_update(X_t)
-        all_rates.append(X_ev)
-    H_nb, H_t = st.H, mod.H.numpy()
-    assert np.abs(H_nb - H_t).max() < 1e-6
-    assert np.degrees(subspace_angles(H_nb.T, H_t.T)).max() < 1e-3
-    # both converged to the top-k subspace of the uncentred trace correlation
-    X = np.concatenate(all_rates)
-    top = np.linalg.eigh(X.T @ X)[1][:, -k:]
-    assert np.degrees(subspace_angles(H_nb.T, top)).max() < 5.0
-    assert np.linalg.norm(H_nb @ H_nb.T - np.eye(k)) < 1e-2
+    mod.merge()
+    mod.hebbian_update(torch.as_tensor(draw()))
+    np.testing.assert_array_equal(mod.H.numpy(), H)
 
 
 def test_orthogonal_rows_and_k_schedule():
@@ -134,22 +73,11 @@ def test_bad_rule_parameters(kwargs, word):
         OjaSubspaceRule(**kwargs)
 
 
-def test_bad_batches_and_events():
-    st = SubspaceState(4)
-    st.add_rows(2, np.random.default_rng(0))
-    rule = OjaSubspaceRule()
-    with pytest.raises(ValueError, match="X must have shape"):
-        nb.update(st, np.zeros((3, 5)), rule)
-    with pytest.raises(ValueError, match="NaN"):
-        nb.update(st, np.full((3, 4), np.nan), rule)
-    with pytest.raises(ValueError, match="ids"):
-        nb.traces_from_events([0], [0], [7], T=2, B=1, n=4, beta=0.9)
-    with pytest.raises(ValueError, match="beta"):
-        nb.traces_from_events([0], [0], [0], T=2, B=1, n=4, beta=0.0)
-    with pytest.raises(ValueError, match="n_in"):
-        SubspaceState(0)
+def test_bad_batches():
     mod = HLOPSubspace(4)
     with pytest.raises(ValueError, match="X must have shape"):
         mod.hebbian_update(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="k_new"):
         mod.add_subspace(-1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_in"):
+        HLOPSubspace(0)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
@@ -76,13 +77,24 @@ class CacheToy(Paradigm):
     models = ("oja-traces",)
 
     def run(self, cfg, models, progress=True):
-        from spikesim.backends.numba_cpu import oja_subspace as kernels
-
         steps, ids = _cache_toy_events(cfg)
-        X = kernels.traces_from_events(steps, np.zeros_like(steps), ids, T=5, B=1, n=cfg.n, beta=0.5)
-        stats = kernels._traces_from_events.stats
+        X = _traces_from_events(steps, ids, 5, cfg.n, 0.5)
+        stats = _traces_from_events.stats
         return Result(metrics={"total": float(X.sum()), "cache_hits": sum(stats.cache_hits.values()),
                                "cache_misses": sum(stats.cache_misses.values())})
+
+
+@numba.njit(cache=True)
+def _traces_from_events(steps, ids, T, n, beta):
+    """A small cached Numba kernel: exponential traces of spike events read at the end of a
+    window of T steps, normalised (the weighted firing rate)."""
+    X = np.zeros(n)
+    norm = 0.0
+    for t in range(T):
+        norm += beta ** (T - 1 - t)
+    for e in range(steps.shape[0]):
+        X[ids[e]] += beta ** (T - 1 - steps[e])
+    return X / norm
 
 
 def _cache_toy_events(cfg):

@@ -28,6 +28,7 @@ class ContinualConfig:
     k_dec: int = 20                  # HLOP: k_inc shrinks by this every k_dec_every tasks
     k_dec_every: int = 3             # HLOP: tasks between k_inc reductions
     k_scale: float = 1.0             # multiplies the paper's k (scaled to the layer sizes)
+    subspace_engine: str = "torch"   # HLOP: torch (batched Oja in torch) | core (Oja rule on the event-driven core)
     ewc_lambda: float = 100.0        # chosen by ACC on the quick config among 10, 100, 1000
     fisher_samples: int = 200        # EWC: samples of a finished task for its Fisher information
     gpm_thresholds: list[float] = field(default_factory=lambda: [0.95, 0.99, 0.99])  # GPM: energy kept per layer
@@ -52,6 +53,7 @@ def validate(cfg: ContinualConfig) -> None:
         ("dataset", cfg.dataset in ("digits", "mnist5k", "mnist", "cifar100")),
         ("scenario", cfg.scenario in ("permuted", "split")),
         ("training", cfg.training in ("dsr", "bptt")),
+        ("subspace_engine", cfg.subspace_engine in ("torch", "core")),
         ("n_tasks", cfg.n_tasks >= 1), ("classes_per_task", cfg.classes_per_task >= 1),
         ("n_train", cfg.n_train >= 0), ("hidden", cfg.hidden >= 1), ("T", cfg.T >= 1),
         ("epochs", cfg.epochs >= 1), ("batch_size", cfg.batch_size >= 1), ("lr", cfg.lr > 0),

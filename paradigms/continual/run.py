@@ -44,7 +44,8 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
     net = SpikingMLP(*shape, T=cfg.T, training=cfg.training)
     if method == "hlop":
         return HLOPLearner(net, hebb_iterations=cfg.hebb_iterations, hebb_lr=cfg.hebb_lr, k0=cfg.k0,
-                           k_inc=cfg.k_inc, k_dec=cfg.k_dec, dec_every=cfg.k_dec_every, k_scale=cfg.k_scale, **kw)
+                           k_inc=cfg.k_inc, k_dec=cfg.k_dec, dec_every=cfg.k_dec_every, k_scale=cfg.k_scale,
+                           subspace_engine=cfg.subspace_engine, **kw)
     if method == "baseline":
         return FineTune(net, **kw)
     if method == "ewc":

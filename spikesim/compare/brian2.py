@@ -706,6 +706,11 @@ def translate_rule(plan, r, rp, consts: Constants, exact_math: bool) -> tuple[di
     """Brian2 code of each hook of plastic projection r (in the context of its Synapses object:
     ``w``, state ``s0, s1, ...``, traces ``tr<r>_<j>_pre`` / ``_post`` of the G group)."""
     cls = rp.model
+    if cls.uses_neurons() or cls.gated:
+        what = [k for k, on in (("pre_vars", cls.pre_vars), ("post_vars", cls.post_vars), ("pre_sums", cls.pre_sums),
+                                ("post_sums", cls.post_sums), ("gated", cls.gated)) if on]
+        raise NotImplementedError(f"plasticity rule {cls.__name__} uses {', '.join(what)} (neuron state, sums over "
+                                  f"synapses or a gate): no Brian2 translation here; run it on spikesim's backends")
     out, used = {}, set()
     for hook in cls.functions:
         em = Emitter(consts, prefix=f"pq{r}")

@@ -218,7 +218,9 @@ class RulePlan:
     rows first), ``decay`` exp(-dt/tau) per trace, ``V`` the per-synapse state (one row per
     variable, one column per synapse of the rule), ``syn`` the CSR positions of its synapses
     (ascending; column q of ``V`` is synapse ``syn[q]``), ``M`` its modulator (one value per step;
-    empty when not modulated)."""
+    empty when not modulated); for rules with neuron state or sums (``model.uses_neurons()``)
+    ``pre_pop`` / ``post_pop`` the indices of the projection's populations and ``Y`` the sums
+    over every neuron of the network (one row per sum, post sums first)."""
     model: type
     names: tuple[str, ...]
     U: np.ndarray
@@ -227,13 +229,18 @@ class RulePlan:
     V: np.ndarray
     syn: np.ndarray
     M: np.ndarray
+    pre_pop: int = -1
+    post_pop: int = -1
+    Y: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    var_rows: dict = field(default_factory=dict)      # pre/post_vars name -> ("pre"|"post", pop, state row)
 
     @property
     def n_pre_traces(self) -> int:
         return len(self.model.pre_traces)
 
     def signature(self):
-        return (self.model.__qualname__, model_source_hash(self.model), self.names)
+        pops = (self.pre_pop, self.post_pop, tuple(sorted(self.var_rows.items()))) if self.model.uses_neurons() else ()
+        return (self.model.__qualname__, model_source_hash(self.model), self.names) + pops
 
 
 @dataclass
@@ -721,11 +728,30 @@ def _add_plasticity(plan: Plan, projections: list, pre_csr: np.ndarray, order: n
             V[j] = d
         plan.rules.append(RulePlan(cls, names, U, np.zeros((len(cls.traces()), N)), rule.decays(dt), V,
                                    syn.astype(np.int64), np.ascontiguousarray(rule.modulator_array)))
+        if cls.uses_neurons():
+            _rule_neurons(plan, plan.rules[-1], projections[k], N)
     with_post = np.array([r.model.on_post is not None for r in plan.rules])
     by_post = np.flatnonzero((plan.syn_rule >= 0) & with_post[np.maximum(plan.syn_rule, 0)])
     post_of = plan.post[by_post]
     plan.post_syn = by_post[np.lexsort((by_post, post_of))].astype(np.int64)
     plan.post_indptr = np.concatenate([[0], np.cumsum(np.bincount(post_of, minlength=N))]).astype(np.int64)
+
+
+def _rule_neurons(plan: Plan, rp: RulePlan, pr, N: int) -> None:
+    """The populations and the sum table of a rule that reads neuron state or sums; a state
+    variable that the population lacks is an error naming the rule."""
+    index = {pp.name: pp.index for pp in plan.pops}
+    rp.pre_pop, rp.post_pop = index[pr.pre], index[pr.post]
+    rp.Y = np.zeros((len(rp.model.sums()), N))
+    for side, names, pop in (("pre", rp.model.pre_vars, rp.pre_pop), ("post", rp.model.post_vars, rp.post_pop)):
+        pp = plan.pops[pop]
+        have = list(pp.model.state) if pp.kind == "neuron" else []
+        bad = [v for v in names.values() if v not in have]
+        if bad:
+            raise ValueError(f"plasticity rule {rp.model.__name__} on {pr.name or pr.pre + '->' + pr.post}: "
+                             f"{side}_vars {bad} are not state variables of population {pp.name!r} "
+                             f"(its state: {have})")
+        rp.var_rows.update({k: (side, pop, have.index(v)) for k, v in names.items()})
 
 
 __all__ = ["ReadoutPlan", "RulePlan", "ContinuousPlan", "is_continuous", "Plan", "NeuronPlan", "SourcePlan", "SynapsePlan", "Receiver", "Monitor", "build_plan"]

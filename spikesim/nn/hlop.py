@@ -16,9 +16,10 @@ lateral circuit of the *old* subspace neurons, x~ = x - H_old^T H_old x::
 
 The forward pass is unchanged; since the projection is linear, projecting x per time step, the
 rate, or post-multiplying the weight gradient by (I - H_old^T H_old) are the same (the paper's
-"weight" projection type). :class:`HLOPSubspace` implements the Hebbian update with exactly the
-maths of the NumPy reference ``spikesim.backends.reference.oja_subspace`` (batched iterations,
-momentum, clipping, frozen old rows, orthonormal init of new rows).
+"weight" projection type). :class:`HLOPSubspace` implements the paper's batched Hebbian update
+(iterations, momentum, clipping, frozen old rows, orthonormal init of new rows); the same rule
+runs on the event-driven core as ``spikesim.plasticity.OjaSubspace``
+(``spikesim.models.hlop_core.CoreSubspace``).
 """
 from __future__ import annotations
 

@@ -24,11 +24,34 @@ A rule is a class (like a neuron model, :mod:`spikesim.neurons.base`) with
 **Schedule of the plasticity phase of step n** (after the propagation and the resets, before
 the monitors, see :mod:`spikesim.core.network`), the same on every backend: traces decay ->
 ``before`` -> ``on_pre`` for the synapses of this step's spikes -> ``on_post`` for the synapses
-onto this step's spikes -> the traces of the neurons that spiked += 1 -> ``after``. So the spike
+onto this step's spikes -> the traces of the neurons that spiked += 1 -> post sums -> pre sums
+-> ``after``. So the spike
 hooks read the traces *before* this step's increments (Pfister & Gerstner's t - epsilon), a
 spike transmits the weight it had before this step's plasticity, and a pre and a post spike in
 the same step do not interact. Only the synapses of a plastic projection run the hooks; a
 static network runs no plasticity code at all.
+
+**Neuron state and sums over synapses** (for rules such as Oja's subspace rule, whose update
+of synapse i <- j needs sum_l w_lj y_l over the other synapses of neuron j):
+
+* ``pre_vars`` / ``post_vars``: dicts ``name -> state variable of the presynaptic /
+  postsynaptic population`` (a neuron population: a spike source has no state); a hook taking
+  ``name`` reads that variable of the synapse's pre / post neuron as it is after this step's
+  update and reset;
+* ``post_sums``: names ``s``, each with a hook ``post_sum_<s>(...) -> value`` (a number, not a
+  tuple; binds like ``after`` without the sums): each step, ``s`` of postsynaptic neuron i is the
+  sum of the hook's value over the rule's synapses onto i;
+* ``pre_sums``: names ``s``, each with a hook ``pre_sum_<s>(...) -> value`` that may also bind
+  the post sums (at the synapse's post neuron): ``s`` of presynaptic neuron j is the sum over the
+  rule's synapses from j;
+* ``after`` may bind the post sums (at its post neuron) and the pre sums (at its pre neuron);
+  ``before`` / ``on_pre`` / ``on_post`` run before the sums and cannot bind them.
+
+Every sum starts at 0.0 and adds its terms in ascending order of the synapses' CSR positions
+(by presynaptic neuron, then as given), so it is deterministic and the same on every backend.
+A modulated rule may set ``gated = True``: its sums and its ``after`` hook then run only in
+steps with M != 0 (M marks the steps that learn, e.g. the end of each sample window), which
+saves the sweeps over the synapses in every other step.
 
 A user's rule is one class in one file; a hook that takes a name that binds to nothing gets a
 :class:`~spikesim.neurons.base.ModelError` naming the rule, the hook and the names. Example, a
@@ -71,12 +94,32 @@ class PlasticityRule(ModelBase):
     pre_traces: dict[str, str] = {}
     post_traces: dict[str, str] = {}
     modulated = False
+    gated = False
+    pre_vars: dict[str, str] = {}
+    post_vars: dict[str, str] = {}
+    pre_sums: tuple[str, ...] = ()
+    post_sums: tuple[str, ...] = ()
     before = on_pre = on_post = after = None
     functions: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        cls.functions = tuple(h for h in HOOKS if getattr(cls, h, None) is not None)
+        cls.functions = tuple(h for h in HOOKS if getattr(cls, h, None) is not None) + cls.sum_hooks()
+
+    @classmethod
+    def sum_hooks(cls) -> tuple[str, ...]:
+        """The hooks of the sums: ``post_sum_<s>`` for each post sum, then ``pre_sum_<s>``."""
+        return tuple(f"post_sum_{s}" for s in cls.post_sums) + tuple(f"pre_sum_{s}" for s in cls.pre_sums)
+
+    @classmethod
+    def sums(cls) -> tuple[str, ...]:
+        """Names of the sums, post sums first (the rows of the plan's sum table)."""
+        return tuple(cls.post_sums) + tuple(cls.pre_sums)
+
+    @classmethod
+    def uses_neurons(cls) -> bool:
+        """Whether the rule reads neuron state or sums (then it needs the pre / post populations)."""
+        return bool(cls.pre_vars or cls.post_vars or cls.post_sums or cls.pre_sums)
 
     # ---------------------------------------------------------------- contract
     @classmethod
@@ -90,6 +133,8 @@ class PlasticityRule(ModelBase):
         names.update({k: "trace" for k in cls.traces()})
         names.update({k: "param" for k in cls.params})
         names.update({k: "derived" for k in cls.derived_names()})
+        names.update({k: "presynaptic neuron state" for k in cls.pre_vars})
+        names.update({k: "postsynaptic neuron state" for k in cls.post_vars})
         names.update({k: "special" for k in ("dt", "t") + (("M",) if cls.modulated else ())})
         return names
 
@@ -100,10 +145,26 @@ class PlasticityRule(ModelBase):
             d = getattr(cls, attr)
             if not isinstance(d, dict) or not all(isinstance(k, str) and k.isidentifier() for k in d):
                 raise ModelError(f"{label}: {attr} must be a dict with identifier keys")
-        names = ["w"] + list(cls.state) + list(cls.traces()) + list(cls.params)
+        for attr in ("pre_vars", "post_vars"):
+            d = getattr(cls, attr)
+            if not isinstance(d, dict) or not all(isinstance(k, str) and k.isidentifier() and isinstance(v, str)
+                                                  for k, v in d.items()):
+                raise ModelError(f"{label}: {attr} must be a dict name -> state variable name")
+        for attr in ("pre_sums", "post_sums"):
+            d = getattr(cls, attr)
+            if not isinstance(d, tuple) or not all(isinstance(k, str) and k.isidentifier() for k in d):
+                raise ModelError(f"{label}: {attr} must be a tuple of identifier names")
+        if cls.gated and not cls.modulated:
+            raise ModelError(f"{label}: gated = True needs modulated = True (the gate is M != 0)")
+        names = ["w"] + list(cls.state) + list(cls.traces()) + list(cls.params) + list(cls.pre_vars) + \
+            list(cls.post_vars) + list(cls.sums())
         dup = sorted({k for k in names if names.count(k) > 1})
         if dup:
-            raise ModelError(f"{label}: names {dup} are used twice among w, state, traces and parameters")
+            raise ModelError(f"{label}: names {dup} are used twice among w, state, traces, parameters, neuron "
+                             f"state and sums")
+        missing = [h for h in cls.sum_hooks() if not callable(getattr(cls, h, None))]
+        if missing:
+            raise ModelError(f"{label}: the sums need the hooks {missing}")
         for trace, tau in {**cls.pre_traces, **cls.post_traces}.items():
             if tau not in cls.params:
                 raise ModelError(f"{label}: trace {trace!r} takes its time constant from {tau!r}, which is not a "
@@ -112,12 +173,21 @@ class PlasticityRule(ModelBase):
             raise ModelError(f"{label}: a rule needs at least one of the hooks {list(HOOKS)}")
         known = cls.bindable()
         for fname in cls.functions:
-            bad = [a for a in arg_names(getattr(cls, fname)) if a not in known]
+            allowed = dict(known)
+            if fname == "after":
+                allowed.update({k: "sum" for k in cls.sums()})
+            elif fname.startswith("pre_sum_"):
+                allowed.update({k: "post sum" for k in cls.post_sums})
+            bad = [a for a in arg_names(getattr(cls, fname)) if a not in allowed]
+            if any(a in cls.sums() for a in bad):
+                raise ModelError(f"{label}: {fname}() takes the sums {[a for a in bad if a in cls.sums()]}, which "
+                                 f"only after() (any sum) and pre_sum_*() (post sums) can read")
             if bad:
                 hint = " (M needs modulated = True)" if "M" in bad and not cls.modulated else ""
                 raise ModelError(f"{label}: {fname}() takes {bad}, which bind to nothing{hint}; it may take w, "
                                  f"synapse state {list(cls.state)}, traces {list(cls.traces())}, parameters "
-                                 f"{list(cls.params)}, derived values {list(cls.derived_names())}, dt, t"
+                                 f"{list(cls.params)}, derived values {list(cls.derived_names())}, neuron state "
+                                 f"{list(cls.pre_vars) + list(cls.post_vars)}, dt, t"
                                  + (", M" if cls.modulated else ""))
 
     # ---------------------------------------------------------------- instances

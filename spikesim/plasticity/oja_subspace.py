@@ -21,15 +21,16 @@ Y and in the reconstruction Y H, so new rows learn the residual subspace orthogo
 New rows are initialised orthonormal among themselves (``torch.nn.init.orthogonal_`` in the
 paper's code; here a QR decomposition of a Gaussian matrix) with zero momentum.
 
-This module holds the rule's parameters, its state and the orthogonal initialisation; the
-batched update is a kernel in ``spikesim.backends.reference.oja_subspace`` (NumPy) and
-``spikesim.backends.numba_cpu.oja_subspace`` (Numba, also on spike trains / traces). It imports
-nothing of spikesim.
+This module holds the rule's parameters (as the paper's code sets them) and the orthogonal
+initialisation, shared by the two engines: the batched update in torch
+(:class:`spikesim.nn.hlop.HLOPSubspace`) and the core rule
+(:class:`spikesim.plasticity.oja.OjaSubspace`, online per sample, driven by
+``spikesim.models.hlop_core``). It imports nothing of spikesim.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -63,58 +64,3 @@ def orthogonal_rows(k: int, n: int, rng: np.random.Generator) -> np.ndarray:
     q, r = np.linalg.qr(a)
     q = q * np.sign(np.diag(r))[None, :]
     return q.T if k <= n else q
-
-
-@dataclass
-class SubspaceState:
-    """H (k x n), its momentum buffer and the number of frozen (old-task) leading rows."""
-
-    n_in: int
-    H: np.ndarray = field(default=None)
-    momentum: np.ndarray = field(default=None)
-    n_frozen: int = 0
-
-    def __post_init__(self):
-        if int(self.n_in) != self.n_in or self.n_in < 1:
-            raise ValueError(f"n_in must be a positive integer, got {self.n_in!r}")
-        if self.H is None:
-            self.H = np.zeros((0, self.n_in))
-        self.H = np.ascontiguousarray(self.H, dtype=np.float64)
-        if self.H.ndim != 2 or self.H.shape[1] != self.n_in:
-            raise ValueError(f"H must have shape (k, {self.n_in}), got {self.H.shape}")
-        if self.momentum is None:
-            self.momentum = np.zeros_like(self.H)
-        self.momentum = np.ascontiguousarray(self.momentum, dtype=np.float64)
-        if self.momentum.shape != self.H.shape:
-            raise ValueError("momentum must have the shape of H")
-        if not (0 <= self.n_frozen <= self.H.shape[0]):
-            raise ValueError(f"n_frozen must be in [0, {self.H.shape[0]}], got {self.n_frozen}")
-
-    @property
-    def k(self) -> int:
-        return self.H.shape[0]
-
-    def add_rows(self, k_new: int, rng: np.random.Generator) -> None:
-        """Append ``k_new`` free rows, orthonormal among themselves, with zero momentum."""
-        if int(k_new) != k_new or k_new < 0:
-            raise ValueError(f"k_new must be a non-negative integer, got {k_new!r}")
-        if k_new == 0:
-            return
-        self.H = np.ascontiguousarray(np.vstack([self.H, orthogonal_rows(int(k_new), self.n_in, rng)]))
-        self.momentum = np.ascontiguousarray(np.vstack([self.momentum, np.zeros((int(k_new), self.n_in))]))
-
-    def freeze(self) -> None:
-        """Freeze all current rows (end of a task: they become the old tasks' subspace)."""
-        self.n_frozen = self.k
-
-
-def check_batch(X: np.ndarray, n_in: int, name: str = "X") -> np.ndarray:
-    """Validate a batch of presynaptic activity, (B, n_in), finite; returns float64 C-array."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != n_in:
-        raise ValueError(f"{name} must have shape (batch, {n_in}), got {X.shape}")
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is an empty batch")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return np.ascontiguousarray(X)

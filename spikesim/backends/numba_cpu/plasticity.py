@@ -1,6 +1,7 @@
 """Generated plasticity phase of a step (:mod:`spikesim.plasticity.base`): each plastic
 projection's hooks included as source and called for its synapses, in the contract's schedule
-(traces decay -> ``before`` -> ``on_pre`` -> ``on_post`` -> trace increments -> ``after``).
+(traces decay -> ``before`` -> ``on_pre`` -> ``on_post`` -> trace increments -> sums ->
+``after``; the sums and ``after`` of a ``gated`` rule only in steps with M != 0).
 
 :func:`emit_hook` writes one hook call for one synapse over an addressing object
 (:class:`CpuRuleArrays` here, the CUDA driver's flat-buffer one there), so both compiled
@@ -31,6 +32,12 @@ class CpuRuleArrays:
     def local(self, syn):
         return f"syn_local[{syn}]"
 
+    def pop_state(self, p, j, g):
+        return f"S{p}[{j}, {g} - pop_start[{p}]]"
+
+    def sum(self, r, j, i):
+        return f"RY{r}[{j}, {i}]"
+
 
 def emit_hook(emit, pad, rp, r, hook, src, prefix, A, syn, q, pre, post):
     """One call of ``rp.model.<hook>`` on synapse ``syn`` (column ``q`` of the rule's state; pre
@@ -44,12 +51,49 @@ def emit_hook(emit, pad, rp, r, hook, src, prefix, A, syn, q, pre, post):
     b.update({k: A.value(r, k) for k in rp.names})
     if cls.modulated:
         b["M"] = A.modulator(r)
+    b.update(neuron_bindings(rp, r, A, pre, post))
     fn = src.function(cls, hook, prefix)
     outs = ["nw"] + [f"ns{j}" for j in range(len(cls.state))]
     emit(f"{pad}{', '.join(outs)}{',' if len(outs) == 1 else ''} = {_call(fn, cls, hook, b)}")
     emit(f"{pad}{A.weight(syn)} = nw")
     for j in range(len(cls.state)):
         emit(f"{pad}{A.state(r, j, q)} = ns{j}")
+
+
+def neuron_bindings(rp, r, A, pre, post) -> dict:
+    """Bindings of a rule's ``pre_vars`` / ``post_vars`` and sums (post sums at ``post``, pre
+    sums at ``pre``); check_contract decides which hooks may take the sums."""
+    cls = rp.model
+    b = {k: A.pop_state(pop, row, pre if side == "pre" else post) for k, (side, pop, row) in rp.var_rows.items()}
+    n_post = len(cls.post_sums)
+    b.update({k: A.sum(r, j, post) for j, k in enumerate(cls.post_sums)})
+    b.update({k: A.sum(r, n_post + j, pre) for j, k in enumerate(cls.pre_sums)})
+    return b
+
+
+def emit_sums(pad, rp, r, src, prefix, A, syn, q, pre, post):
+    """Lines accumulating rule r's sums for synapse ``syn`` (to be run in ascending ``q``):
+    ``{"post": [...], "pre": [...]}``, each post sum at ``post`` and each pre sum at ``pre``; the
+    pre sums go in a second sweep over the synapses, since they may read the post sums."""
+    from spikesim.backends.numba_cpu.driver import _call
+    cls = rp.model
+    b = {"w": A.weight(syn), "dt": "dt", "t": "t"}
+    b.update({k: A.state(r, j, q) for j, k in enumerate(cls.state)})
+    b.update({k: A.trace(r, j, pre) for j, k in enumerate(cls.pre_traces)})
+    b.update({k: A.trace(r, rp.n_pre_traces + j, post) for j, k in enumerate(cls.post_traces)})
+    b.update({k: A.value(r, k) for k in rp.names})
+    if cls.modulated:
+        b["M"] = A.modulator(r)
+    b.update(neuron_bindings(rp, r, A, pre, post))
+    lines = {"post": [], "pre": []}
+    n_post = len(cls.post_sums)
+    for j, name in enumerate(cls.sums()):
+        which = "post" if j < n_post else "pre"
+        hook = f"{which}_sum_{name}"
+        fn = src.function(cls, hook, prefix)
+        at = A.sum(r, j, post if which == "post" else pre)
+        lines[which].append(f"{pad}{at} = {at} + {_call(fn, cls, hook, b)}")
+    return lines
 
 
 def _dispatch(emit, pad, plan, hook, src, prefix_of, A, syn, q, pre, post):
@@ -82,9 +126,13 @@ def emit_plasticity(emit, plan, src, prefix_of) -> list[str]:
         for r, rp in enumerate(plan.rules):
             if getattr(rp.model, hook) is None:
                 continue
-            emit(f"        for q in range(RS{r}.size):")
-            emit(f"            syn = RS{r}[q]")
-            emit_hook(emit, " " * 12, rp, r, hook, src, prefix_of(rp.model), A, "syn", "q", "syn_pre[syn]",
+            pad = "        "
+            if hook == "after" and rp.model.gated:
+                emit(f"        if RM{r}[step] != 0.0:")
+                pad += "    "
+            emit(f"{pad}for q in range(RS{r}.size):")
+            emit(f"{pad}    syn = RS{r}[q]")
+            emit_hook(emit, pad + "    ", rp, r, hook, src, prefix_of(rp.model), A, "syn", "q", "syn_pre[syn]",
                       "post[syn]")
 
     every_synapse("before")
@@ -106,6 +154,23 @@ def emit_plasticity(emit, plan, src, prefix_of) -> list[str]:
     for r, rp in enumerate(plan.rules):
         for j in range(rp.X.shape[0]):
             emit(f"            RX{r}[{j}, g] += 1.0")
+    for r, rp in enumerate(plan.rules):
+        if not rp.model.sums():
+            continue
+        extra.append(f"RY{r}")
+        pad = "        "
+        if rp.model.gated:
+            emit(f"        if RM{r}[step] != 0.0:")
+            pad += "    "
+        emit(f"{pad}RY{r}[:, :] = 0.0")
+        lines = emit_sums(pad + "    ", rp, r, src, prefix_of(rp.model), A, "syn", "q", "syn_pre[syn]",
+                          "post[syn]")
+        for which in ("post", "pre"):
+            if lines[which]:
+                emit(f"{pad}for q in range(RS{r}.size):")
+                emit(f"{pad}    syn = RS{r}[q]")
+                for line in lines[which]:
+                    emit(line)
     every_synapse("after")
     return extra
 
@@ -115,4 +180,6 @@ def rule_arrays(plan) -> dict:
     for r, rp in enumerate(plan.rules):
         out.update({f"RX{r}": rp.X, f"RD{r}": rp.decay, f"RU{r}": rp.U, f"RV{r}": rp.V, f"RS{r}": rp.syn,
                     f"RM{r}": rp.M})
+        if rp.model.sums():
+            out[f"RY{r}"] = rp.Y
     return out

@@ -77,6 +77,8 @@ def pop_slots(plan) -> list[tuple]:
     for r, rp in enumerate(plan.rules):
         out += [(f"nR{r}", int(rp.syn.size)), (f"RX{r}", rp.X), (f"RD{r}", rp.decay), (f"RU{r}", rp.U),
                 (f"RV{r}", rp.V), (f"RS{r}", rp.syn), (f"RM{r}", rp.M)]
+        if rp.model.sums():
+            out.append((f"RY{r}", rp.Y))
     from .readout import readout_slots
     return out + readout_slots(plan)
 
@@ -149,6 +151,12 @@ class CudaRuleArrays:
 
     def local(self, syn):
         return f"i64[o_local + {syn}]"
+
+    def pop_state(self, p, j, g):
+        return f"f64[oS{p} + {j} * n{p} + {g} - s{p}]"
+
+    def sum(self, r, j, i):
+        return f"f64[oRY{r} + {j} * N + {i}]"
 
 
 def _library_key() -> str:
@@ -392,7 +400,8 @@ def rule_kernel_names(plan) -> list[str]:
         return []
     names = [k for k, hook in (("rule_before_kernel", "before"), ("rule_pre_kernel", "on_pre"),
                                ("rule_post_kernel", "on_post")) if has(hook)]
-    names += ["rule_trace_kernel"] + (["rule_after_kernel"] if has("after") else [])
+    names += ["rule_trace_kernel"] + (["rule_sum_kernel"] if any(rp.model.sums() for rp in plan.rules) else [])
+    names += ["rule_after_kernel"] if has("after") else []
     return names + (["rule_monitor_kernel"] if any(m.kind == "synapse" for m in plan.monitors) else [])
 
 
@@ -425,16 +434,45 @@ def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
         pro += [f"    nR{r} = i64[{slot[f'nR{r}']}]"]
         pro += [f"    o{a}{r} = i64[{slot[f'{a}{r}']}]" for a in ("RX", "RU", "RV", "RS", "RM")]
         pro += [f"    RU{r}_{k} = f64[oRU{r} + {j}]" for j, k in enumerate(rp.names)]
+        if rp.model.sums():
+            pro += [f"    oRY{r} = i64[{slot[f'RY{r}']}]"]
+    for p in sorted({pop for rp in plan.rules for _, pop, _ in rp.var_rows.values()}):
+        pro += [f"    oS{p} = i64[{slot[f'S{p}']}]", f"    s{p} = i64[{slot[f's{p}']}]",
+                f"    n{p} = i64[{slot[f'n{p}']}]"]
 
     def every_synapse(hook):
         body = []
         for r, rp in enumerate(plan.rules):
             if getattr(rp.model, hook) is None:
                 continue
-            body += [f"    for q in range(g, nR{r}, n_threads):", f"        syn = i64[oRS{r} + q]"]
-            emit_hook(body.append, " " * 8, rp, r, hook, src, prefix_of(rp.model), A, "syn", "q",
+            pad = "    "
+            if hook == "after" and rp.model.gated:
+                body += [f"    if f64[oRM{r} + step] != 0.0:"]
+                pad += "    "
+            body += [f"{pad}for q in range(g, nR{r}, n_threads):", f"{pad}    syn = i64[oRS{r} + q]"]
+            emit_hook(body.append, pad + "    ", rp, r, hook, src, prefix_of(rp.model), A, "syn", "q",
                       "i64[o_pre + syn]", "i64[o_post + syn]")
         return body
+
+    def sums():
+        """One thread sweeps each rule's synapses in ascending order, as the CPU loop does, so the
+        sums are bit-identical (a parallel reduction would add in another order)."""
+        from spikesim.backends.numba_cpu.plasticity import emit_sums
+        body = ["    if g == 0:"]
+        for r, rp in enumerate(plan.rules):
+            if not rp.model.sums():
+                continue
+            pad = "        "
+            if rp.model.gated:
+                body += [f"        if f64[oRM{r} + step] != 0.0:"]
+                pad += "    "
+            body += [f"{pad}for k in range({len(rp.model.sums())} * N):", f"{pad}    f64[oRY{r} + k] = 0.0"]
+            lines = emit_sums(pad + "    ", rp, r, src, prefix_of(rp.model), A, "syn", "q", "i64[o_pre + syn]",
+                              "i64[o_post + syn]")
+            for which in ("post", "pre"):
+                if lines[which]:
+                    body += [f"{pad}for q in range(nR{r}):", f"{pad}    syn = i64[oRS{r} + q]"] + lines[which]
+        return body + ["    pass"]
 
     def dispatch(hook, pad, pre, post):
         body, first = [], True
@@ -465,6 +503,7 @@ def _rule_kernels(plan, slot, src, prefix_of) -> list[str]:
         "rule_trace_kernel": ["    for k in range(g, n_spk, n_threads):", "        gg = i64[o_list + k]"]
         + [f"        f64[oRX{r} + {j} * N + gg] += 1.0" for r, rp in enumerate(plan.rules) for j in range(rp.X.shape[0])]
         + ["        pass"],
+        "rule_sum_kernel": sums() if "rule_sum_kernel" in names else [],
         "rule_after_kernel": every_synapse("after"),
         "rule_monitor_kernel": ["    _sample_monitors(step, f64, i64, rec, g, n_threads, i64[L_NRECD], i64[L_NREC])"],
     }

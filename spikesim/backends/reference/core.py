@@ -24,20 +24,26 @@ from spikesim.synapses.stp import tsodyks_markram_spike
 class _RuleHooks:
     """A plastic projection's hooks with their arguments resolved (reference backend)."""
 
-    def __init__(self, rp):
+    def __init__(self, rp, plan=None):
         cls = rp.model
         self.rp = rp
+        self.pops = plan.pops if plan is not None else []
         self.where = {"w": ("w", -1)}
         self.where.update({k: ("V", j) for j, k in enumerate(cls.state)})
         self.where.update({k: ("pre", j) for j, k in enumerate(cls.pre_traces)})
         self.where.update({k: ("post", rp.n_pre_traces + j) for j, k in enumerate(cls.post_traces)})
         self.where.update({k: ("U", j) for j, k in enumerate(rp.names)})
         self.where.update({"M": ("M", -1), "dt": ("dt", -1), "t": ("t", -1)})
+        self.where.update({k: ("Spre" if side == "pre" else "Spost", row)
+                           for k, (side, _, row) in rp.var_rows.items()})
+        n_post = len(cls.post_sums)
+        self.where.update({k: ("Ypost", j) for j, k in enumerate(cls.post_sums)})
+        self.where.update({k: ("Ypre", n_post + j) for j, k in enumerate(cls.pre_sums)})
         self.hooks = {h: (getattr(cls, h), [self.where[a] for a in arg_names(getattr(cls, h))])
                       for h in cls.functions}
 
-    def apply(self, hook, syn, q, pre, post, w, step, dt):
-        """Run ``hook`` on synapse ``syn`` (column q of V; neurons pre, post) and store the result."""
+    def value(self, hook, syn, q, pre, post, w, step, dt):
+        """The value ``hook`` returns for synapse ``syn`` (column q of V; neurons pre, post)."""
         fn, args = self.hooks[hook]
         rp = self.rp
         vals = []
@@ -54,9 +60,24 @@ class _RuleHooks:
                 vals.append(float(rp.U[j]))
             elif src == "M":
                 vals.append(float(rp.M[step]))
+            elif src == "Spre":
+                pp = self.pops[rp.pre_pop]
+                vals.append(float(pp.S[j, pre - pp.start]))
+            elif src == "Spost":
+                pp = self.pops[rp.post_pop]
+                vals.append(float(pp.S[j, post - pp.start]))
+            elif src == "Ypost":
+                vals.append(float(rp.Y[j, post]))
+            elif src == "Ypre":
+                vals.append(float(rp.Y[j, pre]))
             else:
                 vals.append(dt if src == "dt" else step * dt)
-        out = fn(*vals)
+        return fn(*vals)
+
+    def apply(self, hook, syn, q, pre, post, w, step, dt):
+        """Run ``hook`` on synapse ``syn`` (column q of V; neurons pre, post) and store the result."""
+        rp = self.rp
+        out = self.value(hook, syn, q, pre, post, w, step, dt)
         w[syn] = float(out[0])
         for j in range(rp.V.shape[0]):
             rp.V[j, q] = float(out[1 + j])
@@ -86,7 +107,28 @@ def plasticity_step(p, hooks, step, fired, out_syn):
             hooks[r].apply("on_post", syn, p.syn_local[syn], p.syn_pre[syn], g, p.w, step, dt)
     for rp in p.rules:
         rp.X[:, fired] += 1.0
-    every_synapse("after")
+    for h in hooks:
+        if not h.rp.model.sums() or (h.rp.model.gated and h.rp.M[step] == 0.0):
+            continue
+        rule_sums(h, p, step, dt)
+    for h in hooks:
+        if "after" in h.hooks and not (h.rp.model.gated and h.rp.M[step] == 0.0):
+            for q, syn in enumerate(h.rp.syn):
+                h.apply("after", syn, q, p.syn_pre[syn], p.post[syn], p.w, step, dt)
+
+
+def rule_sums(h, p, step, dt):
+    """The sums of one rule (:mod:`spikesim.plasticity.base`): post sums, then pre sums, each from
+    0.0 over the rule's synapses in ascending CSR order."""
+    rp, cls = h.rp, h.rp.model
+    rp.Y[:] = 0.0
+    n_post = len(cls.post_sums)
+    for row, name in enumerate(cls.sums()):
+        hook = f"post_sum_{name}" if row < n_post else f"pre_sum_{name}"
+        for q, syn in enumerate(rp.syn):
+            pre, post = p.syn_pre[syn], p.post[syn]
+            at = post if row < n_post else pre
+            rp.Y[row, at] = float(rp.Y[row, at]) + float(h.value(hook, syn, q, pre, post, p.w, step, dt))
 
 
 class _Bound:
@@ -116,7 +158,7 @@ class ReferenceRunner:
         self.plan = plan
         self.streams = plan.stream_keys()
         self.bound = {}
-        self.rule_hooks = [_RuleHooks(rp) for rp in plan.rules]
+        self.rule_hooks = [_RuleHooks(rp, plan) for rp in plan.rules]
         for pp in plan.neuron_pops:
             w = _where(pp.model, pp.rows, pp.shared, pp.U)
             syns = []
