@@ -12,6 +12,7 @@ import numpy as np
 
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
+from spikesim.backends.reference.attention import attention_step
 from spikesim.backends.reference.readout import add_terms, readout_step
 from spikesim.backends.reference.readout import signals as readout_signals
 from spikesim.neurons.base import arg_names, takes_conductances
@@ -270,6 +271,8 @@ class ReferenceRunner:
                     weight[k] = weight[k] * st[3, sl]
             np.add.at(ring, cell, weight)
             counters[C_EVENTS] += syn.size
+            if p.attentions:                                     # spikesim.core.attention
+                attention_step(p, step, fired)
 
             # reset
             for index, ids in fired_by_pop.items():
