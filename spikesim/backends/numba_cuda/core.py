@@ -347,6 +347,8 @@ class CudaRunner:
         from .driver import readout_kernels, rule_kernels
         self.rule_kernels = rule_kernels(plan)
         self.readout_kernels = readout_kernels(plan)
+        from .attention import DeviceAttention
+        self.attentions = [DeviceAttention(at) for at in plan.attentions]     # spikesim.core.attention
         self._back = info["back"]
         self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
@@ -396,6 +398,8 @@ class CudaRunner:
         with strict_fp():               # compiling keeps the CPU's rounding (no FMA contraction)
             launchers = [make_launcher(k, grid_a, block, (f64, i64, self.d_streams, spk)) for k in self.step_kernels]
             launchers.append(make_launcher(K.deliver_kernel, grid_b, block_b, (f64, i64, rec)))
+            for da in self.attentions:
+                launchers += da.launchers(make_launcher, f64, i64, N, block)
             launchers += [make_launcher(k, grid_p, block, (f64, i64, rec)) for k in self.rule_kernels]
             launchers += [make_launcher(k, 1, 1, (f64, i64, rec)) for k in self.readout_kernels]
             step = step0
@@ -456,6 +460,8 @@ class CudaRunner:
         device is."""
         for arr, off in self._back.values():
             arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
+        for da in self.attentions:
+            da.sync_to_host()
         p = self.plan
         if self._step is not None:
             for pp in p.pops:
