@@ -67,10 +67,11 @@ class Attention:
         self.fill = np.zeros(max(h * n, d), dtype=np.int64)
         self.colk = np.zeros(d + 1, dtype=np.int64)
         self.ktok = np.zeros(n * d, dtype=np.int32)
-        self.M = np.zeros((w, w))                            # intermediate (zero on entry and exit)
+        self.M = np.zeros((w, w), dtype=np.int32)            # intermediate counts (zero on entry and exit)
         self.cnt = np.zeros(w, dtype=np.int64)               # non-zeros per row (zero on entry and exit)
         self.lst = np.zeros((w, w), dtype=np.int32)          # their columns
-        self.out = np.zeros((h, n, d))                       # Q K^T V of the step (zero on entry and exit)
+        self.hd = np.arange(dim, dtype=np.int32) // self.d  # the head of each feature
+        self.out = np.zeros((h, n, d), dtype=np.int32)       # Q K^T V counts of the step (zero on entry and exit)
 
     def __repr__(self) -> str:
         return (f"Attention(q={self.q!r}, k={self.k!r}, v={self.v!r} -> {self.target!r}, tokens={self.tokens}, "

@@ -22,40 +22,45 @@ _slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scal
 _k_feature_lists = compile_scalar(k_feature_lists, _inline)
 
 #: the arrays of an Attention the kernel takes, in order (``A<name><a>`` in the generated loop)
-ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "out")
+ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "out", "hd")
 
 
 @numba.njit(cache=True, inline="always")
-def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill):
+def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
     """CSR lists over (head, token) of the population [start, start + n dim) among the step's
-    spikes (ascending, so each list's features come out ascending)."""
-    size = n * dim
+    spikes (ascending within a population, so its spikes are one run of the list and each
+    list's features come out ascending). ``hd[j]``: the head of feature j (no division per spike)."""
+    lo = np.searchsorted(spike_list[:n_spk], start)
+    hi = np.searchsorted(spike_list[:n_spk], start + n * dim)
     rows = indptr.size - 1
     for r in range(rows + 1):
         indptr[r] = 0
-    for q in range(n_spk):
+    t, tb = 0, dim                                # token of the spike, first neuron of the next token
+    for q in range(lo, hi):
         g = spike_list[q] - start
-        if 0 <= g < size:
-            t = g // dim
-            j = g - t * dim
-            indptr[(j // d) * n + t + 1] += 1
+        while g >= tb:
+            t += 1
+            tb += dim
+        indptr[hd[g - tb + dim] * n + t + 1] += 1
     for r in range(rows):
         indptr[r + 1] += indptr[r]
         fill[r] = indptr[r]
-    for q in range(n_spk):
+    t, tb = 0, dim
+    for q in range(lo, hi):
         g = spike_list[q] - start
-        if 0 <= g < size:
-            t = g // dim
-            j = g - t * dim
-            h = j // d
-            r = h * n + t
-            idx[fill[r]] = j - h * d
-            fill[r] += 1
+        while g >= tb:
+            t += 1
+            tb += dim
+        j = g - tb + dim
+        h = hd[j]
+        r = h * n + t
+        idx[fill[r]] = j - h * d
+        fill[r] += 1
 
 
 @numba.njit(cache=True, inline="always")
 def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt, lst):
-    """Head g: out[g] += Q K^T V (out[g] zero on entry). Scratch M, cnt zero on entry and exit.
+    """Head g: out[g] += Q K^T V (integer counts; out[g] zero on entry). Scratch M, cnt zero on entry and exit.
     Returns (order used, accumulations)."""
     base = g * n
     use, p0, p1 = _slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk)
@@ -67,10 +72,10 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
                 i = ki[a]
                 for b in range(vp[base + t], vp[base + t + 1]):
                     j = vi[b]
-                    if M[i, j] == 0.0:
+                    if M[i, j] == 0:
                         lst[i, cnt[i]] = j
                         cnt[i] += 1
-                    M[i, j] += 1.0
+                    M[i, j] += 1
         ops += p0
         # every Q spike (m, i) adds the non-zeros of row i
         for m in range(n):
@@ -83,7 +88,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
                 ops += c
         for i in range(d):
             for r in range(cnt[i]):
-                M[i, lst[i, r]] = 0.0
+                M[i, lst[i, r]] = 0
             cnt[i] = 0
     else:
         _k_feature_lists(base, n, d, kp, ki, colk, fill, ktok)
@@ -93,10 +98,10 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
                 i = qi[a]
                 for b in range(colk[i], colk[i + 1]):
                     t = ktok[b]
-                    if M[t, m] == 0.0:
+                    if M[t, m] == 0:
                         lst[t, cnt[t]] = m
                         cnt[t] += 1
-                    M[t, m] += 1.0
+                    M[t, m] += 1
         ops += p1
         # every V spike (t, j) adds the non-zeros of column t of A
         for t in range(n):
@@ -109,20 +114,20 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
                 ops += c
         for t in range(n):
             for r in range(cnt[t]):
-                M[t, lst[t, r]] = 0.0
+                M[t, lst[t, r]] = 0
             cnt[t] = 0
     return use, ops
 
 
 @numba.njit(cache=True, nogil=True)
-def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, spike_list, n_spk, ring, slot, n_slots,
+def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, hd, spike_list, n_spk, ring, slot, n_slots,
                    ring_cells):
     """One attention's phase of a step: lists, Q K^T V per head, delivery into the ring slot
     ``slot + delay`` of the target's one-step current; ``ops``: accumulations, heads per order."""
     n, dim, heads = I[I_N], I[I_D], I[I_H]
     d = dim // heads
     for x in range(3):                            # I[0], I[1], I[2]: first neuron of Q, K, V
-        _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill)
+        _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
     for g in range(heads):
         use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
                         cnt, lst)
@@ -136,11 +141,10 @@ def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, spike_
     for g in range(heads):
         for m in range(n):
             row = base + m * dim + g * d
+            og = out[g, m]
             for j in range(d):
-                x = out[g, m, j]
-                if x != 0.0:
-                    ring[row + j] += x * scale
-                    out[g, m, j] = 0.0
+                ring[row + j] += og[j] * scale
+                og[j] = 0
 
 
 def attention_arrays(plan) -> dict[str, np.ndarray]:

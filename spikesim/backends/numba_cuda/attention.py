@@ -10,7 +10,8 @@ sorts K's spikes by feature; then the threads build the intermediate in shared m
 (Q (K^T V): tokens split over threads, ``cuda.atomic.add`` of 1 into S[i, j], exact because the
 sums are small integers; (Q K^T) V: each thread owns the query rows m it builds, A^T[:, m]),
 each thread adds, for its output rows, the non-zeros selected by its spikes, and adds its rows
-of Y * scale to the target's ring cells (one addition per cell, so the order does not matter).
+of Y * scale to the target's ring cells (every entry, zeros too, as the CPU; one addition per
+cell, so the order of the threads does not matter).
 Limits: N <= 64 tokens and d <= 64 features per head (shared memory); :func:`check_attention`
 raises ValueError beyond that when the runner is made.
 """
@@ -141,11 +142,9 @@ def attention_kernel(step, f64, i64, X, AI, AF, ops, lp, li, out):
     scale = AF[0]
     for m in range(tid, n, nt):
         row = base + m * dim + g * d
-        for j in range(d):
-            x = out[g, m, j]
-            if x != 0.0:
-                f64[row + j] += x * scale
-                out[g, m, j] = 0.0
+        for j in range(d):                        # every entry, zeros too (as the CPU loops)
+            f64[row + j] += out[g, m, j] * scale
+            out[g, m, j] = 0.0
     cuda.syncthreads()
     if tid == 0:
         cuda.atomic.add(ops, 0, ops_s[0])

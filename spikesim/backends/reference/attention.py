@@ -5,7 +5,8 @@ pair counts of both association orders and the order (:func:`slice_order` with t
 :func:`estimated_costs`, the functions the compiled kernels compile too); Q K^T V with a sparse
 intermediate held in a dict (the equations and the operation counts are in
 :mod:`spikesim.core.attention`); each non-zero value times the scale added to the ring slot
-``step + delay`` of the target's one-step current, in ascending (head, token, feature) order.
+``step + delay`` of the target's one-step current, every entry (zeros too), in ascending
+(head, token, feature) order.
 """
 from __future__ import annotations
 
@@ -128,5 +129,6 @@ def attention_step(plan, step: int, fired: np.ndarray) -> None:
             out, use, ops = slice_product(g, n, d, q, k, v, int(I[I_MODE]))
             at.ops[0] += ops
             at.ops[1 + use] += 1
-            for (m, j) in sorted(out):
-                plan.ring[base + m * dim + g * d + j] += float(out[(m, j)]) * scale
+            for m in range(n):                          # every entry (zeros too, as the compiled loops)
+                for j in range(d):
+                    plan.ring[base + m * dim + g * d + j] += float(out.get((m, j), 0)) * scale
