@@ -14,8 +14,9 @@ from .nir_cuba import NIRCuba
 from .nir_leaky import NIRLeaky
 from .qif import QIF
 from .rate import TanhRate
+from .windowed_lif import WindowedLIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
-           "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "TanhRate", "from_brian2"]
+           "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "TanhRate", "WindowedLIF", "from_brian2"]
