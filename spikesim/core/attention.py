@@ -71,7 +71,7 @@ class Attention:
         self.cnt = np.zeros(w, dtype=np.int64)               # non-zeros per row (zero on entry and exit)
         self.lst = np.zeros((w, w), dtype=np.int32)          # their columns
         self.hd = np.arange(dim, dtype=np.int32) // self.d  # the head of each feature
-        self.out = np.zeros((h, n, d), dtype=np.int32)       # Q K^T V counts of the step (zero on entry and exit)
+        self.out = np.zeros((h, n, d), dtype=np.int32)       # Q K^T V counts of the step (zero between steps)
 
     def __repr__(self) -> str:
         return (f"Attention(q={self.q!r}, k={self.k!r}, v={self.v!r} -> {self.target!r}, tokens={self.tokens}, "

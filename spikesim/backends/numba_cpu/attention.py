@@ -138,12 +138,13 @@ def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, hd, sp
         pt -= n_slots
     base = pt * ring_cells + I[I_CELL0]
     scale = F[0]
-    for g in range(heads):
-        for m in range(n):
-            row = base + m * dim + g * d
+    for m in range(n):                            # token by token: the target's neurons in order
+        row = base + m * dim
+        for g in range(heads):
             og = out[g, m]
+            cells = ring[row + g * d:row + (g + 1) * d]
             for j in range(d):
-                ring[row + j] += og[j] * scale
+                cells[j] += og[j] * scale
                 og[j] = 0
 
 
