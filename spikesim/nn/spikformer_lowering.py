@@ -199,6 +199,7 @@ class LoweredSpikformer:
         """The first Conv + BN of the (normalised) image ``[C, H, W]`` in torch (float32): the
         first LIF layer's input at every step (MACs, outside the core)."""
         st = self.model.sps.stages[0]
+        image = image.to(st.conv.weight.device)
         return st.bn(st.conv(image[None].float())).reshape(-1).double().cpu().numpy()
 
     def run(self, image: torch.Tensor) -> dict:
