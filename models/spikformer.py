@@ -63,6 +63,40 @@ class SpikformerClassifier(TorchImageClassifier):
             self._set_record(False)
         return np.stack(maps)
 
+    def lower(self, image_shape, backend: str = "numba", threads: int | None = None):
+        """The trained network on the core (:class:`spikesim.nn.spikformer_lowering.LoweredSpikformer`)
+        for images of shape ``image_shape`` (C, H, W); the model is put in eval mode."""
+        from spikesim.nn.spikformer_lowering import LoweredSpikformer
+        self.module.eval()
+        return LoweredSpikformer(self.module, image_shape, backend=backend, threads=threads)
+
+    def measure_core(self, x, y, backend: str = "numba", threads: int | None = None) -> dict[str, Any]:
+        """Accuracy, SOPs and energy per image counted by the core on ``(x, y)``, one image after
+        the other: SOPs = synaptic events into neurons (not into the max-pooling OR neurons) +
+        the attention's accumulations; MACs = first conv x T + head (computed outside the core);
+        ``agreement``: fraction of predictions equal to the torch forward pass's."""
+        import time
+        from spikesim.analysis.energy import energy_mj
+        x = np.asarray(x, np.float32)
+        low = self.lower(x.shape[1:], backend=backend, threads=threads)
+        torch_pred = self.predict(x)
+        keys = ("sops", "synaptic_events", "events_into_or", "attention_ops", "macs")
+        sums = dict.fromkeys(keys, 0.0)
+        pred = np.zeros(len(x), dtype=np.int64)
+        t0 = time.perf_counter()
+        for i in range(len(x)):
+            image = self.norm(torch.as_tensor(x[i:i + 1]).to(self.device))[0]
+            r = low.run(image)
+            pred[i] = int(np.argmax(r["logits"]))
+            for k in keys:
+                sums[k] += r[k]
+        n = max(len(x), 1)
+        out = {f"{k}_per_image": v / n for k, v in sums.items()}
+        out.update(accuracy=float(np.mean(pred == np.asarray(y))), agreement=float(np.mean(pred == torch_pred)),
+                   energy_mj_per_image=energy_mj(out["macs_per_image"], out["sops_per_image"]),
+                   seconds_per_image=(time.perf_counter() - t0) / n, predictions=pred)
+        return out
+
     @torch.no_grad()
     def measure(self, x, y, batch: int = 128) -> dict[str, Any]:
         """Accuracy, SOPs, MACs, energy per image and per-layer firing rates on ``(x, y)``."""

@@ -54,6 +54,9 @@ class ImagesConfig(TrainRecipe):
     ssl_decoder_depth: int = 2        # ViT blocks of the decoder
     ssl_decoder_heads: int = 4        # attention heads of the decoder
     ssl_max_steps: int = 0            # stop pre-training after this many steps (0: no limit)
+    inference: str = "torch"          # spikformer's test-set SOPs/energy: torch (per-layer rates x MACs) | core
+                                      # (counted by the network lowered to the core; ~0.5 s per image on a CPU)
+    core_images: int = 0              # inference=core: the first n test images run on the core (0: all)
     device: str = "auto"              # torch device: auto (cuda if available) | cpu | cuda | cuda:N
     threads: int = 0                  # torch CPU threads (0: torch's default)
 
@@ -125,7 +128,9 @@ def validate(cfg: ImagesConfig) -> None:
             raise ConfigError(f"{name} must be >= 1, got {getattr(cfg, name)}")
     if cfg.dim % 8 or cfg.dim % cfg.heads:
         raise ConfigError(f"dim ({cfg.dim}) must be a multiple of 8 and of heads ({cfg.heads})")
-    for name in ("n_train", "n_test", "max_steps", "threads", "pad_to", "ssl_max_steps"):
+    if cfg.inference not in ("torch", "core"):
+        raise ConfigError(f"inference must be 'torch' or 'core', got {cfg.inference!r}")
+    for name in ("n_train", "n_test", "max_steps", "threads", "pad_to", "ssl_max_steps", "core_images"):
         if getattr(cfg, name) < 0:
             raise ConfigError(f"{name} must be >= 0, got {getattr(cfg, name)}")
     if not cfg.lr > 0 or cfg.scale <= 0:

@@ -82,6 +82,16 @@ def run(cfg: ImagesConfig, models: Sequence[str], progress: bool = True):
             metrics[name].update(pretrain_seconds=clf.pretrain_seconds, finetune_seconds=clf.finetune_seconds,
                                  ssl_final_loss=float(sh["loss"][-1]) if len(sh["loss"]) else float("nan"))
             ssl_curves[name] = {"epoch": sh["epoch"], "loss": sh["loss"]}
+        if name == "spikformer" and cfg.inference == "core":
+            n = cfg.core_images or len(split.x_test)
+            core = clf.measure_core(split.x_test[:n], split.y_test[:n])
+            metrics[name].update({f"{k}_torch": metrics[name][k] for k in ("sops_per_image", "energy_mj_per_image")})
+            metrics[name].update(sops_per_image=core["sops_per_image"], energy_mj_per_image=core["energy_mj_per_image"],
+                                 core_images=n, core_accuracy=core["accuracy"], core_agreement=core["agreement"],
+                                 core_synaptic_events_per_image=core["synaptic_events_per_image"],
+                                 core_attention_ops_per_image=core["attention_ops_per_image"],
+                                 core_pool_events_per_image=core["events_into_or_per_image"],
+                                 core_seconds_per_image=core["seconds_per_image"])
         curves[name] = {k: h[k] for k in ("epoch", "test_accuracy", "train_accuracy", "train_loss", "lr")}
         ops[name] = {"layers": np.array(meas["op_layers"], dtype=object), "macs": meas["op_macs"],
                      "sops": meas["op_sops"]}
@@ -119,6 +129,7 @@ def summary_rows(result) -> list[tuple[str, str]]:
         if not isinstance(m, dict):
             continue
         for key in ("accuracy", "best_accuracy", "sops_per_image", "macs_per_image", "energy_mj_per_image",
+                    "sops_per_image_torch", "energy_mj_per_image_torch", "core_agreement",
                     "mean_firing_rate", "n_parameters", "train_seconds", "pretrain_seconds", "ssl_final_loss"):
             if key in m:
                 rows.append((f"{model}/{key}", f"{m[key]:.4g}"))

@@ -69,7 +69,7 @@ def _np(a) -> np.ndarray:
 
 def ssa_event_cost(q, k, v) -> tuple[np.ndarray, np.ndarray]:
     """Accumulations of the event-driven Q K^T V on binary ``q, k, v`` ``[..., N, d]`` in each
-    association order, per leading index (see :mod:`spikesim.backends.reference.ssa`):
+    association order, per leading index (see :mod:`spikesim.core.attention`):
 
     * Q (K^T V): S = K^T V from spike pairs (sum_n |K_n||V_n|), then each Q spike (m, i) adds the
       non-zeros of row S_i: sum_i |Q_:i| nnz(S_i).

@@ -98,6 +98,7 @@ class Network:
         self._injections: list[tuple[str, np.ndarray]] = []
         self._records: dict[str, dict] = {}
         self._readouts: list[Readout] = []
+        self._attentions: list = []
         self._plan = None
         self._dirty = False
         self.initial_state: dict[tuple[str, str], np.ndarray] = {}    # set_state before the first run
@@ -344,6 +345,35 @@ class Network:
         self._readouts.append(readout)
         return readout
 
+    def attention(self, q, k, v, target, tokens: int, heads: int, scale: float = 0.125, delay: float | None = None,
+                  order: str = "auto"):
+        """Event-driven spiking self-attention (Spikformer's SSA) as a core operation: every step,
+        Y = Q K^T V * ``scale`` per head from this step's spikes of populations ``q``, ``k``, ``v``
+        (``tokens`` x dim neurons each, token-major, dim split into ``heads``), computed with
+        additions only and delivered as a one-step current to ``target`` (same size) after
+        ``delay`` ms (default one step). ``order``: "auto" (cheaper association order per head
+        and step), "q_ktv" or "qkt_v". See :mod:`spikesim.core.attention`; returns the
+        operation, whose accumulations :meth:`attention_ops` reports."""
+        self._check_open("add an attention")
+        from spikesim.core.attention import make_attention
+        names = tuple(self._name_of(x) for x in (q, k, v, target))
+        at = make_attention(self._pops, names, tokens, heads, scale, delay, order, self.dt)
+        if self.max_delay_steps is not None and at.delay_steps > self.max_delay_steps:
+            raise ValueError(f"attention delay {at.delay_steps * self.dt} ms exceeds max_delay = "
+                             f"{self.max_delay_steps * self.dt} ms")
+        self._attentions.append(at)
+        return at
+
+    def attention_ops(self, attention=None) -> int:
+        """Accumulations performed by ``attention`` (or by every attention of the network) since
+        the network was built."""
+        ats = self._attentions if attention is None else [attention]
+        if attention is not None and not any(a is attention for a in self._attentions):
+            raise ValueError("this attention does not belong to the network (add it with Network.attention)")
+        if self._plan is not None:
+            self._runner.sync_to_host()
+        return int(sum(int(a.ops[0]) for a in ats))
+
     def _own_readout(self, readout) -> None:
         if not any(r is readout for r in self._readouts):
             raise ValueError("this Readout does not belong to the network (add it with add_readout)")
@@ -589,7 +619,8 @@ class Network:
                 pr.n_entries * pr.conv.frame[0] * pr.conv.frame[1] for pr in self._convs)
             threads = default_threads(threads, n_total, n_syn)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
-                                self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs)
+                                self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs,
+                                attentions=self._attentions)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 
@@ -641,6 +672,7 @@ class Network:
         spk_gid = np.zeros(cap, dtype=np.int64)
         p.counters[0] = 0
         events0 = int(p.counters[C_EVENTS])
+        attention0 = self.attention_ops() if self._attentions else 0
         chunk = chunk_steps or (max(1, min(n_steps, 2000)) if progress else max(n_steps, 1))
         bar = None
         if progress:
@@ -676,6 +708,8 @@ class Network:
         self._step = step      # after a failure: the start of the failing step, which did not complete
         self.last_run_stats = {"build_seconds": build_s, "run_seconds": run_s, "steps": step - step0,
                                "synaptic_events": int(p.counters[C_EVENTS]) - events0}
+        if self._attentions:
+            self.last_run_stats["attention_ops"] = self.attention_ops() - attention0
         result = self._collect(spk_step, spk_gid, rec_buf, rec_count, step0, started)
         if failure is not None:
             pop, bad = failure

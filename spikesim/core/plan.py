@@ -317,6 +317,7 @@ class Plan:
     counters: np.ndarray = field(default=None)
     readouts: list = field(default_factory=list)        # ReadoutPlan, in order of add_readout
     convs: list = field(default_factory=list)           # ConvPlan (spikesim.core.conv), in order of connect
+    attentions: list = field(default_factory=list)      # spikesim.core.attention.Attention, I filled in
 
     @property
     def has_plasticity(self) -> bool:
@@ -342,7 +343,8 @@ class Plan:
         return (tuple(p.signature() for p in self.pops), tuple(r.signature() for r in self.receivers),
                 tuple(m.signature() for m in self.monitors), tuple(q.signature() for q in self.poisson_inputs),
                 tuple(c.signature() for c in self.continuous), tuple(r.signature() for r in self.rules),
-                self.has_stp, tuple(r.signature() for r in self.readouts), self.n_parts > 1, len(self.convs))
+                self.has_stp, tuple(r.signature() for r in self.readouts), self.n_parts > 1, len(self.convs),
+                len(self.attentions))
 
     def stream_keys(self) -> np.ndarray:
         """uint64 stream keys as the kernels index them: one per population (Poisson), then one per
@@ -380,7 +382,8 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
-               max_delay_steps: int | None, readouts: list = (), n_parts: int = 1, convs: list = ()) -> Plan:
+               max_delay_steps: int | None, readouts: list = (), n_parts: int = 1, convs: list = (),
+               attentions: list = ()) -> Plan:
     """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
     (the numba backend's thread count; any value gives the same results); ``convs``: the
     convolutional projections (:mod:`spikesim.core.conv`), delivered after the CSR synapses."""
@@ -401,6 +404,8 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     for name, cur in injections:
         if isinstance(cur, PoissonInput) and cur.synapse_model.neuron_target is None:
             syn_models[name].setdefault(cur.synapse_model.key(), cur.synapse_model)
+    for at in attentions:                       # an attention delivers one-step currents (Pulse)
+        syn_models[at.target].setdefault(at.synapse.key(), at.synapse)
     for name, spec in records.items():          # recording "I_syn" makes the shorthand synapse exist
         if spec.get("projection"):
             continue
@@ -462,6 +467,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
 
     recv_per_proj = [receiver(pr.post, pr.synapse) for pr in projections]
     recv_per_conv = [receiver(pr.post, pr.synapse) for pr in convs]
+    recv_per_attention = [receiver(at.target, at.synapse) for at in attentions]
     poisson_inputs = []
     for name, cur in injections:
         if isinstance(cur, PoissonInput):
@@ -476,9 +482,10 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     d_all = cat([pr.delay_steps for pr in projections], np.int64)
     counts = np.bincount(pre_all, minlength=N)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    max_d = max([int(d_all.max()) if d_all.size else 1] + [int(pr.delay_steps.max()) for pr in convs if pr.n_entries])
+    max_d = max([int(d_all.max()) if d_all.size else 1] + [int(pr.delay_steps.max()) for pr in convs if pr.n_entries]
+                + [at.delay_steps for at in attentions])
     if max_delay_steps is not None:
-        if d_all.size and max_d > max_delay_steps:
+        if max_d > max_delay_steps and (d_all.size or attentions):
             raise ValueError(f"a delay of {max_d * dt} ms exceeds the network's max_delay of {max_delay_steps * dt} ms")
         max_d = max_delay_steps
     n_slots = max_d + 1
@@ -544,6 +551,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
         from spikesim.core.readout import RULES
         plan.readouts.append(ReadoutPlan(index[ro.pops[0]], tuple(index[x] for x in ro.pops), ro, row,
                                          RULES[ro.rule], ro.values(dt)))
+    from spikesim.backends.reference.attention import I_CELL0, I_K0, I_Q0, I_V0
+    for at, r in zip(attentions, recv_per_attention):
+        at.I[[I_Q0, I_K0, I_V0]] = start[index[at.q]], start[index[at.k]], start[index[at.v]]
+        at.I[I_CELL0] = recv_off[r]
+        plan.attentions.append(at)
     plan.counters = np.zeros(C_SRC0 + len(names), dtype=np.int64)
     plan.counters[C_SRC0:] = src_off[:-1]
     return plan

@@ -155,3 +155,11 @@ def _shape_for(node, in_shape, n_in, nd):
     if in_shape is not None and len(in_shape) == nd + 1:
         return tuple(int(s) for s in in_shape)
     return None
+
+
+def conv2d_matrix(weight, in_shape, stride=1, padding=0, groups: int = 1, name: str = "conv2d"):
+    """(M, out_shape) of a 2-D convolution with torch's conventions (no bias) as a sparse
+    (n_in, n_out) matrix over C-order (C, H, W) signals: y = x @ M. A sum pool is a grouped
+    convolution with weights 1 (``weight`` of shape (C, 1, k, k), ``groups=C``)."""
+    M, _, out = _conv_nd(name, weight, None, in_shape, stride, padding, (1, 1), groups, 2)
+    return M, out

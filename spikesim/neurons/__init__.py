@@ -16,9 +16,10 @@ from .qif import QIF
 from .rate import TanhRate
 from .subspace import SubspaceNeuron
 from .window_rate import WindowRate
+from .windowed_lif import WindowedLIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
 __all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
            "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "SubspaceNeuron", "TanhRate", "WindowRate",
-           "from_brian2"]
+           "WindowedLIF", "from_brian2"]

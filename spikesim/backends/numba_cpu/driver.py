@@ -538,6 +538,9 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
         from spikesim.backends.numba_cpu.conv import emit_conv_count, emit_conv_delivery
         extra_args += emit_conv_delivery(emit, plan)
         emit_conv_count(emit, plan)
+    if plan.attentions:                       # spikesim.core.attention, after the synaptic spikes
+        from spikesim.backends.numba_cpu.attention import emit_attentions
+        extra_args += emit_attentions(emit, plan, src.imports)
 
     mark("propagation")
     # ---- resets
@@ -624,7 +627,7 @@ def _library_key() -> str:
     h = hashlib.sha1()
     for f in (here / "scalars.py", here / "plasticity.py", here / "readout.py", here.parents[1] / "rng" / "counter.py",
               here.parents[1] / "rng" / "ziggurat.py", here.parents[1] / "synapses" / "stp.py",
-              here.parent / "contract.py"):
+              here.parent / "contract.py", here / "attention.py", here.parent / "reference" / "attention.py"):
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -661,6 +664,8 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
     if plan.convs:
         from spikesim.backends.numba_cpu.conv import conv_arrays
         out.update(conv_arrays(plan))
+    from spikesim.backends.numba_cpu.attention import attention_arrays
+    out.update(attention_arrays(plan))
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)

@@ -349,6 +349,8 @@ class CudaRunner:
         self.readout_kernels = readout_kernels(plan)
         from .conv import conv_device_arrays
         self.conv_args = conv_device_arrays(plan) if plan.convs else []
+        from .attention import DeviceAttention
+        self.attentions = [DeviceAttention(at) for at in plan.attentions]     # spikesim.core.attention
         self._back = info["back"]
         self._w = info["w"]
         self._o_count = int(i64[K.O_RECCOUNT])
@@ -401,6 +403,8 @@ class CudaRunner:
             if self.conv_args:
                 from .conv import conv_kernel
                 launchers += [make_launcher(conv_kernel, grid_b, block_b, (f64, i64, *a)) for a in self.conv_args]
+            for da in self.attentions:
+                launchers += da.launchers(make_launcher, f64, i64, N, block)
             launchers += [make_launcher(k, grid_p, block, (f64, i64, rec)) for k in self.rule_kernels]
             launchers += [make_launcher(k, 1, 1, (f64, i64, rec)) for k in self.readout_kernels]
             step = step0
@@ -461,6 +465,8 @@ class CudaRunner:
         device is."""
         for arr, off in self._back.values():
             arr[...] = self.d_f64[off:off + arr.size].copy_to_host().reshape(arr.shape)
+        for da in self.attentions:
+            da.sync_to_host()
         p = self.plan
         if self._step is not None:
             for pp in p.pops:

@@ -13,6 +13,7 @@ import numpy as np
 from spikesim.backends.contract import (C_BAD_POP, C_EVENTS, C_SPIKES, C_SRC0, STATUS_BUFFER_FULL, STATUS_DONE,
                                         STATUS_NONFINITE)
 from spikesim.backends.reference.conv import conv_targets
+from spikesim.backends.reference.attention import attention_step
 from spikesim.backends.reference.readout import add_terms, readout_step
 from spikesim.backends.reference.readout import signals as readout_signals
 from spikesim.neurons.base import arg_names, takes_conductances
@@ -319,6 +320,8 @@ class ReferenceRunner:
                     slots = (step + cp.ent_delay[e]) % n_slots
                     np.add.at(ring, slots * p.ring_cells + cp.cell0 + post, cp.ent_w[e])
                     counters[C_EVENTS] += e.size
+            if p.attentions:                                     # spikesim.core.attention
+                attention_step(p, step, fired)
 
             # reset
             for index, ids in fired_by_pop.items():

@@ -1,0 +1,164 @@
+"""Compiled attention phase (:mod:`spikesim.core.attention`) for the generated CPU loop: the
+same lists, order choice, accumulations and delivery as the NumPy reference
+(:mod:`spikesim.backends.reference.attention`), with the intermediate in a dense scratch
+matrix whose non-zeros are listed (touched and cleared entry by entry), so a head costs its
+accumulations, not N^2 or d^2.
+
+:func:`attention_step` is called by the generated ``run_steps`` once per attention after the
+propagation of the step's spikes (``spike_list[:n_spk]``: global ids, ascending within each
+population).
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from spikesim.backends.reference.attention import estimated_costs, k_feature_lists, slice_order
+from spikesim.backends.scalar import compile_scalar
+from spikesim.backends.reference.attention import I_CELL0, I_D, I_DELAY, I_H, I_MODE, I_N
+
+_inline = numba.njit(inline="always", cache=True)
+_slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scalar(estimated_costs, _inline))
+_k_feature_lists = compile_scalar(k_feature_lists, _inline)
+
+#: the arrays of an Attention the kernel takes, in order (``A<name><a>`` in the generated loop)
+ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "out", "hd")
+
+
+@numba.njit(cache=True, inline="always")
+def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
+    """CSR lists over (head, token) of the population [start, start + n dim) among the step's
+    spikes (ascending within a population, so its spikes are one run of the list and each
+    list's features come out ascending). ``hd[j]``: the head of feature j (no division per spike)."""
+    lo = np.searchsorted(spike_list[:n_spk], start)
+    hi = np.searchsorted(spike_list[:n_spk], start + n * dim)
+    rows = indptr.size - 1
+    for r in range(rows + 1):
+        indptr[r] = 0
+    t, tb = 0, dim                                # token of the spike, first neuron of the next token
+    for q in range(lo, hi):
+        g = spike_list[q] - start
+        while g >= tb:
+            t += 1
+            tb += dim
+        indptr[hd[g - tb + dim] * n + t + 1] += 1
+    for r in range(rows):
+        indptr[r + 1] += indptr[r]
+        fill[r] = indptr[r]
+    t, tb = 0, dim
+    for q in range(lo, hi):
+        g = spike_list[q] - start
+        while g >= tb:
+            t += 1
+            tb += dim
+        j = g - tb + dim
+        h = hd[j]
+        r = h * n + t
+        idx[fill[r]] = j - h * d
+        fill[r] += 1
+
+
+@numba.njit(cache=True, inline="always")
+def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt, lst):
+    """Head g: out[g] += Q K^T V (integer counts; out[g] zero on entry). Scratch M, cnt zero on entry and exit.
+    Returns (order used, accumulations)."""
+    base = g * n
+    use, p0, p1 = _slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk)
+    ops = 0
+    if use == 0:
+        # M[i, j] = (K^T V)[i, j] from pairs of spikes of the same token; lst[i] = its non-zero j
+        for t in range(n):
+            for a in range(kp[base + t], kp[base + t + 1]):
+                i = ki[a]
+                for b in range(vp[base + t], vp[base + t + 1]):
+                    j = vi[b]
+                    if M[i, j] == 0:
+                        lst[i, cnt[i]] = j
+                        cnt[i] += 1
+                    M[i, j] += 1
+        ops += p0
+        # every Q spike (m, i) adds the non-zeros of row i
+        for m in range(n):
+            for a in range(qp[base + m], qp[base + m + 1]):
+                i = qi[a]
+                c = cnt[i]
+                for r in range(c):
+                    j = lst[i, r]
+                    out[g, m, j] += M[i, j]
+                ops += c
+        for i in range(d):
+            for r in range(cnt[i]):
+                M[i, lst[i, r]] = 0
+            cnt[i] = 0
+    else:
+        _k_feature_lists(base, n, d, kp, ki, colk, fill, ktok)
+        # M[t, m] = (Q K^T)[m, t] from pairs of spikes of the same feature; lst[t] = its non-zero m
+        for m in range(n):
+            for a in range(qp[base + m], qp[base + m + 1]):
+                i = qi[a]
+                for b in range(colk[i], colk[i + 1]):
+                    t = ktok[b]
+                    if M[t, m] == 0:
+                        lst[t, cnt[t]] = m
+                        cnt[t] += 1
+                    M[t, m] += 1
+        ops += p1
+        # every V spike (t, j) adds the non-zeros of column t of A
+        for t in range(n):
+            c = cnt[t]
+            for b in range(vp[base + t], vp[base + t + 1]):
+                j = vi[b]
+                for r in range(c):
+                    m = lst[t, r]
+                    out[g, m, j] += M[t, m]
+                ops += c
+        for t in range(n):
+            for r in range(cnt[t]):
+                M[t, lst[t, r]] = 0
+            cnt[t] = 0
+    return use, ops
+
+
+@numba.njit(cache=True, nogil=True)
+def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, hd, spike_list, n_spk, ring, slot, n_slots,
+                   ring_cells):
+    """One attention's phase of a step: lists, Q K^T V per head, delivery into the ring slot
+    ``slot + delay`` of the target's one-step current; ``ops``: accumulations, heads per order."""
+    n, dim, heads = I[I_N], I[I_D], I[I_H]
+    d = dim // heads
+    for x in range(3):                            # I[0], I[1], I[2]: first neuron of Q, K, V
+        _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
+    for g in range(heads):
+        use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
+                        cnt, lst)
+        ops[0] += c
+        ops[1 + use] += 1
+    pt = slot + I[I_DELAY]
+    if pt >= n_slots:
+        pt -= n_slots
+    base = pt * ring_cells + I[I_CELL0]
+    scale = F[0]
+    for m in range(n):                            # token by token: the target's neurons in order
+        row = base + m * dim
+        for g in range(heads):
+            og = out[g, m]
+            cells = ring[row + g * d:row + (g + 1) * d]
+            for j in range(d):
+                cells[j] += og[j] * scale
+                og[j] = 0
+
+
+def attention_arrays(plan) -> dict[str, np.ndarray]:
+    """``A<name><a>`` -> the arrays of attention a (the kernel's arguments)."""
+    return {f"A{name}{a}": getattr(at, name) for a, at in enumerate(plan.attentions) for name in ARRAYS}
+
+
+def emit_attentions(emit, plan, imports: set) -> list[str]:
+    """The generated loop's calls (one per attention, in order); returns their argument names."""
+    imports.add("from spikesim.backends.numba_cpu.attention import attention_step as _attention_step")
+    args = []
+    for a in range(len(plan.attentions)):
+        names = [f"A{x}{a}" for x in ARRAYS]
+        emit(f"        _attention_step({', '.join(names)}, spike_list, n_spk, ring, slot, n_slots, ring_cells)")
+        args += names
+    return args
