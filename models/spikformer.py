@@ -64,9 +64,9 @@ class SpikformerClassifier(TorchImageClassifier):
         return np.stack(maps)
 
     def lower(self, image_shape, backend: str = "numba", threads: int | None = None):
-        """The trained network on the core (:class:`spikesim.nn.spikformer_lowering.LoweredSpikformer`)
+        """The trained network on the core (:class:`spikesim.models.spikformer_lowering.LoweredSpikformer`)
         for images of shape ``image_shape`` (C, H, W); the model is put in eval mode."""
-        from spikesim.nn.spikformer_lowering import LoweredSpikformer
+        from spikesim.models.spikformer_lowering import LoweredSpikformer
         self.module.eval()
         return LoweredSpikformer(self.module, image_shape, backend=backend, threads=threads)
 

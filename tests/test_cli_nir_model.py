@@ -7,8 +7,8 @@ torch = pytest.importorskip("torch")
 
 from spikesim.cli import main  # noqa: E402
 from spikesim.core.result import load  # noqa: E402
-from spikesim.nn.hlop_mlp import SpikingMLP  # noqa: E402
-from spikesim.nn.hlop_nir import mlp_to_nir  # noqa: E402
+from spikesim.models.hlop_mlp import SpikingMLP  # noqa: E402
+from spikesim.models.hlop_nir import mlp_to_nir  # noqa: E402
 
 
 def test_continual_scores_a_nir_graph_like_the_models(tmp_path):

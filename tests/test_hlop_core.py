@@ -9,7 +9,7 @@ from scipy.linalg import subspace_angles
 
 from spikesim.models.hlop_core import CoreSubspace, build_subspace_network, weights_as_matrix
 from spikesim.nn.hlop import HLOPSubspace
-from spikesim.nn.hlop_mlp import weighted_rate
+from spikesim.models.hlop_mlp import weighted_rate
 from spikesim.plasticity.oja_subspace import OjaSubspaceRule
 
 

@@ -7,7 +7,7 @@ from spikesim.models.adapters.gpm import extend_basis
 from spikesim.models.adapters.finetune import FineTune
 from spikesim.models.hlop import HLOPLearner
 from spikesim.models.adapters.ann_mlp import ReLUMLP
-from spikesim.nn.hlop_mlp import DSRLIF, SpikingMLP, weighted_rate
+from spikesim.models.hlop_mlp import DSRLIF, SpikingMLP, weighted_rate
 from spikesim.paradigms.continual import ContinualConfig
 from spikesim.paradigms.continual.data import build_tasks
 

@@ -5,8 +5,8 @@ import pytest
 pytest.importorskip("nir")
 torch = pytest.importorskip("torch")
 
-from spikesim.nn.hlop_mlp import SpikingMLP  # noqa: E402
-from spikesim.nn.hlop_nir import mlp_to_nir, nir_logits  # noqa: E402
+from spikesim.models.hlop_mlp import SpikingMLP  # noqa: E402
+from spikesim.models.hlop_nir import mlp_to_nir, nir_logits  # noqa: E402
 
 
 def _model(training="bptt"):

@@ -1,11 +1,11 @@
-"""A Spikformer lowered to the core (spikesim.nn.spikformer_lowering) gives the torch forward
+"""A Spikformer lowered to the core (spikesim.models.spikformer_lowering) gives the torch forward
 pass's spikes in every LIF layer and its predictions, and the core's counts add up."""
 import numpy as np
 import pytest
 import torch
 
 from spikesim.nn.spikformer import Spikformer
-from spikesim.nn.spikformer_lowering import LoweredSpikformer, fold_bn
+from spikesim.models.spikformer_lowering import LoweredSpikformer, fold_bn
 
 
 def _active_model(scale=1.0, seed=0):

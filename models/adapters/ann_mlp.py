@@ -14,7 +14,7 @@ from torch import nn
 
 from spikesim.models.adapters.finetune import FineTune
 from spikesim.models.adapters.gpm import GPMLearner
-from spikesim.nn.hlop_mlp import MultiHeadMLP, check_sizes
+from spikesim.models.hlop_mlp import MultiHeadMLP, check_sizes
 
 
 class ReLUMLP(MultiHeadMLP, nn.Module):

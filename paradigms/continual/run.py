@@ -24,7 +24,7 @@ def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=Non
     from spikesim.models.adapters.gpm import GPMLearner
     from spikesim.models.adapters.multitask import MultitaskLearner
     from spikesim.models.hlop import HLOPLearner
-    from spikesim.nn.hlop_mlp import SpikingMLP
+    from spikesim.models.hlop_mlp import SpikingMLP
 
     if method.startswith("nir:"):
         from spikesim.interop.nir_classifier import NIRClassifier, nir_path

@@ -1,6 +1,6 @@
 """Spikformer's LIF neuron (SpikingJelly ``MultiStepLIFNode``, as in Zhou et al., ICLR 2023,
 Eqs. 1-3; :mod:`spikesim.nn.spiking_lif` in torch) with its constant drive switched on over a
-window of steps, for networks lowered from a torch model (:mod:`spikesim.nn.spikformer_lowering`)::
+window of steps, for networks lowered from a torch model (:mod:`spikesim.models.spikformer_lowering`)::
 
     g = 1 if on <= age < off else 0
     u = I + g (x + bias)                     # I: the step's input (one-step Pulse currents)

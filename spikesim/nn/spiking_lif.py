@@ -146,7 +146,7 @@ class MultiStepLIF(nn.Module):
 
 
 class NorseBoxLIF(nn.Module):
-    """HLOP's BPTT neuron (Xiao et al., ICLR 2024; :mod:`spikesim.nn.hlop_mlp`) on norse's box LIF:
+    """HLOP's BPTT neuron (Xiao et al., ICLR 2024; :mod:`spikesim.models.hlop_mlp`) on norse's box LIF:
     ``v <- (1 - dt_tau) v + I[t]`` (the input is fed as ``I / dt_tau``), ``z = v > v_th``, soft
     reset ``v <- v - v_th`` (norse's ``reset_subtract``, not detached), SuperSpike surrogate
     ``1 / (alpha |v - v_th| + 1)^2``. Input currents ``[T, ...]``, output spikes ``[T, ...]``."""

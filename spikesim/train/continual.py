@@ -1,6 +1,6 @@
 """The continual-learning loop: task-by-task training of the ``continual`` paradigm's learners.
 
-A learner owns a network (``spikesim.nn.hlop_mlp.SpikingMLP`` or
+A learner owns a network (``spikesim.models.hlop_mlp.SpikingMLP`` or
 ``spikesim.models.adapters.ann_mlp.ReLUMLP``) and is an
 :class:`spikesim.models.protocols.OnlineLearner` (episodes = tasks)::
 

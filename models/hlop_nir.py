@@ -1,4 +1,4 @@
-"""The HLOP spiking MLP (:class:`spikesim.nn.hlop_mlp.SpikingMLP`, BPTT variant) as a NIR graph,
+"""The HLOP spiking MLP (:class:`spikesim.models.hlop_mlp.SpikingMLP`, BPTT variant) as a NIR graph,
 which runs back in the core through :mod:`spikesim.interop.nir`.
 
 The BPTT network's neuron is v <- (1 - dt/tau) v + I[t], z = v > 1, v <- v - z (norse's box LIF
@@ -21,7 +21,7 @@ DT = 1.0      # s: one network step per unit of NIR time
 
 
 def mlp_to_nir(model, task: int = 0):
-    """``(graph, dt)`` for a BPTT :class:`~spikesim.nn.hlop_mlp.SpikingMLP`; ``task`` picks the
+    """``(graph, dt)`` for a BPTT :class:`~spikesim.models.hlop_mlp.SpikingMLP`; ``task`` picks the
     head of a multi-head network."""
     import nir
     if getattr(model, "training_method", None) != "bptt":
