@@ -118,12 +118,18 @@ class _Signalling(list):
 
 
 def test_ctrl_c_in_process_interrupts_and_restores_handler(tmp_path):
-    before = signal.getsignal(signal.SIGINT)
-    res = ss.Result(metrics={"a": 1.0, "b": _Signalling(signal.SIGINT), "c": np.arange(3.0)})
-    with pytest.raises(KeyboardInterrupt):
-        res.save(tmp_path / "r.h5")
-    assert signal.getsignal(signal.SIGINT) is before
-    assert list(tmp_path.iterdir()) == []
+    """Python's own Ctrl-C handler for the test: the one the process inherited may be another
+    library's (Brian2 wraps the handler it finds at import, and calls it) or SIG_IGN (a
+    background job of a non-interactive shell), under which Ctrl-C raises nothing."""
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        res = ss.Result(metrics={"a": 1.0, "b": _Signalling(signal.SIGINT), "c": np.arange(3.0)})
+        with pytest.raises(KeyboardInterrupt):
+            res.save(tmp_path / "r.h5")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        signal.signal(signal.SIGINT, outer)
 
 
 def test_custom_sigterm_handler_is_called_and_save_abandoned(tmp_path):
