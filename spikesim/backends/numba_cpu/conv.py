@@ -11,10 +11,11 @@ explicitly.
 
 Per convolution ``k`` the kernel takes ``KM{k}`` (int64: pre start, n pre, the input's id
 strides s_c, s_x, s_y, C_in, X, Y, the output's id strides of x and y, the first ring cell, the
-reach max |ox|, max |oy| and the smallest and largest target offset), ``KP{k}`` (entry pointer
-per input channel), ``KOX{k}``, ``KOY{k}``, ``KOF{k}``, ``KD{k}``, ``KW{k}`` per entry, and the
-groups of one delay ``KGP{k}`` (per channel), ``KGD{k}`` (delay), ``KGE{k}`` (first entry);
-``KB`` is the parts' ring-cell bounds and ``KEV`` the parts' event counts.
+reach max |ox|, max |oy| and the smallest and largest target offset), per entry ``KOX{k}``,
+``KOY{k}``, ``KOF{k}`` (and its unsigned copy ``KOFU{k}`` for indexing) and ``KW{k}``, the
+distinct delays ``KDL{k}``, the first entry of each (channel, delay) ``KGS{k}`` and the scratch
+list of the step's input spikes ``KS{k}``; ``KB`` is the parts' ring-cell bounds and ``KEV``
+the parts' event counts.
 """
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def emit_conv_delivery(emit, plan) -> list[str]:
         emit(f"{P}            kn += 1")
         emit(f"{P}KEV[part] += kn")
     return ["KB", "KEV"] + [f"{a}{k}" for k in range(len(plan.convs))
-                            for a in ("KM", "KP", "KOX", "KOY", "KOF", "KOFU", "KD", "KW", "KDL", "KGS", "KS")]
+                            for a in ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")]
 
 
 def emit_conv_count(emit, plan) -> None:
@@ -136,7 +137,8 @@ def emit_conv_count(emit, plan) -> None:
 
 
 def conv_arrays(plan) -> dict[str, np.ndarray]:
-    """The arrays of :func:`emit_conv_delivery`."""
+    """The arrays of :func:`emit_conv_delivery` (and, ``KP{k}`` / ``KD{k}``, the entry pointer per
+    channel and the entries' delays that the CUDA kernel reads)."""
     out = {"KB": np.ascontiguousarray(plan.part_bounds, dtype=np.int64), "KEV": np.zeros(max(plan.n_parts, 1), np.int64)}
     for k, cp in enumerate(plan.convs):
         out[f"KM{k}"] = np.array([cp.pre_start, cp.n_pre, *cp.dec, *cp.out_xy, cp.cell0, *cp.reach], dtype=np.int64)

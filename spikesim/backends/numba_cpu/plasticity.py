@@ -44,6 +44,20 @@ def emit_hook(emit, pad, rp, r, hook, src, prefix, A, syn, q, pre, post):
     and postsynaptic neurons ``pre``, ``post``: expressions) and the stores of its result."""
     from spikesim.backends.numba_cpu.driver import _call
     cls = rp.model
+    b = hook_bindings(rp, r, A, syn, q, pre, post)
+    fn = src.function(cls, hook, prefix)
+    outs = ["nw"] + [f"ns{j}" for j in range(len(cls.state))]
+    emit(f"{pad}{', '.join(outs)}{',' if len(outs) == 1 else ''} = {_call(fn, cls, hook, b)}")
+    emit(f"{pad}{A.weight(syn)} = nw")
+    for j in range(len(cls.state)):
+        emit(f"{pad}{A.state(r, j, q)} = ns{j}")
+
+
+def hook_bindings(rp, r, A, syn, q, pre, post) -> dict:
+    """What the names of rule r's hooks bind to for synapse ``syn`` (state column ``q``, pre and
+    postsynaptic neurons ``pre``, ``post``): the weight, state, traces, parameters, M, dt, t,
+    neuron variables and sums."""
+    cls = rp.model
     b = {"w": A.weight(syn), "dt": "dt", "t": "t"}
     b.update({k: A.state(r, j, q) for j, k in enumerate(cls.state)})
     b.update({k: A.trace(r, j, pre) for j, k in enumerate(cls.pre_traces)})
@@ -52,12 +66,7 @@ def emit_hook(emit, pad, rp, r, hook, src, prefix, A, syn, q, pre, post):
     if cls.modulated:
         b["M"] = A.modulator(r)
     b.update(neuron_bindings(rp, r, A, pre, post))
-    fn = src.function(cls, hook, prefix)
-    outs = ["nw"] + [f"ns{j}" for j in range(len(cls.state))]
-    emit(f"{pad}{', '.join(outs)}{',' if len(outs) == 1 else ''} = {_call(fn, cls, hook, b)}")
-    emit(f"{pad}{A.weight(syn)} = nw")
-    for j in range(len(cls.state)):
-        emit(f"{pad}{A.state(r, j, q)} = ns{j}")
+    return b
 
 
 def neuron_bindings(rp, r, A, pre, post) -> dict:
@@ -77,14 +86,7 @@ def emit_sums(pad, rp, r, src, prefix, A, syn, q, pre, post):
     pre sums go in a second sweep over the synapses, since they may read the post sums."""
     from spikesim.backends.numba_cpu.driver import _call
     cls = rp.model
-    b = {"w": A.weight(syn), "dt": "dt", "t": "t"}
-    b.update({k: A.state(r, j, q) for j, k in enumerate(cls.state)})
-    b.update({k: A.trace(r, j, pre) for j, k in enumerate(cls.pre_traces)})
-    b.update({k: A.trace(r, rp.n_pre_traces + j, post) for j, k in enumerate(cls.post_traces)})
-    b.update({k: A.value(r, k) for k in rp.names})
-    if cls.modulated:
-        b["M"] = A.modulator(r)
-    b.update(neuron_bindings(rp, r, A, pre, post))
+    b = hook_bindings(rp, r, A, syn, q, pre, post)
     lines = {"post": [], "pre": []}
     n_post = len(cls.post_sums)
     for j, name in enumerate(cls.sums()):
