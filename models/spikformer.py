@@ -1,7 +1,7 @@
 """Spikformer image classifier (Zhou et al., "Spikformer: When Spiking Neural Network Meets
-Transformer", ICLR 2023): the classifier protocol around :class:`spikesim.nn.spikformer.Spikformer`.
+Transformer", ICLR 2023): the classifier protocol around :class:`Spikformer` (the network, in this file).
 
-Model equations: see :mod:`spikesim.nn.spikformer` (SPS, SSA = SN_{0.5}(Q K^T V s), MLP,
+Model equations: see :mod:`spikesim.nn.spikformer`, the layers (SPS, SSA = SN_{0.5}(Q K^T V s), MLP,
 plain residuals, mean over tokens and time, linear head) and :mod:`spikesim.nn.spiking_lif`
 (H = V + (X - V)/2, fire on H >= V_th, hard detached reset to 0, sigmoid(4) surrogate).
 
@@ -16,10 +16,58 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
 from spikesim.analysis.energy import OpCounter, ssa_event_sops
-from spikesim.nn.spikformer import SSA, Spikformer
+from spikesim.nn.layer_utils import check_positive_int, init_linear
+from spikesim.nn.spikformer import SPS, SSA, SpikformerBlock, time_first
+from spikesim.nn.spiking_lif import MultiStepLIF
 from spikesim.models.image_classifier import TorchImageClassifier
+
+
+class Spikformer(nn.Module):
+    """Spikformer-``depth``-``dim`` with ``heads`` heads over ``T`` time steps.
+
+    ``forward(x)`` takes images ``[B, C, H, W]`` (direct encoding) or event frames
+    ``[B, T, C, H, W]`` and returns logits ``[B, num_classes]``. The neuron state starts at 0
+    on every call, so no reset between batches is needed.
+    """
+
+    def __init__(self, depth: int = 4, dim: int = 384, heads: int = 12, T: int = 4, *, in_channels: int = 3,
+                 num_classes: int = 10, mlp_ratio: float = 4.0, pools: Sequence[bool] = (False, False, True, True),
+                 scale: float = 0.125, learn_scale: bool = False, qkv_bias: bool = True):
+        super().__init__()
+        for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
+                          ("in_channels", in_channels), ("num_classes", num_classes)):
+            check_positive_int(name, val)
+        if dim % heads:
+            raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
+        self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
+        self.sps = SPS(in_channels, dim, pools)
+        self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
+                                                    qkv_bias=qkv_bias) for _ in range(depth))
+        self.head = nn.Linear(dim, num_classes)
+        self.apply(init_linear)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return time_first(x, self.T)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Token-averaged residual stream per time step ``[T, B, D]``."""
+        x = self.sps(self.encode(x))
+        for blk in self.blocks:
+            x = blk(x)
+        return x.mean(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean(0))
+
+    def lif_layers(self) -> dict[str, MultiStepLIF]:
+        """Named spiking layers in forward order."""
+        return {name: m for name, m in self.named_modules() if isinstance(m, MultiStepLIF)}
+
+    def ssa_layers(self) -> dict[str, SSA]:
+        return {name: m for name, m in self.named_modules() if isinstance(m, SSA)}
 
 
 def _ssa_ops(module: SSA, inputs, output) -> tuple[float, float]:

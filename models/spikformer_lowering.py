@@ -1,4 +1,4 @@
-"""A trained Spikformer (:class:`spikesim.nn.spikformer.Spikformer`) lowered to the core: the
+"""A trained Spikformer (:class:`spikesim.models.spikformer.Spikformer`) lowered to the core: the
 same inference as the torch forward pass, event-driven, with the core counting its operations.
 
 What becomes what (Zhou et al., ICLR 2023; equations in :mod:`spikesim.nn.spikformer`):
@@ -39,7 +39,7 @@ import torch
 
 import spikesim as ss
 from spikesim.interop.nir_maps import conv2d_matrix
-from spikesim.nn.spikformer import Spikformer
+from spikesim.models.spikformer import Spikformer
 
 
 def fold_bn(bn) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +80,7 @@ class LoweredSpikformer:
 
     def __init__(self, model: Spikformer, in_shape, backend: str = "numba", threads: int | None = None):
         if not isinstance(model, Spikformer):
-            raise TypeError(f"model must be a spikesim.nn.spikformer.Spikformer, got {type(model).__name__}")
+            raise TypeError(f"model must be a spikesim.models.spikformer.Spikformer, got {type(model).__name__}")
         if model.training:
             raise ValueError("lower a model in eval mode (model.eval()): batch norm is folded with its running "
                              "statistics")

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from spikesim.nn.fused_lif import fused_lif, resolve_backend
-from spikesim.nn.spikformer import Spikformer
+from spikesim.models.spikformer import Spikformer
 from spikesim.nn.spiking_lif import MultiStepLIF
 
 from lif_oracle import lif_reference_numpy

@@ -28,6 +28,16 @@ def test_no_training_loop_in_nn():
         assert "torch.optim" not in text and ".backward()" not in text, path.name
 
 
+def test_no_whole_network_in_nn():
+    """A classification head makes a module a whole network: those live in models/ (the
+    Spikformer V1 / V2 networks in models/spikformer.py, models/spikformer_v2.py)."""
+    for path in sorted((ROOT / "spikesim" / "nn").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        heads = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "head"
+                 and isinstance(n.value, ast.Name) and n.value.id == "self" and isinstance(n.ctx, ast.Store)]
+        assert not heads, f"{path.name} defines a network with a classification head"
+
+
 def test_config_and_show_import_no_torch():
     code = ("import sys, spikesim.paradigms as P\n"
             f"for n in {['izhikevich-2003', 'motion', 'continual', 'images']!r}:\n"

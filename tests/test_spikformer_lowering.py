@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from spikesim.nn.spikformer import Spikformer
+from spikesim.models.spikformer import Spikformer
 from spikesim.models.spikformer_lowering import LoweredSpikformer, fold_bn
 
 

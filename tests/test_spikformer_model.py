@@ -3,7 +3,8 @@ the attention neuron's input grid, gradient flow, the ViT comparator, bad argume
 import pytest
 import torch
 
-from spikesim.nn.spikformer import SSA, Spikformer, spiking_attention
+from spikesim.models.spikformer import Spikformer
+from spikesim.nn.spikformer import SSA, spiking_attention
 from spikesim.models.adapters.vit_net import ViT
 
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from spikesim.nn.scs import SCSOptionA, SCSOptionB, build_scs, token_grid
-from spikesim.nn.spikformer import Spikformer
-from spikesim.nn.spikformer_v2 import (PUBLISHED_PARAMETERS, SpikformerV2, count_parameters, named_config)
+from spikesim.models.spikformer import Spikformer
+from spikesim.models.spikformer_v2 import (PUBLISHED_PARAMETERS, SpikformerV2, count_parameters, named_config)
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_PARAMETERS))

@@ -7,7 +7,7 @@ import torch
 
 from spikesim.nn.mae_decoder import masked_patch_loss, patch_targets, patchify, random_keep, scatter_visible, sincos_2d
 from spikesim.nn.scs import SpikingConvBN, mask_at, sparse_batch_norm
-from spikesim.nn.spikformer_v2 import SpikformerV2
+from spikesim.models.spikformer_v2 import SpikformerV2
 from spikesim.nn.spiking_lif import MultiStepLIF
 from spikesim.train.masked_pretrain import MaskedPretrainer, prepare_finetune, pretrain
 from spikesim.train.recipe import SSLRecipe

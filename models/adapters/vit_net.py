@@ -1,7 +1,7 @@
 """The ANN comparator of Spikformer: the same transformer with real-valued activations and
 softmax attention (the paper's "Transformer-L-D, T = 1" rows, Zhou et al. ICLR 2023, Table 3).
 
-Same layout as :class:`spikesim.nn.spikformer.Spikformer` (conv stem with the same widths and
+Same layout as :class:`spikesim.models.spikformer.Spikformer` (conv stem with the same widths and
 pools, a convolutional position embedding, BN after every linear layer, plain residuals, mean
 over tokens, linear head), with every LIF replaced by a real activation::
 

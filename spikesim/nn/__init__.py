@@ -2,5 +2,5 @@
 fused LIF, HLOP's DSR neuron), the heterogeneous-delay layer, the Spikformer blocks and stems,
 the HLOP subspace module. The published networks built from them and their lowerings onto the
 core are in :mod:`spikesim.models`, training loops in :mod:`spikesim.train`, ANN comparators in
-:mod:`spikesim.models.adapters`. (The Spikformer V1 / V2 network classes still live beside their
-blocks in :mod:`spikesim.nn.spikformer` and :mod:`spikesim.nn.spikformer_v2`.)"""
+:mod:`spikesim.models.adapters` (the Spikformer V1 / V2 networks: :mod:`spikesim.models.spikformer`,
+:mod:`spikesim.models.spikformer_v2`)."""

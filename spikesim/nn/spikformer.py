@@ -1,4 +1,5 @@
-"""Spikformer: spiking patch splitting, spiking self-attention and MLP blocks (PyTorch + norse).
+"""Spikformer's layers: spiking patch splitting, spiking self-attention and MLP blocks (PyTorch + norse).
+The network that assembles them is :class:`spikesim.models.spikformer.Spikformer`.
 
 Zhou et al., "Spikformer: When Spiking Neural Network Meets Transformer", ICLR 2023
 (arXiv:2209.15425), as the authors' CIFAR code implements it. Tensors are time-first
@@ -35,7 +36,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from spikesim.nn.layer_utils import check_positive_int, init_linear
+from spikesim.nn.layer_utils import check_positive_int
 from spikesim.nn.spiking_lif import MultiStepLIF
 
 
@@ -188,48 +189,3 @@ class SpikformerBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.attn(x)
         return x + self.mlp(x)
-
-
-class Spikformer(nn.Module):
-    """Spikformer-``depth``-``dim`` with ``heads`` heads over ``T`` time steps.
-
-    ``forward(x)`` takes images ``[B, C, H, W]`` (direct encoding) or event frames
-    ``[B, T, C, H, W]`` and returns logits ``[B, num_classes]``. The neuron state starts at 0
-    on every call, so no reset between batches is needed.
-    """
-
-    def __init__(self, depth: int = 4, dim: int = 384, heads: int = 12, T: int = 4, *, in_channels: int = 3,
-                 num_classes: int = 10, mlp_ratio: float = 4.0, pools: Sequence[bool] = (False, False, True, True),
-                 scale: float = 0.125, learn_scale: bool = False, qkv_bias: bool = True):
-        super().__init__()
-        for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
-                          ("in_channels", in_channels), ("num_classes", num_classes)):
-            check_positive_int(name, val)
-        if dim % heads:
-            raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
-        self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
-        self.sps = SPS(in_channels, dim, pools)
-        self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
-                                                    qkv_bias=qkv_bias) for _ in range(depth))
-        self.head = nn.Linear(dim, num_classes)
-        self.apply(init_linear)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return time_first(x, self.T)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Token-averaged residual stream per time step ``[T, B, D]``."""
-        x = self.sps(self.encode(x))
-        for blk in self.blocks:
-            x = blk(x)
-        return x.mean(2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(0))
-
-    def lif_layers(self) -> dict[str, MultiStepLIF]:
-        """Named spiking layers in forward order."""
-        return {name: m for name, m in self.named_modules() if isinstance(m, MultiStepLIF)}
-
-    def ssa_layers(self) -> dict[str, SSA]:
-        return {name: m for name, m in self.named_modules() if isinstance(m, SSA)}

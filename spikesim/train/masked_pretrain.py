@@ -38,16 +38,16 @@ import torch
 from torch import nn
 
 from spikesim.nn.mae_decoder import MAEDecoder, masked_patch_loss, patch_targets, patchify, random_keep
-from spikesim.nn.spikformer_v2 import SpikformerV2
 from spikesim.train.images import optimiser_step
 from spikesim.train.recipe import SSLRecipe
 
 
 class MaskedPretrainer(nn.Module):
-    """Encoder (a :class:`SpikformerV2`, run at ``T``) + :class:`MAEDecoder` for images of
+    """Encoder (a :class:`spikesim.models.spikformer_v2.SpikformerV2`, or any module with its
+    ``token_grid``, ``encode_visible``, ``dim``, ``in_channels`` and ``T``; run at ``T``) + :class:`MAEDecoder` for images of
     ``image_size`` (H, W); ``forward(x, keep)`` -> (loss, predicted patches)."""
 
-    def __init__(self, encoder: SpikformerV2, image_size: tuple[int, int], recipe: SSLRecipe | None = None):
+    def __init__(self, encoder: nn.Module, image_size: tuple[int, int], recipe: SSLRecipe | None = None):
         super().__init__()
         r = recipe or SSLRecipe()
         r.validate()
@@ -82,7 +82,7 @@ def _lr(step: int, total: int, r: SSLRecipe) -> float:
     return r.min_lr + 0.5 * (base - r.min_lr) * (1 + math.cos(math.pi * min(1.0, frac)))
 
 
-def pretrain(encoder: SpikformerV2, x_train, recipe: SSLRecipe, device: torch.device, norm=None,
+def pretrain(encoder: nn.Module, x_train, recipe: SSLRecipe, device: torch.device, norm=None,
              progress: bool = False) -> dict[str, np.ndarray]:
     """Masked pre-training of ``encoder`` on images ``x_train`` [N, C, H, W] (labels unused).
 
@@ -148,7 +148,7 @@ def pretrain(encoder: SpikformerV2, x_train, recipe: SSLRecipe, device: torch.de
     return {k: np.asarray(v) for k, v in hist.items()}
 
 
-def prepare_finetune(encoder: SpikformerV2, T: int = 1, seed: int = 0) -> SpikformerV2:
+def prepare_finetune(encoder: nn.Module, T: int = 1, seed: int = 0) -> nn.Module:
     """Keep the pre-trained stem and blocks, run at ``T`` time steps, fresh classification head."""
     if not isinstance(T, int) or T < 1:
         raise ValueError(f"fine-tuning T must be a positive integer, got {T!r}")
