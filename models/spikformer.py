@@ -25,17 +25,15 @@ from spikesim.nn.spiking_lif import MultiStepLIF
 from spikesim.models.image_classifier import TorchImageClassifier
 
 
-class Spikformer(nn.Module):
-    """Spikformer-``depth``-``dim`` with ``heads`` heads over ``T`` time steps.
+class SpikingTransformer(nn.Module):
+    """What Spikformer V1 and V2 share: a spiking stem (attribute ``stem_attr``, built by
+    ``make_stem`` before the blocks so that parameters are drawn in the same order) -> ``depth``
+    SSA + MLP blocks -> mean over tokens and time -> linear head (V1 Eqs. 7-9)."""
 
-    ``forward(x)`` takes images ``[B, C, H, W]`` (direct encoding) or event frames
-    ``[B, T, C, H, W]`` and returns logits ``[B, num_classes]``. The neuron state starts at 0
-    on every call, so no reset between batches is needed.
-    """
+    stem_attr = "stem"
 
-    def __init__(self, depth: int = 4, dim: int = 384, heads: int = 12, T: int = 4, *, in_channels: int = 3,
-                 num_classes: int = 10, mlp_ratio: float = 4.0, pools: Sequence[bool] = (False, False, True, True),
-                 scale: float = 0.125, learn_scale: bool = False, qkv_bias: bool = True):
+    def __init__(self, make_stem, depth: int, dim: int, heads: int, T: int, in_channels: int, num_classes: int,
+                 mlp_ratio: float, scale: float, learn_scale: bool, qkv_bias: bool):
         super().__init__()
         for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
                           ("in_channels", in_channels), ("num_classes", num_classes)):
@@ -43,7 +41,8 @@ class Spikformer(nn.Module):
         if dim % heads:
             raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
         self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
-        self.sps = SPS(in_channels, dim, pools)
+        self.in_channels = in_channels
+        setattr(self, self.stem_attr, make_stem())
         self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
                                                     qkv_bias=qkv_bias) for _ in range(depth))
         self.head = nn.Linear(dim, num_classes)
@@ -52,12 +51,16 @@ class Spikformer(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return time_first(x, self.T)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Stem tokens ``[T, B, N, D]`` of the input."""
+        return getattr(self, self.stem_attr)(self.encode(x))
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Token-averaged residual stream per time step ``[T, B, D]``."""
-        x = self.sps(self.encode(x))
+        z = self.embed(x)
         for blk in self.blocks:
-            x = blk(x)
-        return x.mean(2)
+            z = blk(z)
+        return z.mean(2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x).mean(0))
@@ -68,6 +71,23 @@ class Spikformer(nn.Module):
 
     def ssa_layers(self) -> dict[str, SSA]:
         return {name: m for name, m in self.named_modules() if isinstance(m, SSA)}
+
+
+class Spikformer(SpikingTransformer):
+    """Spikformer-``depth``-``dim`` with ``heads`` heads over ``T`` time steps (SPS stem).
+
+    ``forward(x)`` takes images ``[B, C, H, W]`` (direct encoding) or event frames
+    ``[B, T, C, H, W]`` and returns logits ``[B, num_classes]``. The neuron state starts at 0
+    on every call, so no reset between batches is needed.
+    """
+
+    stem_attr = "sps"
+
+    def __init__(self, depth: int = 4, dim: int = 384, heads: int = 12, T: int = 4, *, in_channels: int = 3,
+                 num_classes: int = 10, mlp_ratio: float = 4.0, pools: Sequence[bool] = (False, False, True, True),
+                 scale: float = 0.125, learn_scale: bool = False, qkv_bias: bool = True):
+        super().__init__(lambda: SPS(in_channels, dim, pools), depth, dim, heads, T, in_channels, num_classes,
+                         mlp_ratio, scale, learn_scale, qkv_bias)
 
 
 def _ssa_ops(module: SSA, inputs, output) -> tuple[float, float]:

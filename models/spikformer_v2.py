@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from spikesim.models.spikformer import SpikformerClassifier
+from spikesim.models.spikformer import SpikformerClassifier, SpikingTransformer
 from spikesim.nn.layer_utils import check_positive_int, init_linear
 from spikesim.nn.scs import build_scs, mask_at, token_grid
 from spikesim.nn.spikformer import SSA, SpikformerBlock, time_first
@@ -67,7 +67,7 @@ _IMAGENET = dict(in_channels=3, num_classes=1000, stem="B", strides=(2, 2, 2, 2)
 PUBLISHED_PARAMETERS = {"v2-8-384": 29.11e6, "v2-8-512": 51.55e6, "v2-16-768": 172e6}
 
 
-class SpikformerV2(nn.Module):
+class SpikformerV2(SpikingTransformer):
     """Spikformer V2 ``depth``-``dim`` over ``T`` time steps.
 
     ``stem``: ``"B"`` (default) or ``"A"``; ``strides`` / ``hidden_ratio`` configure option B,
@@ -81,37 +81,12 @@ class SpikformerV2(nn.Module):
                  strides: Sequence[int] = (1, 1, 2, 2), hidden_ratio: float = 4.5,
                  pools: Sequence[bool] = (False, False, True, True), extra_half: int = 1, extra_full: int = 1,
                  scale: float = 0.125, learn_scale: bool = False, qkv_bias: bool = True):
-        super().__init__()
-        for name, val in (("depth", depth), ("dim", dim), ("heads", heads), ("T", T),
-                          ("in_channels", in_channels), ("num_classes", num_classes)):
-            check_positive_int(name, val)
-        if dim % heads:
-            raise ValueError(f"dim ({dim}) must be divisible by heads ({heads})")
-        self.depth, self.dim, self.heads, self.T = depth, dim, heads, T
-        self.in_channels = in_channels
-        self.stem = build_scs(stem, in_channels, dim, strides=strides, hidden_ratio=hidden_ratio, pools=pools,
-                              extra_half=extra_half, extra_full=extra_full)
-        self.blocks = nn.ModuleList(SpikformerBlock(dim, heads, mlp_ratio, scale=scale, learn_scale=learn_scale,
-                                                    qkv_bias=qkv_bias) for _ in range(depth))
-        self.head = nn.Linear(dim, num_classes)
-        self.apply(init_linear)
-
-    # -- encoding ------------------------------------------------------------------------------
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return time_first(x, self.T)
+        super().__init__(lambda: build_scs(stem, in_channels, dim, strides=strides, hidden_ratio=hidden_ratio,
+                                           pools=pools, extra_half=extra_half, extra_full=extra_full),
+                         depth, dim, heads, T, in_channels, num_classes, mlp_ratio, scale, learn_scale, qkv_bias)
 
     def token_grid(self, height: int, width: int) -> tuple[int, int]:
         return token_grid(self.stem, height, width)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Token-averaged residual stream per time step ``[T, B, D]``."""
-        z = self.stem(self.encode(x))
-        for blk in self.blocks:
-            z = blk(z)
-        return z.mean(2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(0))
 
     def encode_visible(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         """Masked path: images ``x`` [B, C, H, W] (masked pixels are zeroed here), token mask
@@ -138,12 +113,6 @@ class SpikformerV2(nn.Module):
         return z
 
     # -- introspection -------------------------------------------------------------------------
-    def lif_layers(self) -> dict[str, MultiStepLIF]:
-        return {name: m for name, m in self.named_modules() if isinstance(m, MultiStepLIF)}
-
-    def ssa_layers(self) -> dict[str, SSA]:
-        return {name: m for name, m in self.named_modules() if isinstance(m, SSA)}
-
     def first_conv_name(self) -> str:
         return "stem." + self.stem.first_conv_name()
 
