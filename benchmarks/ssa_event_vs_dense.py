@@ -91,23 +91,6 @@ def main(argv=None) -> int:
     import spikesim as ss
     from spikesim.backends.numba_cpu.attention import attention_step
 
-    class Current(ss.neurons.NeuronModel):
-        """Holds its input current (v = I), never spikes."""
-        state = {"v": 0.0}
-        params: dict = {}
-
-        @staticmethod
-        def update(v, I):
-            return (I,)
-
-        @staticmethod
-        def threshold(v):
-            return v > 1e300
-
-        @staticmethod
-        def reset(v):
-            return (v,)
-
     torch.set_num_threads(1)
     if args.result:
         rates, shp = rates_from_result(args.result)
@@ -127,7 +110,7 @@ def main(argv=None) -> int:
 
     # correctness on the first steps: the delivered currents equal the dense product
     n_chk = min(S, 4)
-    net, y = _network([x[:n_chk] for x in spikes], h, True, Current)
+    net, y = _network([x[:n_chk] for x in spikes], h, True, ss.neurons.CurrentProbe)
     net.record(y, spikes=False, state="v")
     got = net.run(n_chk + 1.0).state("y", "v")[1:n_chk + 1].reshape(n_chk, N, h, d).transpose(0, 2, 1, 3)
     assert np.array_equal(got, dense_qkt_v()[:n_chk].numpy().astype(np.float64)), "core attention != dense"
@@ -135,7 +118,7 @@ def main(argv=None) -> int:
     def loop_time(with_attention):
         best, ops = float("inf"), 0
         for _ in range(args.repeat):
-            net, _ = _network(spikes, h, with_attention, Current)
+            net, _ = _network(spikes, h, with_attention, ss.neurons.CurrentProbe)
             net.run(float(S))
             best = min(best, net.last_run_stats["run_seconds"])
             ops = net.last_run_stats.get("attention_ops", 0)
@@ -145,7 +128,7 @@ def main(argv=None) -> int:
     loop_without, _ = loop_time(False)
 
     # the attention step alone, on each step's spike list (global ids, ascending)
-    net, _ = _network([x[:1] for x in spikes], h, True, Current)
+    net, _ = _network([x[:1] for x in spikes], h, True, ss.neurons.CurrentProbe)
     net.run(1.0)
     at = net._attentions[0]
     lists = []

@@ -5,34 +5,16 @@ import numpy as np
 import spikesim as ss
 
 
-class Probe(ss.neurons.NeuronModel):
-    """Holds the input current of the step: v = I (never spikes)."""
-    state = {"v": 0.0}
-    params: dict = {}
-
-    @staticmethod
-    def update(v, I):
-        return (I,)
-
-    @staticmethod
-    def threshold(v):
-        return v > 1e300
-
-    @staticmethod
-    def reset(v):
-        return (v,)
-
-
 def attention_net(q, k, v, heads, backend="numba", scale=0.125, order="auto", delay=None, target=None):
     """A network of three spike sources playing binary ``q, k, v`` [T, N, D] (one row per 1 ms
-    step) into one attention onto ``target`` (default a :class:`Probe`, recorded)."""
+    step) into one attention onto ``target`` (default a :class:`spikesim.neurons.CurrentProbe`, recorded)."""
     T, N, D = q.shape
     net = ss.Network(dt=1.0, seed=3, backend=backend)
     pops = []
     for name, x in zip("qkv", (q, k, v)):
         st, ids = np.nonzero(np.asarray(x).reshape(T, N * D))
         pops.append(net.add(ss.inputs.SpikeSource(n=N * D, times=st * 1.0, ids=ids), name=name))
-    tgt = net.add(target if target is not None else Probe(N * D), name="y")
+    tgt = net.add(target if target is not None else ss.neurons.CurrentProbe(N * D), name="y")
     at = net.attention(*pops, tgt, tokens=N, heads=heads, scale=scale, order=order, delay=delay)
     return net, at, tgt
 

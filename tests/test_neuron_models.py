@@ -27,6 +27,13 @@ def close(a, b):
 
 
 # ---------------------------------------------------------------- one step by hand
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+def test_current_probe_shows_the_input_current_of_the_step(backend):
+    I = np.array([-3.5, 0.0, 1e6])
+    s, spk = one_step(ss.neurons.CurrentProbe(3), I, backend=backend)
+    assert list(s["v"]) == list(I) and len(spk) == 0
+
+
 def test_lif_step_by_hand():
     v0 = np.array([-65.0, -55.0, -50.1])
     I = np.array([12.0, 3.0, 60.0])

@@ -5,6 +5,7 @@ from .adex import AdEx
 from .alif import ALIF
 from .base import ModelError, NeuronModel
 from .brian2_import import from_brian2
+from .current_probe import CurrentProbe
 from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
@@ -20,6 +21,6 @@ from .windowed_lif import WindowedLIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
-__all__ = ["ALIF", "AdEx", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
+__all__ = ["ALIF", "AdEx", "CurrentProbe", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
            "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "SubspaceNeuron", "TanhRate", "WindowRate",
            "WindowedLIF", "from_brian2"]
