@@ -89,6 +89,7 @@ def main(argv=None) -> int:
     import torch
 
     import spikesim as ss
+    from spikesim.backends.numba_cpu.attention import ARRAYS as ATTENTION_ARRAYS
     from spikesim.backends.numba_cpu.attention import attention_step
 
     torch.set_num_threads(1)
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
         ids = [np.flatnonzero(x[s].reshape(-1)) + k * N * D for k, x in enumerate(spikes)]
         lists.append(np.concatenate(ids).astype(np.int64))
     ring = np.zeros(2 * N * D)
-    arrs = (at.I, at.F, at.ops, at.lp, at.li, at.fill, at.colk, at.ktok, at.M, at.cnt, at.lst, at.out, at.hd)
+    arrs = tuple(getattr(at, name) for name in ATTENTION_ARRAYS)
 
     def kernel():
         for s in range(S):

@@ -70,6 +70,7 @@ class Attention:
         self.M = np.zeros((w, w), dtype=np.int32)            # intermediate counts (zero on entry and exit)
         self.cnt = np.zeros(w, dtype=np.int64)               # non-zeros per row (zero on entry and exit)
         self.lst = np.zeros((w, w), dtype=np.int32)          # their columns
+        self.bits = np.zeros((2, w, (w + 63) // 64), dtype=np.uint64)  # token masks of K's, V's features (CPU; zero)
         self.hd = np.arange(dim, dtype=np.int32) // self.d  # the head of each feature
         self.out = np.zeros((h, n, d), dtype=np.int32)       # Q K^T V counts of the step (zero between steps)
 

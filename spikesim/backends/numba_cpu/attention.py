@@ -14,6 +14,7 @@ import numba
 import numpy as np
 
 from spikesim.backends.reference.attention import estimated_costs, k_feature_lists, slice_order
+from spikesim.backends.numba_cpu.bits import popcount64
 from spikesim.backends.scalar import compile_scalar
 from spikesim.backends.reference.attention import I_CELL0, I_D, I_DELAY, I_H, I_MODE, I_N
 
@@ -22,7 +23,7 @@ _slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scal
 _k_feature_lists = compile_scalar(k_feature_lists, _inline)
 
 #: the arrays of an Attention the kernel takes, in order (``A<name><a>`` in the generated loop)
-ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "out", "hd")
+ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "bits", "out", "hd")
 
 
 @numba.njit(cache=True, inline="always")
@@ -59,37 +60,57 @@ def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
 
 
 @numba.njit(cache=True, inline="always")
-def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt, lst):
+def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt, lst, bits):
     """Head g: out[g] += Q K^T V (integer counts; out[g] zero on entry). Scratch M, cnt zero on entry and exit.
     Returns (order used, accumulations)."""
     base = g * n
     use, p0, p1 = _slice_order(base, n, d, qp, qi, kp, ki, vp, mode, colk)
     ops = 0
     if use == 0:
-        # M[i, j] = (K^T V)[i, j] from pairs of spikes of the same token; lst[i] = its non-zero j
+        # bit-parallel K^T V: the tokens where feature i of K (j of V) fired as bit masks, and
+        # M[i, j] = (K^T V)[i, j] = popcount(K_i & V_j); cnt[i] = the non-zeros of row i
+        nw = (n + 63) >> 6
+        kb, vb = bits[0], bits[1]
         for t in range(n):
+            w, bit = t >> 6, np.uint64(1) << np.uint64(t & 63)
             for a in range(kp[base + t], kp[base + t + 1]):
-                i = ki[a]
-                for b in range(vp[base + t], vp[base + t + 1]):
-                    j = vi[b]
-                    if M[i, j] == 0:
-                        lst[i, cnt[i]] = j
-                        cnt[i] += 1
-                    M[i, j] += 1
-        ops += p0
-        # every Q spike (m, i) adds the non-zeros of row i
+                kb[ki[a], w] |= bit
+            for b in range(vp[base + t], vp[base + t + 1]):
+                vb[vi[b], w] |= bit
+        for i in range(d):
+            fired = np.uint64(0)
+            for w in range(nw):
+                fired |= kb[i, w]
+            if fired == 0:
+                continue
+            c = 0
+            for j in range(d):
+                s = np.uint64(0)
+                for w in range(nw):
+                    s += popcount64(kb[i, w] & vb[j, w])
+                M[i, j] = s
+                c += s != 0
+            cnt[i] = c
+        ops += p0                                 # the pairs of spikes counted, as the reference does
+        # every Q spike (m, i) adds row i (its zeros too: one contiguous run of d)
         for m in range(n):
+            o = out[g, m]
             for a in range(qp[base + m], qp[base + m + 1]):
                 i = qi[a]
                 c = cnt[i]
-                for r in range(c):
-                    j = lst[i, r]
-                    out[g, m, j] += M[i, j]
+                if c:
+                    row = M[i]
+                    for j in range(d):
+                        o[j] += row[j]
                 ops += c
         for i in range(d):
-            for r in range(cnt[i]):
-                M[i, lst[i, r]] = 0
+            if cnt[i]:
+                for j in range(d):
+                    M[i, j] = 0
             cnt[i] = 0
+            for w in range(nw):
+                kb[i, w] = 0
+                vb[i, w] = 0
     else:
         _k_feature_lists(base, n, d, kp, ki, colk, fill, ktok)
         # M[t, m] = (Q K^T)[m, t] from pairs of spikes of the same feature; lst[t] = its non-zero m
@@ -120,7 +141,7 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
 
 
 @numba.njit(cache=True, nogil=True)
-def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, hd, spike_list, n_spk, ring, slot, n_slots,
+def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, bits, out, hd, spike_list, n_spk, ring, slot, n_slots,
                    ring_cells):
     """One attention's phase of a step: lists, Q K^T V per head, delivery into the ring slot
     ``slot + delay`` of the target's one-step current; ``ops``: accumulations, heads per order."""
@@ -130,7 +151,7 @@ def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, out, hd, sp
         _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
     for g in range(heads):
         use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
-                        cnt, lst)
+                        cnt, lst, bits)
         ops[0] += c
         ops[1 + use] += 1
     pt = slot + I[I_DELAY]
