@@ -114,6 +114,35 @@ def test_pulse_lasts_one_step():
     np.testing.assert_array_equal(last, [0.0, 5.0, 0.0, 0.0, 0.0, 0.0])
 
 
+class NamedLikePulse(ss.neurons.NeuronModel):
+    """Integrator whose state has a variable ``x``, the name of the Pulse synapse's own state."""
+
+    state = {"v": 0.0, "x": 7.0}
+    params = {}
+
+    @staticmethod
+    def update(v, x, I):
+        return v + I, x
+
+    @staticmethod
+    def threshold(v):
+        return False
+
+    @staticmethod
+    def reset(v, x):
+        return v, x
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_synapse_variable_shadows_neuron_variable_of_same_name(backend):
+    """The Pulse's ``current(x)`` reads the synapse's x (the arrived weight), not the neuron's x
+    (the reference backend once bound the neuron's)."""
+    res = _one_spike(ss.synapses.Pulse(), w=5.0, dt=0.5, duration=2.0, backend=backend,
+                     post=NamedLikePulse(1), record=("v", "x"))
+    np.testing.assert_array_equal(res.state("tgt", "v")[:, 0], [0.0, 5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(res.state("tgt", "x")[:, 0], [7.0] * 4)
+
+
 def _two_tau_network(backend):
     net = ss.Network(dt=0.1, seed=3, backend=backend)
     rng = np.random.default_rng(1)

@@ -149,8 +149,8 @@ def _where(model, rows, shared, U, extra=()):
     where.update({k: ("P", j) for j, k in enumerate(rows)})
     where.update({k: (f"U:{k}", -1) for k in shared})
     where.update({"I": ("I", -1), "dt": ("dt", -1), "t": ("t", -1), "g_syn": ("g_syn", -1), "gE_syn": ("gE_syn", -1)})
-    for k in extra:
-        where[k] = ("post", list(extra).index(k))
+    for j, k in enumerate(extra):                     # the postsynaptic neuron's state, unless the
+        where.setdefault(k, ("post", j))              # synapse has a variable of the same name
     return where
 
 
