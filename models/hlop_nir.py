@@ -11,7 +11,8 @@ run the graph on ``np.repeat(x[None], T, 0)``; the Output is the head's value at
 whose mean over the T steps is the model's logits.
 
 The DSR variant (threshold at alpha * Vth, spikes of height Vth/dt, weighted firing-rate
-readout) is not a NIR LIF and is refused.
+readout) is not a NIR LIF and is refused here; it runs in the core through
+:mod:`spikesim.models.hlop_mlp_lowering` (DSR neurons, ``--set inference=core``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def mlp_to_nir(model, task: int = 0):
     import nir
     if getattr(model, "training_method", None) != "bptt":
         raise NotImplementedError("only the BPTT SpikingMLP exports to NIR: the DSR neuron (threshold alpha*Vth, "
-                                  "spikes of height Vth/dt, weighted-rate readout) is not a NIR LIF")
+                                  "spikes of height Vth/dt, weighted-rate readout) is not a NIR LIF; it runs in "
+                                  "the core through spikesim.models.hlop_mlp_lowering.lower_mlp")
     if not 0 <= int(task) < model.n_heads:
         raise ValueError(f"task must be in [0, {model.n_heads}), got {task}")
     w = [lin.weight.detach().double().cpu().numpy() for lin in model.linears]

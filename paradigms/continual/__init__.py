@@ -20,7 +20,13 @@ run in the core as it is (no training: equal rows, BWT 0; :mod:`spikesim.interop
 Metrics (fractions): ``/metrics/<method>/ACC``, ``BWT`` (not for multitask), ``wall_seconds``,
 ``cpu_seconds`` (process CPU time: on a shared machine the fairer speed figure);
 matrices: ``/accuracy_matrix/<method>`` (R[t, i] = accuracy on task i after task t, NaN for
-i > t; multitask stores one row). Presets: ``quick`` (digits, a minute or two), ``mnist5k``
+i > t; multitask stores one row). ``--set inference=core``: after the last task the spiking
+methods' DSR network also runs on the event-driven core (``on_core``;
+:mod:`spikesim.models.hlop_mlp_lowering`) over the first ``core_samples`` test samples of
+each task (0: all): ``core_accuracy`` (and per task), ``core_torch_accuracy`` (the same samples
+in torch), ``core_agreement``, ``core_synaptic_events_per_sample``, ``core_macs_per_sample``
+(the first layer, outside the core), ``core_seconds_per_sample`` (included in
+``wall_seconds``). Presets: ``quick`` (digits, a minute or two), ``mnist5k``
 (10 tasks, T=6, 2 epochs, 30 Hebbian iterations per batch), ``full`` (60k PMNIST at the
 paper's settings: T=20, 1 epoch, 5 Hebbian iterations; needs ``--set data_dir=...``).
 
@@ -31,7 +37,7 @@ baseline 82.48 / -8.82. Paper (60k PMNIST, T=20): HLOP 95.15 / -1.30, GPM 94.80 
 EWC 91.45 / -3.20, baseline 70.61 / -28.88, multitask 96.15.
 
 Files: ``config`` (fields, presets, checks), ``data`` (the task sequences), ``run`` (learners,
-training, metrics), ``figures``.
+training, metrics), ``on_core`` (inference on the core), ``figures``.
 """
 from __future__ import annotations
 

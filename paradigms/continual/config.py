@@ -36,6 +36,9 @@ class ContinualConfig:
     seed: int = 2022                 # data split, permutations, initial weights
     threads: int = 1                 # torch CPU threads
     nir_dt: float = 0.0              # step (s) for --model nir:PATH (0: the graph's spikesim.dt_s, else 1 ms)
+    inference: str = "torch"         # after the last task, spiking methods also infer on: torch (only) | core
+                                     # (the DSR network lowered to the event-driven core; core_* metrics)
+    core_samples: int = 0            # inference=core: the first n test samples of each task (0: all)
 
 
 METHODS = ("hlop", "baseline", "ewc", "gpm", "multitask", "ann-gpm", "ann-baseline")
@@ -64,6 +67,7 @@ def validate(cfg: ContinualConfig) -> None:
         ("k_scale", cfg.k_scale > 0), ("ewc_lambda", cfg.ewc_lambda >= 0),
         ("fisher_samples", cfg.fisher_samples >= 1), ("gpm_samples", cfg.gpm_samples >= 1),
         ("threads", cfg.threads >= 1), ("nir_dt", cfg.nir_dt >= 0),
+        ("inference", cfg.inference in ("torch", "core")), ("core_samples", cfg.core_samples >= 0),
         ("gpm_thresholds", len(cfg.gpm_thresholds) == 3 and all(0 < v <= 1 for v in cfg.gpm_thresholds)),
     ]
     for name, ok in checks:
@@ -71,6 +75,9 @@ def validate(cfg: ContinualConfig) -> None:
             raise ConfigError(f"continual: invalid value {name}={getattr(cfg, name)!r}")
     if cfg.dataset in ("mnist", "cifar100") and not cfg.data_dir:
         raise ConfigError(f"continual: dataset={cfg.dataset} needs --set data_dir=FOLDER with its local files")
+    if cfg.inference == "core" and cfg.training != "dsr":
+        raise ConfigError("continual: inference=core runs the DSR-trained network (training=dsr); a BPTT network "
+                          "runs in the core as a NIR graph (spikesim.models.hlop_nir.mlp_to_nir, --model nir:PATH)")
     if cfg.scenario == "permuted" and cfg.n_tasks > 50:
         raise ConfigError(f"continual: n_tasks={cfg.n_tasks} is too many (at most 50)")
 

@@ -12,6 +12,7 @@ from spikesim.paradigms.base import ConfigError
 
 from .config import METHODS, ContinualConfig
 from .data import TaskData, build_tasks
+from .on_core import SPIKING, score_on_core
 
 
 def make_learner(method: str, cfg: ContinualConfig, data: TaskData, progress=None):
@@ -74,6 +75,8 @@ def run_method(method: str, cfg: ContinualConfig, data: TaskData, progress=None)
         if method != "multitask":                # (multitask learns jointly after the last task)
             for i in range(t + 1):
                 R[t, i] = score(i)
+    if cfg.inference == "core" and method in SPIKING:
+        extra.update(score_on_core(learner, data, cfg.core_samples))
     if method == "multitask":                    # one row: every task after joint training
         return np.array([[score(i) for i in range(n)]]), extra
     if method == "hlop":
@@ -118,12 +121,17 @@ def run(cfg: ContinualConfig, models, progress: bool = True):
 
 
 def summary_rows(result) -> list[tuple[str, str]]:
-    """One row per method: ACC, BWT and the time it took."""
+    """One row per method: ACC, BWT and the time it took (a second row with inference=core)."""
     rows = []
     for method, m in result.metrics.items():
         bwt = f"{100 * m['BWT']:+.2f}" if "BWT" in m else "-"
         cpu = f", {m['cpu_seconds']:.0f} s CPU" if "cpu_seconds" in m else ""
         rows.append((method, f"ACC {100 * m['ACC']:.2f} %   BWT {bwt} %   ({m['wall_seconds']:.0f} s{cpu})"))
+        if "core_accuracy" in m:
+            rows.append((f"{method} on the core", f"accuracy {100 * m['core_accuracy']:.2f} % (torch "
+                         f"{100 * m['core_torch_accuracy']:.2f} % on the same {m['core_samples_total']} samples), "
+                         f"agreement {100 * m['core_agreement']:.2f} %, "
+                         f"{m['core_synaptic_events_per_sample']:.0f} synaptic events/sample"))
     return rows
 
 

@@ -6,6 +6,7 @@ from .alif import ALIF
 from .base import ModelError, NeuronModel
 from .brian2_import import from_brian2
 from .current_probe import CurrentProbe
+from .dsr import DSRNeuron
 from .eif import EIF
 from .hodgkin_huxley import HodgkinHuxley
 from .izhikevich import Izhikevich
@@ -21,6 +22,6 @@ from .windowed_lif import WindowedLIF
 
 NeuronGroup = NeuronModel   # the name before the model contract
 
-__all__ = ["ALIF", "AdEx", "CurrentProbe", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
+__all__ = ["ALIF", "AdEx", "CurrentProbe", "DSRNeuron", "EIF", "ModelError", "NeuronModel", "NeuronGroup", "HodgkinHuxley", "Izhikevich", "LIF",
            "MaxReadout", "NIRCuba", "NIRLeaky", "QIF", "SubspaceNeuron", "TanhRate", "WindowRate",
            "WindowedLIF", "from_brian2"]
