@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import pytest
 
 import spikesim as ss
 from core_networks import assert_same_results
+from cuda_sim import run_under_simulator
 
 Conv2D = ss.connectivity.Conv2D
 INNER = os.environ.get("SPIKESIM_CONV_CUDA_SIM") == "1"
@@ -158,12 +157,8 @@ def test_cuda_simulator_session():
     """The ``cuda`` backend (ordered and atomic delivery) equals numba under the simulator."""
     if INNER:
         pytest.skip("this is the simulator session itself")
-    pytest.importorskip("numba_cuda", reason="numba-cuda (the [cuda] or [dev] extra) is not installed")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", SPIKESIM_CONV_CUDA_SIM="1")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{Path(__file__).resolve()}::test_cuda_equals_numba"]
-    proc = subprocess.run(cmd, cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    proc = run_under_simulator(pytest_args=[f"{Path(__file__).resolve()}::test_cuda_equals_numba"],
+                               env={"SPIKESIM_CONV_CUDA_SIM": "1"})
     assert " passed" in proc.stdout, proc.stdout[-2000:]
 
 

@@ -1,15 +1,11 @@
 """The core's attention on the cuda backend equals the numba backend (delivered currents, LIF
 spikes and state, accumulation and order counts), under the numba-cuda simulator (a subprocess
 with NUMBA_ENABLE_CUDASIM=1), and on a real GPU when there is one (marked ``gpu``)."""
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from cuda_sim import run_under_simulator
 
-ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent("""
     import numpy as np
@@ -45,11 +41,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_cuda_attention_equals_numba_under_simulator():
-    pytest.importorskip("numba_cuda", reason="numba-cuda is not installed")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_under_simulator(SCRIPT)
     assert "MISMATCHES 0" in proc.stdout, proc.stdout + proc.stderr[-2000:]
 
 

@@ -42,6 +42,7 @@ import pytest
 
 import spikesim as ss
 from core_networks import NETWORKS, assert_same_results
+from cuda_sim import run_under_simulator
 
 INNER = os.environ.get("SPIKESIM_CUDA_SIM_SESSION") == "1"
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,14 +250,10 @@ def test_simulator_session():
     """Run the ``sim`` tests of this file under the CUDA simulator in a fresh interpreter."""
     if INNER:
         pytest.skip("this is the simulator session itself")
-    pytest.importorskip("numba_cuda", reason="numba-cuda (the [cuda] or [dev] extra) is not installed")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", SPIKESIM_CUDA_SIM_SESSION="1")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
-           "ignore:overflow encountered:RuntimeWarning", "-W", "ignore:invalid value encountered:RuntimeWarning",
-           str(Path(__file__).resolve())]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = run_under_simulator(pytest_args=["-W", "ignore:overflow encountered:RuntimeWarning", "-W",
+                                            "ignore:invalid value encountered:RuntimeWarning", str(Path(__file__).resolve())],
+                               env={"SPIKESIM_CUDA_SIM_SESSION": "1"})
     out = proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert proc.returncode == 0, out
     assert " passed" in proc.stdout and "skipped" in proc.stdout, out   # the outer-only tests skip there
 
 

@@ -127,3 +127,19 @@ def test_paradigm_inference_on_the_core_agrees_with_torch():
         p.make_config("quick", {"inference": "core", "training": "bptt"})
     with pytest.raises(ConfigError, match="inference"):
         p.make_config("quick", {"inference": "gpu"})
+
+
+CUDA_SCRIPT = """
+import numpy as np, torch
+from test_hlop_mlp_core import X, _model
+from spikesim.models.hlop_mlp_lowering import lower_mlp
+m = _model()
+a, b = lower_mlp(m, 1, backend="numba").predict(X), lower_mlp(m, 1, backend="cuda").predict(X)
+print("EQUAL", all(np.array_equal(u, v) for u, v in zip(a, b)), int(a[2].sum()) > 0)
+"""
+
+
+def test_cuda_equals_numba_under_simulator():
+    from cuda_sim import run_under_simulator
+    proc = run_under_simulator("import sys; sys.path.insert(0, 'tests')\n" + CUDA_SCRIPT)
+    assert "EQUAL True True" in proc.stdout, proc.stdout[-2000:]

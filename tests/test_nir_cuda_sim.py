@@ -1,14 +1,10 @@
 """A NIR graph (NIRLeaky, NIRCuba, Pulse and LinearCoupling projections, Delay) on the cuda
 backend in numba's CUDA simulator: the same outputs as the reference backend."""
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from cuda_sim import run_under_simulator
 
-ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent("""
     import sys; sys.path.insert(0, "tests")
@@ -30,9 +26,6 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_nir_graph_on_the_cuda_simulator_equals_reference():
-    pytest.importorskip("numba_cuda", reason="numba-cuda is not installed")
     pytest.importorskip("nir")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0 and "NIR-CUDASIM-OK" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = run_under_simulator(SCRIPT)
+    assert "NIR-CUDASIM-OK" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]

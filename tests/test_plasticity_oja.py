@@ -1,11 +1,7 @@
 """Oja's subspace rule on the core (spikesim.plasticity.oja) and the contract parts it needs
 (pre_vars / post_vars, post_sums / pre_sums, gated): a hand-computed update, reference == numba
 bit for bit, cuda (simulator) == numba, contract errors, and the Brian2 translator's refusal."""
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +9,8 @@ import pytest
 import spikesim as ss
 from spikesim.neurons.base import ModelError
 from spikesim.plasticity import PlasticityRule
+from cuda_sim import run_under_simulator
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def oja_network(backend, seed=1, n=6, k=3, B=5, window=4, beta=0.8, eta=0.05, momentum=0.9):
@@ -92,11 +88,7 @@ CUDA_SCRIPT = textwrap.dedent("""
 
 
 def test_cuda_simulator_equals_numba():
-    pytest.importorskip("numba_cuda", reason="numba-cuda is not installed")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-c", CUDA_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = run_under_simulator(CUDA_SCRIPT)
     assert "EQUAL True True" in proc.stdout, proc.stdout[-2000:]
 
 
