@@ -71,6 +71,13 @@ class Attention:
         self.cnt = np.zeros(w, dtype=np.int64)               # non-zeros per row (zero on entry and exit)
         self.lst = np.zeros((w, w), dtype=np.int32)          # their columns
         self.bits = np.zeros((2, w, (w + 63) // 64), dtype=np.uint64)  # token masks of K's, V's features (CPU; zero)
+        # the CPU kernel's all-heads pass (every head in order 0; zero between steps)
+        self.hb = np.zeros((2, h * d, (n + 63) // 64), dtype=np.uint64)   # K's, V's token masks per feature
+        self.hm = np.zeros((h, d, d), dtype=np.int32)        # K^T V of every head (row i: feature h d + i)
+        self.hc = np.zeros((h, d), dtype=np.int64)           # its non-zeros per row
+        self.hn = np.zeros((2, h, n), dtype=np.int64)        # K's, V's spikes per (head, token)
+        self.hk = np.zeros((h, d), dtype=np.int64)           # K's spikes per feature
+        self.hs = np.zeros((h, 2), dtype=np.int64)           # Q's pairs with K of the same feature, Q's spikes
         self.hd = np.arange(dim, dtype=np.int32) // self.d  # the head of each feature
         self.out = np.zeros((h, n, d), dtype=np.int32)       # Q K^T V counts of the step (zero between steps)
 

@@ -19,11 +19,13 @@ from spikesim.backends.scalar import compile_scalar
 from spikesim.backends.reference.attention import I_CELL0, I_D, I_DELAY, I_H, I_MODE, I_N
 
 _inline = numba.njit(inline="always", cache=True)
-_slice_order = compile_scalar(slice_order, _inline, estimated_costs=compile_scalar(estimated_costs, _inline))
+_estimated_costs = compile_scalar(estimated_costs, _inline)
+_slice_order = compile_scalar(slice_order, _inline, estimated_costs=_estimated_costs)
 _k_feature_lists = compile_scalar(k_feature_lists, _inline)
 
 #: the arrays of an Attention the kernel takes, in order (``A<name><a>`` in the generated loop)
-ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "bits", "out", "hd")
+ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst", "bits", "hb", "hm", "hc", "hn",
+          "hk", "hs", "out", "hd")
 
 
 @numba.njit(cache=True, inline="always")
@@ -140,20 +142,132 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
     return use, ops
 
 
-@numba.njit(cache=True, nogil=True)
-def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, bits, out, hd, spike_list, n_spk, ring, slot, n_slots,
-                   ring_cells):
-    """One attention's phase of a step: lists, Q K^T V per head, delivery into the ring slot
-    ``slot + delay`` of the target's one-step current; ``ops``: accumulations, heads per order."""
+@numba.njit(cache=True, inline="always")
+def _masks(spike_list, lo, hi, start, dim, d, nw, hd, mask, count, n, per_feature):
+    """One pass over a population's spikes (``spike_list[lo:hi]``, ascending, so token-major):
+    bit t of mask word ``[(h d + i) nw + t // 64]`` for the spike of token t, feature i of head h;
+    ``count[h n + t]`` and (when given) ``per_feature[h d + i]`` count them. Flat arrays."""
+    t, tb = 0, dim
+    track = per_feature.size > 0
+    for q in range(lo, hi):
+        g = spike_list[q] - start
+        while g >= tb:
+            t += 1
+            tb += dim
+        j = g - tb + dim
+        h = hd[j]
+        mask[j * nw + (t >> 6)] |= np.uint64(1) << np.uint64(t & 63)
+        count[h * n + t] += 1
+        if track:
+            per_feature[j] += 1
+
+
+@numba.njit(cache=True, inline="always")
+def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out):
+    """Q K^T V of every head in one pass over each population's spikes when every head takes
+    order 0 (the order each head would choose in :func:`_slice`, from the same counts): K's and
+    V's token masks per feature, (K^T V)[i, j] = popcount(K_i & V_j) per head, then every Q spike
+    (token m, feature i of head h) adds row i of its head to out[h, m]. Counts the same
+    accumulations as :func:`_slice`. Returns False (scratch left zero, nothing done) when some
+    head takes order 1."""
     n, dim, heads = I[I_N], I[I_D], I[I_H]
     d = dim // heads
-    for x in range(3):                            # I[0], I[1], I[2]: first neuron of Q, K, V
-        _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
-    for g in range(heads):
-        use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
-                        cnt, lst, bits)
-        ops[0] += c
-        ops[1 + use] += 1
+    nw = (n + 63) >> 6
+    kb, vb = hb[0].reshape(-1), hb[1].reshape(-1)
+    kn, vn = hn[0].reshape(-1), hn[1].reshape(-1)
+    kf, cf, mf, of = hk.reshape(-1), hc.reshape(-1), hm.reshape(-1), out.reshape(-1)
+    sl = spike_list[:n_spk]
+    q0, q1 = np.searchsorted(sl, I[0]), np.searchsorted(sl, I[0] + n * dim)
+    _masks(spike_list, np.searchsorted(sl, I[1]), np.searchsorted(sl, I[1] + n * dim), I[1], dim, d, nw, hd, kb, kn,
+           n, kf)
+    _masks(spike_list, np.searchsorted(sl, I[2]), np.searchsorted(sl, I[2] + n * dim), I[2], dim, d, nw, hd, vb, vn,
+           n, kf[:0])
+    t, tb = 0, dim                                # Q: pairs with K spikes of the same feature, spikes
+    for q in range(q0, q1):
+        g = spike_list[q] - I[0]
+        while g >= tb:
+            t += 1
+            tb += dim
+        j = g - tb + dim
+        h = hd[j]
+        hs[h, 0] += kf[j]
+        hs[h, 1] += 1
+    mode = I[I_MODE]
+    ok = mode <= 0
+    p0_all = 0
+    for h in range(heads):
+        p0, nv = 0, 0
+        for t in range(h * n, (h + 1) * n):
+            p0 += kn[t] * vn[t]
+            nv += vn[t]
+        p0_all += p0
+        if mode < 0:
+            e0, e1 = _estimated_costs(p0, hs[h, 0], hs[h, 1], nv, n, d)
+            ok = ok and e0 <= e1
+    if ok:
+        for h in range(heads):
+            for i in range(h * d, (h + 1) * d):  # feature i of the layer (head h)
+                if kf[i] == 0:
+                    continue
+                r = i * d
+                c = 0
+                if nw == 1:
+                    ki = kb[i]
+                    for j in range(d):
+                        s = popcount64(ki & vb[h * d + j])
+                        mf[r + j] = s
+                        c += s != 0
+                else:
+                    for j in range(d):
+                        s = np.uint64(0)
+                        for w in range(nw):
+                            s += popcount64(kb[i * nw + w] & vb[(h * d + j) * nw + w])
+                        mf[r + j] = s
+                        c += s != 0
+                cf[i] = c
+        acc = p0_all
+        for q in range(q0, q1):
+            g = spike_list[q] - I[0]
+            t = g // dim
+            j = g - t * dim
+            c = cf[j]
+            if c:
+                o = of[(hd[j] * n + t) * d:(hd[j] * n + t + 1) * d]
+                row = mf[j * d:(j + 1) * d]
+                for k in range(d):
+                    o[k] += row[k]
+            acc += c
+        ops[0] += acc
+        ops[1] += heads
+        for i in range(heads * d):
+            if kf[i]:
+                mf[i * d:(i + 1) * d] = 0
+                cf[i] = 0
+    kb[:] = 0
+    vb[:] = 0
+    kn[:] = 0
+    vn[:] = 0
+    kf[:] = 0
+    hs[:] = 0
+    return ok
+
+
+@numba.njit(cache=True, nogil=True)
+def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, bits, hb, hm, hc, hn, hk, hs, out, hd, spike_list,
+                   n_spk, ring, slot, n_slots, ring_cells):
+    """One attention's phase of a step: Q K^T V per head (all heads in one pass when each takes
+    order 0, else lists and head by head), delivery into the ring slot ``slot + delay`` of the
+    target's one-step current; ``ops``: accumulations, heads per order."""
+    n, dim, heads = I[I_N], I[I_D], I[I_H]
+    d = dim // heads
+    if not _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out):
+        for x in range(3):                        # I[0], I[1], I[2]: first neuron of Q, K, V
+            _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
+        for g in range(heads):
+            use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
+                            cnt, lst, bits)
+            ops[0] += c
+            ops[1 + use] += 1
     pt = slot + I[I_DELAY]
     if pt >= n_slots:
         pt -= n_slots
