@@ -131,9 +131,12 @@ class CoreMLP:
 
     def torch_run(self, x) -> tuple[np.ndarray, dict]:
         """(logits, {"lif1", "lif2"} -> [T, hidden] bool) of the torch forward pass on one input,
-        in float64 (a double copy of the model; the model itself is left as it is)."""
-        import copy
-        m = copy.deepcopy(self.model).double().eval()
+        in float64 (a double copy of the model as it was at the first call; the model itself is
+        left as it is)."""
+        if getattr(self, "_double", None) is None:       # one float64 copy, made on first use
+            import copy
+            self._double = copy.deepcopy(self.model).double().eval()
+        m = self._double
         out, hooks = {}, []
         for name in ("lif1", "lif2"):
             hooks.append(getattr(m, name).register_forward_hook(
