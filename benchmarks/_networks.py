@@ -38,13 +38,13 @@ def _fixed_indegree(rng, n_pre: int, n_post: int, k: int):
 
 
 def cuba(N: int = 4000, p: float = 0.02, fixed_k: int | None = None, silent: bool = False, seed: int = 2,
-         backend: str = "numba", record: bool = True) -> ss.Network:
+         backend: str = "numba", record: bool = True, dtype: str = "float64") -> ss.Network:
     rng = np.random.default_rng(seed)
     Ne = int(round(0.8 * N))
     Ni = N - Ne
     Vt, Vr = -50.0, -60.0
     El = -60.0 if silent else -49.0
-    net = ss.Network(dt=0.1, seed=seed, backend=backend)
+    net = ss.Network(dt=0.1, seed=seed, backend=backend, dtype=dtype)
     kw = dict(tau_m=20.0, v_rest=El, v_reset=Vr, v_th=Vt, t_ref=5.0, tau_syn=5.0)
     v0 = np.full(N, Vr) if silent else Vr + rng.random(N) * (Vt - Vr)
     exc = net.add(ss.neurons.LIF(Ne, v0=v0[:Ne], **kw), name="exc")
@@ -65,12 +65,13 @@ def cuba(N: int = 4000, p: float = 0.02, fixed_k: int | None = None, silent: boo
     return net
 
 
-def brunel(N: int = 10000, seed: int = 3, backend: str = "numba", record: bool = True) -> ss.Network:
+def brunel(N: int = 10000, seed: int = 3, backend: str = "numba", record: bool = True,
+           dtype: str = "float64") -> ss.Network:
     rng = np.random.default_rng(seed)
     Ne, Ni = int(0.8 * N), N - int(0.8 * N)
     CE, CI = int(0.1 * Ne), int(0.1 * Ni)
     J, g, delay = 0.1, 5.0, 1.5
-    net = ss.Network(dt=0.1, seed=seed, backend=backend)
+    net = ss.Network(dt=0.1, seed=seed, backend=backend, dtype=dtype)
     kw = dict(tau_m=20.0, v_rest=0.0, v_reset=10.0, v_th=20.0, t_ref=2.0)
     exc = net.add(ss.neurons.LIF(Ne, v0=rng.uniform(0.0, 20.0, Ne), **kw), name="exc")
     inh = net.add(ss.neurons.LIF(Ni, v0=rng.uniform(0.0, 20.0, Ni), **kw), name="inh")
@@ -90,7 +91,8 @@ def brunel(N: int = 10000, seed: int = 3, backend: str = "numba", record: bool =
 
 
 def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.5, T_ms: float = 2000.0, seed: int = 4,
-                      backend: str = "numba", threads: int | None = None, record: bool = True) -> ss.Network:
+                      backend: str = "numba", threads: int | None = None, record: bool = True,
+                      dtype: str = "float64") -> ss.Network:
     """Izhikevich (2003) cells (80 % regular-spiking excitatory with c, d spread as in net.m, 20 %
     fast-spiking inhibitory), each neuron projecting to K random targets (drawn with replacement)
     with its own delay per synapse, uniform in 0.5-5 ms (rounded to dt = 0.5 ms: 10 distinct
@@ -106,7 +108,7 @@ def izhikevich_hetero(N: int = 4000, K: int = 200, dt: float = 0.5, T_ms: float 
     b = np.concatenate([np.full(Ne, 0.2), 0.25 - 0.05 * ri])
     c = np.concatenate([-65.0 + 15.0 * re ** 2, np.full(Ni, -65.0)])
     d = np.concatenate([8.0 - 6.0 * re ** 2, np.full(Ni, 2.0)])
-    net = ss.Network(dt=dt, seed=seed, backend=backend, threads=threads)
+    net = ss.Network(dt=dt, seed=seed, backend=backend, threads=threads, dtype=dtype)
     pop = net.add(ss.neurons.Izhikevich(N, a=a, b=b, c=c, d=d, v0=-65.0), name="izh")
     pre = np.repeat(np.arange(N, dtype=np.int64), K)
     post = rng.integers(0, N, size=N * K, dtype=np.int64)

@@ -3,9 +3,10 @@ a ring that stays in cache, with nothing else to do.
 
     python benchmarks/propagation_ceiling.py [--cells 40000] [--events 20000000] [--reps 5]
 
-The kernel streams a synapse table (int32 cell, float64 weight: 12 bytes per event, the same
+The kernel streams a synapse table (int32 cell, float64 weight: 12 bytes per event; ``--dtype
+float32``: float32 weights and ring, 8 bytes, as ``Network(dtype="float32")``; the same
 per-synapse arrays the numba backend's propagation reads) and adds each weight to its cell of a
-float64 ring of ``cells`` cells (``--cells 40000``: 320 kB, resident in L2/L3); targets are
+ring of the same type with ``cells`` cells (``--cells 40000``: 320 kB, resident in L2/L3); targets are
 uniformly random, so the adds are scattered as in a random network. It is the inner loop of
 the numba backend's propagation without spikes, rows, segments or delays: an upper bound for
 that loop. ``core_vs_brian2.py`` divides its networks' events per second by this number.
@@ -28,14 +29,15 @@ def _scatter(ring, cell, w, rounds):
             ring[np.uint64(cell[k])] += w[k]
 
 
-def ceiling(cells: int = 40000, events: int = 20_000_000, reps: int = 5, seed: int = 0) -> dict:
-    """Best-of-``reps`` events per second (and the median) of the bare scatter kernel."""
+def ceiling(cells: int = 40000, events: int = 20_000_000, reps: int = 5, seed: int = 0, dtype=np.float64) -> dict:
+    """Best-of-``reps`` events per second (and the median) of the bare scatter kernel; ``dtype``:
+    of the weights and the ring (float32: 8 bytes per event)."""
     rng = np.random.default_rng(seed)
     n = min(events, 4_000_000)                    # the table: 48 MB at most, streamed ``rounds`` times
     rounds = max(1, events // n)
     cell = rng.integers(0, cells, n).astype(np.int32)
-    w = rng.random(n)
-    ring = np.zeros(cells)
+    w = rng.random(n).astype(dtype)
+    ring = np.zeros(cells, dtype=dtype)
     _scatter(ring, cell[:10], w[:10], 1)          # compile / load
     rates = []
     for _ in range(reps):
@@ -43,7 +45,8 @@ def ceiling(cells: int = 40000, events: int = 20_000_000, reps: int = 5, seed: i
         _scatter(ring, cell, w, rounds)
         rates.append(n * rounds / (time.perf_counter() - t0))
     return {"events_per_s": float(max(rates)), "median_events_per_s": float(np.median(rates)), "cells": cells,
-            "ring_bytes": cells * 8, "events": n * rounds, "reps": reps, "loadavg": os.getloadavg()}
+            "ring_bytes": int(ring.nbytes), "dtype": np.dtype(dtype).name, "events": n * rounds, "reps": reps,
+            "loadavg": os.getloadavg()}
 
 
 def main(argv=None) -> int:
@@ -51,8 +54,9 @@ def main(argv=None) -> int:
     ap.add_argument("--cells", type=int, default=40000)
     ap.add_argument("--events", type=int, default=20_000_000)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     a = ap.parse_args(argv)
-    r = ceiling(a.cells, a.events, a.reps)
+    r = ceiling(a.cells, a.events, a.reps, dtype=a.dtype)
     print(json.dumps(r, indent=1))
     print(f"ceiling: {r['events_per_s'] / 1e6:.0f} M events/s per core (median {r['median_events_per_s'] / 1e6:.0f}), "
           f"ring {r['ring_bytes'] / 1e3:.0f} kB")

@@ -180,7 +180,7 @@ class ConvPlan:
     ent_oy: np.ndarray     # (E,) int64
     ent_off: np.ndarray    # (E,) int64: s_c' c + s_x' ox + s_y' oy
     ent_delay: np.ndarray  # (E,) int64 steps
-    ent_w: np.ndarray      # (E,) float64
+    ent_w: np.ndarray      # (E,) the network's dtype
     delays: np.ndarray = None     # (D,) int64: the distinct delays (steps), ascending
     grp_start: np.ndarray = None  # (C_in D + 1,) int64: first entry of (channel c, delay j) at c D + j
     reach: np.ndarray = None      # (4,) int64: max |ox|, max |oy|, min and max target offset
@@ -189,7 +189,7 @@ class ConvPlan:
         return ("conv",)
 
 
-def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> ConvPlan:
+def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float, dtype=np.float64) -> ConvPlan:
     conv = proj.conv
     nx, ny = conv.frame
     c, p, ox, oy, steps, w = conv.entries(dt)
@@ -208,6 +208,6 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float) -> Co
                      dtype=np.int64)
     return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
                     np.array(so[1:], dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
-                    np.ascontiguousarray(w[order], dtype=np.float64), delays.astype(np.int64), grp, reach)
+                    np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach)
 
 __all__ = ["Conv2D", "ConvPlan", "ConvProjection", "LAYOUTS", "conv_plan", "layout_strides"]

@@ -41,10 +41,10 @@ from spikesim.core.plan import build_plan
 from spikesim.core.projection import Projection, make_projection
 from spikesim.core.result import Result, make_meta, now_iso
 from spikesim.core.threads import default_threads
-from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_duration, check_every,
-                                    check_inputs_at_build, check_max_delay, check_name, check_recording_memory,
-                                    check_record_ids, check_ring_memory, check_seed, check_threads, merge_record,
-                                    resolve_population)
+from spikesim.core.validate import (check_chunk_steps, check_current, check_dt, check_dtype, check_duration,
+                                    check_every, check_inputs_at_build, check_max_delay, check_name,
+                                    check_recording_memory, check_record_ids, check_ring_memory, check_seed,
+                                    check_threads, merge_record, resolve_population)
 from spikesim.neurons.base import NeuronModel
 from spikesim.synapses.base import SynapseModel
 from spikesim.synapses.shorthand import legacy_synapse
@@ -81,16 +81,27 @@ class Network:
     chooses by size, at most Numba's thread count (``NUMBA_NUM_THREADS``, the cores available):
     one thread per 10,000 neurons or 2,000,000 synapses (:mod:`spikesim.core.threads`), so a
     small network runs on one. Spikes, state and weights are bit-identical for every thread count.
+
+    ``dtype``: how synaptic weights and the delay ring buffer are stored, ``"float64"`` (default)
+    or ``"float32"`` (reference and numba backends). float32 halves the memory that spike
+    propagation streams (a synapse is then 4 bytes of weight + 4 of ring cell + 1 of delay); every
+    weight is rounded to float32 once, each addition into the ring is computed in float64 and
+    rounded to float32, and the neurons still integrate in float64 (their state, parameters, the
+    plasticity rules' arithmetic, traces and readouts are float64). reference and numba stay
+    bit-identical to each other in float32, for every thread count; against float64 the inputs
+    differ by float32 rounding (about 6e-8 relative per weight and per addition), so spike trains
+    agree until a membrane sits within that rounding of its threshold (see tests/test_float32.py).
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 0, backend: str = "numba", max_delay: float | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, dtype="float64"):
         dt = check_dt(dt)
         self.seed = check_seed(seed)
         self.backend = _backends.check_name(backend)
         self._threads = check_threads(threads, self.backend)     # the count, or the most for None
         self._auto_threads = threads is None and self.backend == "numba"
         self.max_delay_steps = check_max_delay(max_delay, dt)
+        self.dtype = check_dtype(dtype, self.backend)
         self.dt = dt
         self._pops: dict[str, Any] = {}
         self._projections = []
@@ -557,7 +568,7 @@ class Network:
             return np.array(projection.weights, copy=True)
         k = next(i for i, pr in enumerate(spiking) if pr is projection)
         p = self._plan
-        return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].copy()
+        return p.w[p.csr_pos[p.proj_offset[k]:p.proj_offset[k + 1]]].astype(np.float64)   # a copy; exact from float32
 
     @property
     def populations(self) -> dict[str, Any]:
@@ -612,7 +623,8 @@ class Network:
         longest = max((int(pr.delay_steps.max()) for pr in every if pr.delay_steps.size), default=1)
         check_ring_memory(len({(pr.post, repr(pr.synapse.key())) for pr in every
                                if hasattr(pr.synapse, "key")}),
-                          self.max_delay_steps if self.max_delay_steps is not None else longest, n_total)
+                          self.max_delay_steps if self.max_delay_steps is not None else longest, n_total,
+                          itemsize=self.dtype.itemsize)
         threads = self._threads
         if self._auto_threads:
             n_syn = sum(pr.n_synapses for pr in self._projections) + sum(  # a Conv2D: its entries at every position
@@ -620,7 +632,7 @@ class Network:
             threads = default_threads(threads, n_total, n_syn)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs,
-                                attentions=self._attentions)
+                                attentions=self._attentions, dtype=self.dtype)
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 
@@ -751,7 +763,8 @@ class Network:
                 state.setdefault(name, {})[var] = rec_buf[:int(rows), mon.col0:mon.col0 + mon.ids.size].copy()
                 first = step0 + ((-step0) % mon.every)
                 state_times[name] = (first + mon.every * np.arange(int(rows))) * self.dt
-        meta = make_meta(seed=self.seed, backend=self.backend, dt=self.dt, t_start=step0 * self.dt,
+        meta = make_meta(seed=self.seed, backend=self.backend, dt=self.dt, dtype=self.dtype.name,
+                         t_start=step0 * self.dt,
                          start_time=started, end_time=now_iso(), **self.last_run_stats)
         return Result(spikes=spikes, state=state, state_times=state_times, meta=meta,
-                      config={"dt": self.dt, "seed": self.seed, "backend": self.backend})
+                      config={"dt": self.dt, "seed": self.seed, "backend": self.backend, "dtype": self.dtype.name})

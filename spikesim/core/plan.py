@@ -30,7 +30,8 @@ slot and ``n_slots = max_delay + 1`` slots: a synapse adds its weight to
 ``ring[((step + delay) % n_slots) * ring_cells + cell]``, ``cell`` = its receiver's offset +
 the local postsynaptic id, so a spike whose synapses share one delay computes the slot base once
 whatever populations and synapse models they reach (one slot base per segment). Decay factors and other derived values are computed here once in float64, so
-kernels only evaluate the models' arithmetic.
+kernels only evaluate the models' arithmetic. ``w``, the convolutions' ``ent_w`` and ``ring`` have the
+network's ``dtype`` (float64 or float32); everything else that holds a real number is float64.
 
 ``signature`` (a nested tuple) is everything a generated kernel depends on apart from sizes and
 values: the models' identities and sources, which parameters are shared, the receivers, inputs
@@ -383,10 +384,12 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None, readouts: list = (), n_parts: int = 1, convs: list = (),
-               attentions: list = ()) -> Plan:
+               attentions: list = (), dtype=np.float64) -> Plan:
     """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
     (the numba backend's thread count; any value gives the same results); ``convs``: the
-    convolutional projections (:mod:`spikesim.core.conv`), delivered after the CSR synapses."""
+    convolutional projections (:mod:`spikesim.core.conv`), delivered after the CSR synapses;
+    ``dtype``: the type of the weights (CSR and convolution entries) and of the ring."""
+    dtype = np.dtype(dtype)
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
     names = list(pops)
@@ -492,7 +495,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     ring_n = np.array([plans[r.pop].n for r in receivers], dtype=np.int64)
     recv_off = np.concatenate([[0], np.cumsum(ring_n)]).astype(np.int64)
     ring_cells = int(recv_off[-1])
-    ring = np.zeros(max(ring_cells * n_slots, 1))
+    ring = np.zeros(max(ring_cells * n_slots, 1), dtype=dtype)
     # ring cell of each synapse: its receiver's offset + the local postsynaptic id
     cell_all = cat([pr.post_idx + recv_off[r] for pr, r in zip(projections, recv_per_proj)], np.int64)
     n_parts = max(1, int(n_parts))
@@ -526,14 +529,15 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
                 pop_stop=stop.astype(np.int64), receivers=receivers, ring=ring, recv_off=recv_off[:-1], ring_n=ring_n,
                 ring_cells=ring_cells,
                 n_slots=n_slots, indptr=indptr, post=np.take(post_all.astype(np.int32), order),
-                w=np.take(w_all, order),
+                w=np.take(w_all, order).astype(dtype, copy=False),
                 delay=d_csr, cell=cell_csr,
                 n_parts=n_parts, part_bounds=part_bounds, seg_ptr=seg_ptr, seg_lo=seg_lo, seg_hi=seg_hi,
                 seg_delay=seg_delay,
                 out_degree=counts.astype(np.int64),
                 src_step=cat(src_step_blocks, np.int64), src_gid=cat(src_gid_blocks, np.int64), src_off=src_off)
     plan.poisson_inputs = poisson_inputs
-    plan.convs = [conv_plan(pr, int(start[index[pr.pre]]), int(recv_off[r]), dt) for pr, r in zip(convs, recv_per_conv)]
+    plan.convs = [conv_plan(pr, int(start[index[pr.pre]]), int(recv_off[r]), dt, dtype)
+                  for pr, r in zip(convs, recv_per_conv)]
     for pr in continuous:
         order_c = np.lexsort((pr.pre_idx, pr.post_idx))
         n_post = pops[pr.post].n

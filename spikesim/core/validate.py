@@ -124,6 +124,26 @@ def check_threads(threads: Any, backend: str) -> int:
     return k
 
 
+#: floating types a network may store its synaptic weights and ring buffer in
+WEIGHT_DTYPES = ("float64", "float32")
+
+
+def check_dtype(dtype: Any, backend: str) -> np.dtype:
+    """The storage type of a network's synaptic weights and ring buffer: ``"float64"`` (default)
+    or ``"float32"`` (also ``np.float32`` / ``np.float64``). float32 is for the CPU backends; the
+    cuda backend's flat device buffers are float64 only."""
+    try:
+        dt_ = np.dtype(dtype)
+    except TypeError:
+        dt_ = None
+    if dtype is None or dt_ is None or dt_.name not in WEIGHT_DTYPES or isinstance(dtype, bool):
+        raise ValueError(f"dtype must be one of {WEIGHT_DTYPES}, got {_describe(dtype)}")
+    if dt_ == np.float32 and backend == "cuda":
+        raise ValueError("dtype='float32' is available on the 'reference' and 'numba' backends; the 'cuda' "
+                         "backend stores weights and the ring in float64 (use dtype='float64')")
+    return dt_
+
+
 def check_choice(value: Any, name: str, choices) -> Any:
     """``value`` must be one of ``choices`` (compared with ``==``; unhashable values are fine)."""
     try:
@@ -266,9 +286,11 @@ def check_memory(n_bytes: float, what: str, limit: int | None = None) -> None:
                              f"{format_bytes(limit)} (physical memory, or $SPIKESIM_MAX_BYTES)")
 
 
-def check_ring_memory(n_targets: int, max_delay_steps: float, n_neurons: int, what: str = "the delay ring buffer") -> None:
-    """The ring buffers are ``n_targets x (max_delay_steps + 1) x n_neurons`` float64."""
-    check_memory(max(n_targets, 1) * (float(max_delay_steps) + 1.0) * n_neurons * 8.0,
+def check_ring_memory(n_targets: int, max_delay_steps: float, n_neurons: int, what: str = "the delay ring buffer",
+                      itemsize: int = 8) -> None:
+    """The ring buffers are ``n_targets x (max_delay_steps + 1) x n_neurons`` values of
+    ``itemsize`` bytes (8: float64)."""
+    check_memory(max(n_targets, 1) * (float(max_delay_steps) + 1.0) * n_neurons * float(itemsize),
                  f"{what} ({max(n_targets, 1)} x {float(max_delay_steps) + 1:.0f} slots x {n_neurons} neurons)")
 
 

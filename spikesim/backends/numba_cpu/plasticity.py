@@ -17,6 +17,10 @@ class CpuRuleArrays:
     def weight(self, syn):
         return f"w[{syn}]"
 
+    def weight_value(self, syn):
+        """The weight as a hook reads it: float64 also when ``w`` is float32 (the store rounds)."""
+        return f"np.float64(w[{syn}])"
+
     def state(self, r, j, q):
         return f"RV{r}[{j}, {q}]"
 
@@ -58,7 +62,7 @@ def hook_bindings(rp, r, A, syn, q, pre, post) -> dict:
     postsynaptic neurons ``pre``, ``post``): the weight, state, traces, parameters, M, dt, t,
     neuron variables and sums."""
     cls = rp.model
-    b = {"w": A.weight(syn), "dt": "dt", "t": "t"}
+    b = {"w": A.weight_value(syn), "dt": "dt", "t": "t"}
     b.update({k: A.state(r, j, q) for j, k in enumerate(cls.state)})
     b.update({k: A.trace(r, j, pre) for j, k in enumerate(cls.pre_traces)})
     b.update({k: A.trace(r, rp.n_pre_traces + j, post) for j, k in enumerate(cls.post_traces)})

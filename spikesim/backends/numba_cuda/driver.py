@@ -137,6 +137,8 @@ class CudaRuleArrays:
     def weight(self, syn):
         return f"f64[f_w + {syn}]"
 
+    weight_value = weight        # the device buffer is float64
+
     def state(self, r, j, q):
         return f"f64[oRV{r} + {j} * nR{r} + {q}]"
 

@@ -131,4 +131,5 @@ def attention_step(plan, step: int, fired: np.ndarray) -> None:
             at.ops[1 + use] += 1
             for m in range(n):                          # every entry (zeros too, as the compiled loops)
                 for j in range(d):
-                    plan.ring[base + m * dim + g * d + j] += float(out.get((m, j), 0)) * scale
+                    c = base + m * dim + g * d + j    # added in float64, then stored in the ring's dtype
+                    plan.ring[c] = float(plan.ring[c]) + float(out.get((m, j), 0)) * scale

@@ -298,8 +298,8 @@ class ReferenceRunner:
             syn = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
             cell = ((step + p.delay[syn].astype(np.int64)) % n_slots) * p.ring_cells + p.cell[syn]
             weight = p.w[syn]
-            if p.has_stp:                                        # Tsodyks-Markram: w * r of the spike
-                weight = weight.copy()
+            if p.has_stp:                  # Tsodyks-Markram: w * r of the spike, in float64 whatever the ring's dtype
+                weight = weight.astype(np.float64)
                 for k, s_ in enumerate(syn):
                     sl = p.stp_slot[s_]
                     if sl < 0:
