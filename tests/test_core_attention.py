@@ -123,3 +123,15 @@ def test_bad_input_names_the_argument():
     c = short.add(ss.neurons.LIF(4), name="c")
     with pytest.raises(ValueError, match="attention delay 3.0 ms exceeds max_delay"):
         short.attention(c, c, c, c, tokens=2, heads=1, delay=3.0)
+
+
+@pytest.mark.parametrize("n", [64, 70, 130])
+def test_all_heads_pass_over_several_mask_words_equals_dense_and_reference(n):
+    """The all-heads order-0 pass (token masks of one or more 64-bit words, each token's counts
+    delivered as they are complete) against the dense product and the reference, counts included."""
+    q, k, v = _spikes(np.random.default_rng(n), (2, n, 12), (0.2, 0.3, 0.25))
+    want = dense(q, k, v, 3)
+    y_n, ops_n, a_n, b_n = run_attention(q, k, v, 3, "numba", order="q_ktv")
+    y_r, ops_r, a_r, b_r = run_attention(q, k, v, 3, "reference", order="q_ktv")
+    assert np.array_equal(y_n, want) and np.array_equal(y_r, want) and want.any()
+    assert (ops_n, a_n, b_n) == (ops_r, a_r, b_r) and a_n == 3 * 3   # every head of every step in order 0

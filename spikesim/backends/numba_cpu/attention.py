@@ -163,13 +163,15 @@ def _masks(spike_list, lo, hi, start, dim, d, nw, hd, mask, count, n, per_featur
 
 
 @numba.njit(cache=True, inline="always")
-def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out):
+def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out, ring, base, scale):
     """Q K^T V of every head in one pass over each population's spikes when every head takes
-    order 0 (the order each head would choose in :func:`_slice`, from the same counts): K's and
-    V's token masks per feature, (K^T V)[i, j] = popcount(K_i & V_j) per head, then every Q spike
-    (token m, feature i of head h) adds row i of its head to out[h, m]. Counts the same
-    accumulations as :func:`_slice`. Returns False (scratch left zero, nothing done) when some
-    head takes order 1."""
+    order 0 (the order each head would choose in :func:`_slice`, from the same counts), and its
+    delivery: K's and V's token masks per feature, (K^T V)[i, j] = popcount(K_i & V_j) per head,
+    then token by token, every Q spike (feature i of head h) adds row i of its head to the token's
+    row of counts (``out``'s first ``dim`` entries, which stay in L1), delivered as
+    ``ring[base + m dim + k] += count * scale`` (every entry, zeros too, in the order of
+    :func:`attention_step`'s delivery) and cleared. Counts the same accumulations as
+    :func:`_slice`. Returns False (scratch left zero, nothing done) when some head takes order 1."""
     n, dim, heads = I[I_N], I[I_D], I[I_H]
     d = dim // heads
     nw = (n + 63) >> 6
@@ -205,17 +207,19 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
             e0, e1 = _estimated_costs(p0, hs[h, 0], hs[h, 1], nv, n, d)
             ok = ok and e0 <= e1
     if ok:
+        du = np.uint64(d)
         for h in range(heads):
+            vo = np.uint64(h * d)
             for i in range(h * d, (h + 1) * d):  # feature i of the layer (head h)
                 if kf[i] == 0:
                     continue
                 r = i * d
                 c = 0
-                if nw == 1:
-                    ki = kb[i]
-                    for j in range(d):
-                        s = popcount64(ki & vb[h * d + j])
-                        mf[r + j] = s
+                if nw == 1:                       # unsigned offsets, as in the row add below
+                    ki, ru = kb[i], np.uint64(r)
+                    for j in range(du):
+                        s = popcount64(ki & vb[vo + j])
+                        mf[ru + j] = s
                         c += s != 0
                 else:
                     for j in range(d):
@@ -226,17 +230,25 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
                         c += s != 0
                 cf[i] = c
         acc = p0_all
-        for q in range(q0, q1):
-            g = spike_list[q] - I[0]
-            t = g // dim
-            j = g - t * dim
-            c = cf[j]
-            if c:
-                o = of[(hd[j] * n + t) * d:(hd[j] * n + t + 1) * d]
-                row = mf[j * d:(j + 1) * d]
-                for k in range(d):
-                    o[k] += row[k]
-            acc += c
+        tok = of[:dim]                            # one token's counts (zero on entry and exit)
+        dimu = np.uint64(dim)
+        q = q0
+        for t in range(n):
+            tb = (t + 1) * dim                    # Q's spikes of token t: spike_list[q] - I[0] < tb
+            while q < q1 and spike_list[q] - I[0] < tb:
+                j = spike_list[q] - I[0] - tb + dim
+                c = cf[j]
+                if c:
+                    # unsigned offsets: no negative-index wraparound, so LLVM vectorizes the row add
+                    ob, rb = np.uint64(hd[j] * d), np.uint64(j * d)
+                    for k in range(du):
+                        tok[ob + k] += mf[rb + k]
+                acc += c
+                q += 1
+            cells = ring[base + t * dim:base + (t + 1) * dim]
+            for k in range(dimu):
+                cells[k] += tok[k] * scale
+                tok[k] = 0
         ops[0] += acc
         ops[1] += heads
         for i in range(heads * d):
@@ -260,19 +272,20 @@ def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, bits, hb, h
     target's one-step current; ``ops``: accumulations, heads per order."""
     n, dim, heads = I[I_N], I[I_D], I[I_H]
     d = dim // heads
-    if not _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out):
-        for x in range(3):                        # I[0], I[1], I[2]: first neuron of Q, K, V
-            _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
-        for g in range(heads):
-            use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
-                            cnt, lst, bits)
-            ops[0] += c
-            ops[1 + use] += 1
     pt = slot + I[I_DELAY]
     if pt >= n_slots:
         pt -= n_slots
     base = pt * ring_cells + I[I_CELL0]
     scale = F[0]
+    if _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out, ring, base, scale):
+        return                                    # computed and delivered
+    for x in range(3):                            # I[0], I[1], I[2]: first neuron of Q, K, V
+        _lists(spike_list, n_spk, I[x], n, dim, d, lp[x], li[x], fill, hd)
+    for g in range(heads):
+        use, c = _slice(g, n, d, lp[0], li[0], lp[1], li[1], lp[2], li[2], I[I_MODE], out, colk, fill, ktok, M,
+                        cnt, lst, bits)
+        ops[0] += c
+        ops[1 + use] += 1
     for m in range(n):                            # token by token: the target's neurons in order
         row = base + m * dim
         for g in range(heads):
