@@ -29,6 +29,16 @@ ARRAYS = ("I", "F", "ops", "lp", "li", "fill", "colk", "ktok", "M", "cnt", "lst"
 
 
 @numba.njit(cache=True, inline="always")
+def _token(g, t, tb, dim):
+    """(token, first neuron of the next token, feature) of local neuron ``g`` of a token-major
+    population, walking forward from the previous spike's (t, tb) (spikes ascending: no division)."""
+    while g >= tb:
+        t += 1
+        tb += dim
+    return t, tb, g - tb + dim
+
+
+@numba.njit(cache=True, inline="always")
 def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
     """CSR lists over (head, token) of the population [start, start + n dim) among the step's
     spikes (ascending within a population, so its spikes are one run of the list and each
@@ -40,21 +50,14 @@ def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
         indptr[r] = 0
     t, tb = 0, dim                                # token of the spike, first neuron of the next token
     for q in range(lo, hi):
-        g = spike_list[q] - start
-        while g >= tb:
-            t += 1
-            tb += dim
-        indptr[hd[g - tb + dim] * n + t + 1] += 1
+        t, tb, j = _token(spike_list[q] - start, t, tb, dim)
+        indptr[hd[j] * n + t + 1] += 1
     for r in range(rows):
         indptr[r + 1] += indptr[r]
         fill[r] = indptr[r]
     t, tb = 0, dim
     for q in range(lo, hi):
-        g = spike_list[q] - start
-        while g >= tb:
-            t += 1
-            tb += dim
-        j = g - tb + dim
+        t, tb, j = _token(spike_list[q] - start, t, tb, dim)
         h = hd[j]
         r = h * n + t
         idx[fill[r]] = j - h * d
@@ -150,11 +153,7 @@ def _masks(spike_list, lo, hi, start, dim, d, nw, hd, mask, count, n, per_featur
     t, tb = 0, dim
     track = per_feature.size > 0
     for q in range(lo, hi):
-        g = spike_list[q] - start
-        while g >= tb:
-            t += 1
-            tb += dim
-        j = g - tb + dim
+        t, tb, j = _token(spike_list[q] - start, t, tb, dim)
         h = hd[j]
         mask[j * nw + (t >> 6)] |= np.uint64(1) << np.uint64(t & 63)
         count[h * n + t] += 1
@@ -186,11 +185,7 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
            n, kf[:0])
     t, tb = 0, dim                                # Q: pairs with K spikes of the same feature, spikes
     for q in range(q0, q1):
-        g = spike_list[q] - I[0]
-        while g >= tb:
-            t += 1
-            tb += dim
-        j = g - tb + dim
+        t, tb, j = _token(spike_list[q] - I[0], t, tb, dim)
         h = hd[j]
         hs[h, 0] += kf[j]
         hs[h, 1] += 1
