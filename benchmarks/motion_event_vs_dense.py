@@ -56,7 +56,8 @@ def _dense_seconds(layer, a, method: str, repeats: int, cpu: bool = False) -> fl
     return best
 
 
-def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, synapses: str = "conv") -> dict:
+def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str, synapses: str = "conv",
+              dtype: str = "float64") -> dict:
     """Lower the pruned model onto the core and time its pass over ``events`` (2, T, X, Y)."""
     from spikesim.analysis.motion import movie_decision
     from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
@@ -66,7 +67,7 @@ def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str
     t0 = time.perf_counter()
     net = lower_delay_layer(pm.kernels(), pm.layer.bias.detach().numpy(), pm.layer.symmetric,
                             np.repeat(events[None], repeats, axis=0), backend=backend, synapses=synapses,
-                            threads=1 if backend == "numba" else None)
+                            threads=1 if backend == "numba" else None, dtype=dtype)
     lower_s = time.perf_counter() - t0
     period = movie_period(n_t, pm.kernel[0])
     runs, cpu, z = [], [], None
@@ -79,7 +80,7 @@ def event_row(model, events: np.ndarray, kept: float, repeats: int, backend: str
     dense = pm.evidence(events[None])[0]
     drop = pm.kernel[0]
     stored = int(net._plan.w.size) + sum(pr.n_synapses for pr in net._convs)
-    return {"engine": f"core-{backend}", "synapses": synapses, "kept_fraction": pm.nonzero_fraction(),
+    return {"engine": f"core-{backend}", "synapses": synapses, "dtype": dtype, "kept_fraction": pm.nonzero_fraction(),
             "stored_synapses": stored,
             "lower_seconds": lower_s, "build_seconds": runs[0]["build_seconds"],
             "run_seconds": min(r["run_seconds"] for r in runs), "run_seconds_all": [r["run_seconds"] for r in runs],
@@ -98,6 +99,7 @@ def main(argv=None) -> int:
     p.add_argument("--layouts", default="conv,lines",
                    help="synapses of the lowering: conv (one weight-shared Conv2D projection), lines (explicit, one "
                         "source neuron per delay line), pixels (explicit, per-synapse delays)")
+    p.add_argument("--dtypes", default="float64", help="comma list of Network dtypes (float64, float32)")
     p.add_argument("--out", default=None, help="write the JSON summary here too")
     args = p.parse_args(argv)
 
@@ -112,8 +114,8 @@ def main(argv=None) -> int:
     a = torch.as_tensor(events[None], dtype=torch.float32)
     dense = {m: _dense_seconds(model.layer, a, m, args.repeats) for m in ("direct", "fft")}
     dense_cpu = _dense_seconds(model.layer, a, "direct", args.repeats, cpu=True)
-    rows = [event_row(model, events, float(f), args.repeats, args.backend, layout)
-            for f in args.kept.split(",") for layout in args.layouts.split(",")]
+    rows = [event_row(model, events, float(f), args.repeats, args.backend, layout, dt_)
+            for f in args.kept.split(",") for layout in args.layouts.split(",") for dt_ in args.dtypes.split(",")]
     for r in rows:
         r["speedup_vs_dense_direct"] = dense["direct"] / r["run_seconds"]
         r["speedup_vs_dense_fft"] = dense["fft"] / r["run_seconds"]

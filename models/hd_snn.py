@@ -110,15 +110,16 @@ class HDSNN:
         return float((self.layer.weight != 0).float().mean())
 
     def lower(self, events: np.ndarray, backend: str = "numba", theta: float | None = None, synapses: str = "conv",
-              threads: int | None = None):
+              threads: int | None = None, dtype="float64"):
         """The layer on the event-driven core (``ss.Network``, see :mod:`spikesim.models.hd_snn_lowering`:
         ``synapses="conv"`` one weight-shared projection, ``"lines"`` / ``"pixels"`` explicit
-        synapses), fed with ``events`` (N, 2, T, X, Y) movie after movie."""
+        synapses), fed with ``events`` (N, 2, T, X, Y) movie after movie; ``dtype``: of the
+        weights and the ring (``"float32"``: half the memory the event pass streams)."""
         from spikesim.models.hd_snn_lowering import lower_delay_layer
 
         bias = None if self.layer.bias is None else self.layer.bias.detach().cpu().numpy()
         return lower_delay_layer(self.kernels(), bias, self.layer.symmetric, events, backend=backend, theta=theta,
-                                 synapses=synapses, threads=threads)
+                                 synapses=synapses, threads=threads, dtype=dtype)
 
     def kernels(self) -> np.ndarray:
         """Weights ``(C, 2, K_T, K_X, K_Y)`` (projected on the mask when training ended)."""

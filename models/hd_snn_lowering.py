@@ -89,11 +89,12 @@ SYNAPSES = ("conv", "lines", "pixels")
 
 
 def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "numba", theta: float | None = None,
-                      seed: int = 0, synapses: str = "conv", threads: int | None = None):
+                      seed: int = 0, synapses: str = "conv", threads: int | None = None, dtype="float64"):
     """An ``ss.Network`` computing the layer on ``events`` ((N, P, T, X, Y) or (P, T, X, Y), binary)
     event by event (module docstring). ``weight (C, P, K_T, K_X, K_Y)``, ``bias (C,)`` or None;
     ``synapses``: ``"conv"`` (one weight-shared projection), ``"lines"`` or ``"pixels"``
-    (explicit synapses, module docstring); ``threads``: of the numba backend."""
+    (explicit synapses, module docstring); ``threads``: of the numba backend; ``dtype``: of the
+    weights and the ring (``ss.Network``; ``"float32"`` is the dense torch pass's own precision)."""
     if synapses not in SYNAPSES:
         raise ValueError(f"synapses must be one of {SYNAPSES}, got {synapses!r}")
     import spikesim as ss
@@ -119,7 +120,7 @@ def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "num
     period = movie_period(n_t, kt)
     n_lines = kt if synapses == "lines" else 1
     times, ids = movie_spikes(ev, period, n_lines)
-    net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS, threads=threads)
+    net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS, threads=threads, dtype=dtype)
     src = net.add(ss.inputs.SpikeSource(n_lines * n_pol * n_x * n_y, times=times, ids=ids), name="events")
     out = net.add(MaxReadout(n_c * n_x * n_y, beta=np.tile(b, n_x * n_y), two_sets=bool(symmetric), theta=theta),
                   name="readout")

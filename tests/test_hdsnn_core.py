@@ -102,12 +102,12 @@ def _random_layer(seed, keep=0.3, symmetric=True, kernel=(5, 3, 5), n_classes=4)
     return layer
 
 
-def _core_logits(layer, a, backend, synapses="conv"):
+def _core_logits(layer, a, backend, synapses="conv", dtype="float64"):
     from spikesim.models.hd_snn_lowering import lower_delay_layer, movie_evidence, movie_period
 
     n, _, n_t, n_x, n_y = a.shape
     net = lower_delay_layer(layer.weight.detach().numpy(), layer.bias.detach().numpy(), layer.symmetric, a,
-                            backend=backend, synapses=synapses)
+                            backend=backend, synapses=synapses, dtype=dtype)
     out, sops = [], []
     for _ in range(n):
         res = net.run(movie_period(n_t, layer.kernel[0]))
@@ -142,6 +142,26 @@ def test_core_logits_equal_dense_and_backends_bit_identical(symmetric, synapses,
     else:                       # one synapse per non-zero weight and in-frame target
         assert np.all(net.weights(net.projections[0]) != 0)
         assert sum(pr.n_synapses for pr in net.projections) < (2 if symmetric else 1) * np.count_nonzero(w) * 7 * 9
+
+
+@pytest.mark.parametrize("synapses", ["conv", "lines"])
+def test_float32_lowering_reference_equals_numba_and_dense(synapses):
+    """``dtype="float32"`` (weights and ring in float32): the same bits on reference and numba,
+    the dense torch pass (itself float32) within rounding, the same decisions and counts as float64."""
+    layer = _random_layer(2)
+    a = (np.random.default_rng(2).random((3, 2, 13, 7, 9)) < 0.15).astype(np.uint8)
+    dense = layer(torch.as_tensor(a, dtype=torch.float32))[0].detach().numpy()
+    f32, sops32, net = _core_logits(layer, a, "numba", synapses, "float32")
+    ref32, sops_ref, _ = _core_logits(layer, a, "reference", synapses, "float32")
+    f64, sops64, _ = _core_logits(layer, a, "numba", synapses)
+    assert net._plan.ring.dtype == np.float32
+    np.testing.assert_array_equal(f32, ref32)
+    np.testing.assert_array_equal(sops32, sops_ref)
+    np.testing.assert_array_equal(sops32, sops64)
+    np.testing.assert_allclose(f32, dense, rtol=1e-5, atol=1e-5)
+    assert not np.array_equal(f32, f64), "float32 rounding should show somewhere"
+    np.testing.assert_array_equal(f32.reshape(3, layer.n_classes, -1).sum(-1).argmax(1),
+                                  f64.reshape(3, layer.n_classes, -1).sum(-1).argmax(1))
 
 
 def test_pruning_scales_core_operations():
