@@ -132,15 +132,16 @@ class HDSNNEvent:
     projection (``ss.connectivity.Conv2D``, each non-zero weight with its delay), and :class:`spikesim.neurons.MaxReadout` units whose
     ``z`` is the logit (:mod:`spikesim.models.hd_snn_lowering`). The movies run through one network
     one after another; the decisions are those of the dense layer, and the synaptic operations
-    are the core's event counts. After :meth:`decide`: ``last_sops`` (per movie),
-    ``last_build_seconds`` (synapses, plan and kernel) and ``last_run_seconds`` (per movie,
+    are the core's event counts; ``dtype="float32"`` stores the weights and the ring in float32.
+    After :meth:`decide`: ``last_sops`` (per movie), ``last_build_seconds`` (synapses, plan and kernel) and ``last_run_seconds`` (per movie,
     the core's simulation loop only)."""
 
     name = "hd-snn-event"
 
-    def __init__(self, model: HDSNN, backend: str = "numba"):
+    def __init__(self, model: HDSNN, backend: str = "numba", dtype: str = "float64"):
         self.model = model
         self.backend = backend
+        self.dtype = dtype                # of the core's weights and ring (ss.Network)
         self.last_sops = np.empty(0, dtype=np.int64)
         self.last_run_seconds = np.empty(0)
         self.last_build_seconds = 0.0
@@ -156,7 +157,7 @@ class HDSNNEvent:
         n, _, n_t, n_x, n_y = events.shape
         c, kt = self.model.layer.n_classes, self.model.kernel[0]
         t0 = time.perf_counter()
-        net = self.model.lower(events, backend=self.backend)
+        net = self.model.lower(events, backend=self.backend, dtype=self.dtype)
         period = movie_period(n_t, kt)
         self.last_sops = np.zeros(n, dtype=np.int64)
         self.last_run_seconds = np.zeros(n)

@@ -52,6 +52,16 @@ def test_pinned_decisions(movies, symmetric):
     np.testing.assert_array_equal(event, PINNED[symmetric])
 
 
+def test_pinned_decisions_and_sops_in_float32(movies):
+    """The paradigm's ``event_dtype=float32`` path (``HDSNNEvent(dtype=)``): the pinned decisions
+    and the core's in-frame synaptic operations, as in float64."""
+    world, ev, _ = movies
+    m = _model(world, True)
+    e = HDSNNEvent(m, dtype="float32")
+    np.testing.assert_array_equal(e.decide(ev, drop_frames=DROP), PINNED[True])
+    np.testing.assert_array_equal(e.last_sops, [_in_frame_sops(m.kernels(), x, True) for x in ev])
+
+
 def _in_frame_sops(w, events, symmetric):
     """Synaptic operations counted independently of the lowering: for each non-zero weight
     (c, p, d, i, j), the events of the polarity it listens to whose target (x - dx, y - dy) lies

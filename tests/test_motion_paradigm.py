@@ -89,6 +89,9 @@ def test_config_errors():
         paradigm.make_config("quick", {"n_t": "10", "kernel_t": "11"})
     with pytest.raises(ConfigError, match="loss"):
         paradigm.make_config("quick", {"loss": "mse"})
+    with pytest.raises(ConfigError, match="event_dtype"):
+        paradigm.make_config("quick", {"event_dtype": "float16"})
+    assert paradigm.make_config("quick", {"event_dtype": "float32"}).event_dtype == "float32"
     with pytest.raises(ConfigError, match="model"):
         paradigm.resolve_models("hd-snn,nope")
     full = paradigm.make_config("full")

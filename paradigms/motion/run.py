@@ -141,7 +141,7 @@ def run(cfg: MotionConfig, models, progress: bool = True):
             kept = pm.nonzero_fraction()
             est_event_s = n_events * kept * model.n_weights / 2 * n_sets * 1e-8
             if not cfg.dense_curves and est_event_s < 0.5 * dense_s:
-                ev_model = HDSNNEvent(pm)
+                ev_model = HDSNNEvent(pm, dtype=cfg.event_dtype)
                 dec = ev_model.decide(ev_te, drop, cfg.top_fraction)
                 event_rows.append((kept, float(np.mean(dec == y_te))))
                 sops_rows.append((kept, float(ev_model.last_sops.mean())))
@@ -171,7 +171,7 @@ def run(cfg: MotionConfig, models, progress: bool = True):
             f_ev = cfg.event_kept_fraction
             pm = model.pruned(f_ev)
             dense_pruned = pm.decide(ev_te, drop, cfg.top_fraction)
-            ev_model = HDSNNEvent(pm)
+            ev_model = HDSNNEvent(pm, dtype=cfg.event_dtype)
             dec = ev_model.decide(ev_te, drop, cfg.top_fraction)
             # inference wall time per movie, event-driven (the core's loop; lowering and plan
             # reported apart) vs the dense pass of the same weights (evidence only, no decision)
@@ -182,7 +182,7 @@ def run(cfg: MotionConfig, models, progress: bool = True):
             dense_pruned_s = (time.time() - t0) / cfg.n_test
             # the speed bar is at 1 % of the weights: time that too on a few movies
             n_few = min(8, cfg.n_test)
-            ev1 = HDSNNEvent(model.pruned(0.01))
+            ev1 = HDSNNEvent(model.pruned(0.01), dtype=cfg.event_dtype)
             for _ in ev1.evidence(ev_te[:n_few]):
                 pass
             event1_s = float(ev1.last_run_seconds.mean())
