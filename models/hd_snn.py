@@ -133,8 +133,8 @@ class HDSNNEvent:
     ``z`` is the logit (:mod:`spikesim.models.hd_snn_lowering`). The movies run through one network
     one after another; the decisions are those of the dense layer, and the synaptic operations
     are the core's event counts; ``dtype="float32"`` stores the weights and the ring in float32.
-    After :meth:`decide`: ``last_sops`` (per movie), ``last_build_seconds`` (synapses, plan and kernel) and ``last_run_seconds`` (per movie,
-    the core's simulation loop only)."""
+    After :meth:`decide`: ``last_sops`` (per movie), ``last_build_seconds`` (synapses, plan and
+    kernel) and ``last_run_seconds`` (per movie, the core's simulation loop only)."""
 
     name = "hd-snn-event"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spikesim.core.validate import WEIGHT_DTYPES
 from spikesim.paradigms.base import ConfigError
 
 MC_SCANS = {  # (base value, multiplicative span as exponents) as in the authors' notebook
@@ -95,8 +96,8 @@ def validate(cfg: MotionConfig) -> None:
         raise ConfigError(f"train_top_fraction must be in (0, 1]; got {cfg.train_top_fraction}")
     if not 0 < cfg.event_kept_fraction <= 1:
         raise ConfigError(f"event_kept_fraction must be in (0, 1]; got {cfg.event_kept_fraction}")
-    if cfg.event_dtype not in ("float64", "float32"):
-        raise ConfigError(f"event_dtype must be 'float64' or 'float32'; got {cfg.event_dtype!r}")
+    if cfg.event_dtype not in WEIGHT_DTYPES:
+        raise ConfigError(f"event_dtype must be one of {WEIGHT_DTYPES}; got {cfg.event_dtype!r}")
     if not 0 < cfg.top_fraction <= 1:
         raise ConfigError(f"top_fraction must be in (0, 1]; got {cfg.top_fraction}")
     if not (cfg.lr > 0 and cfg.ann_lr > 0):

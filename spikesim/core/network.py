@@ -83,8 +83,8 @@ class Network:
     small network runs on one. Spikes, state and weights are bit-identical for every thread count.
 
     ``dtype``: how synaptic weights and the delay ring buffer are stored, ``"float64"`` (default)
-    or ``"float32"`` (reference and numba backends). float32 halves the memory that spike
-    propagation streams (a synapse is then 4 bytes of weight + 4 of ring cell + 1 of delay); every
+    or ``"float32"`` (reference and numba backends). float32 cuts what spike propagation streams
+    per event from 12 to 8 bytes (weight + int32 ring cell) and halves the ring; every
     weight is rounded to float32 once, each addition into the ring is computed in float64 and
     rounded to float32, and the neurons still integrate in float64 (their state, parameters, the
     plasticity rules' arithmetic, traces and readouts are float64). reference and numba stay

@@ -136,7 +136,7 @@ def check_dtype(dtype: Any, backend: str) -> np.dtype:
         dt_ = np.dtype(dtype)
     except TypeError:
         dt_ = None
-    if dtype is None or dt_ is None or dt_.name not in WEIGHT_DTYPES or isinstance(dtype, bool):
+    if dtype is None or dt_ is None or dt_.name not in WEIGHT_DTYPES:      # np.dtype(None) would be float64
         raise ValueError(f"dtype must be one of {WEIGHT_DTYPES}, got {_describe(dtype)}")
     if dt_ == np.float32 and backend == "cuda":
         raise ValueError("dtype='float32' is available on the 'reference' and 'numba' backends; the 'cuda' "

@@ -39,6 +39,15 @@ def _token(g, t, tb, dim):
 
 
 @numba.njit(cache=True, inline="always")
+def _deliver(cells, counts, scale):
+    """``cells[k] += counts[k] * scale`` for every entry (zeros too: the reference's order and
+    rounding), then clear ``counts``. Equal-length slices."""
+    for k in range(counts.size):
+        cells[k] += counts[k] * scale
+        counts[k] = 0
+
+
+@numba.njit(cache=True, inline="always")
 def _lists(spike_list, n_spk, start, n, dim, d, indptr, idx, fill, hd):
     """CSR lists over (head, token) of the population [start, start + n dim) among the step's
     spikes (ascending within a population, so its spikes are one run of the list and each
@@ -226,7 +235,6 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
                 cf[i] = c
         acc = p0_all
         tok = of[:dim]                            # one token's counts (zero on entry and exit)
-        dimu = np.uint64(dim)
         q = q0
         for t in range(n):
             tb = (t + 1) * dim                    # Q's spikes of token t: spike_list[q] - I[0] < tb
@@ -240,10 +248,7 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
                         tok[ob + k] += mf[rb + k]
                 acc += c
                 q += 1
-            cells = ring[base + t * dim:base + (t + 1) * dim]
-            for k in range(dimu):
-                cells[k] += tok[k] * scale
-                tok[k] = 0
+            _deliver(ring[base + t * dim:base + (t + 1) * dim], tok, scale)
         ops[0] += acc
         ops[1] += heads
         for i in range(heads * d):
@@ -284,11 +289,7 @@ def attention_step(I, F, ops, lp, li, fill, colk, ktok, M, cnt, lst, bits, hb, h
     for m in range(n):                            # token by token: the target's neurons in order
         row = base + m * dim
         for g in range(heads):
-            og = out[g, m]
-            cells = ring[row + g * d:row + (g + 1) * d]
-            for j in range(d):
-                cells[j] += og[j] * scale
-                og[j] = 0
+            _deliver(ring[row + g * d:row + (g + 1) * d], out[g, m], scale)
 
 
 def attention_arrays(plan) -> dict[str, np.ndarray]:
