@@ -21,9 +21,9 @@ least one step, so the logit of frame ``t`` is read at step ``t + 1``. The netwo
   delay, and since the core propagates a step's spikes in id order, all events of a step write
   the ring slot of one delay before the next. With ``synapses="pixels"``, one neuron per pixel
   whose explicit synapses carry their own delays. Same logits, same synaptic-operation counts;
-* ``"readout"``: ``C X Y`` :class:`spikesim.neurons.MaxReadout` units, id ``(x Y + y) C + c``
-  (the classes of one position side by side: the synapses of an event write to few cache lines),
-  bias ``beta_c``; the direct synapses jump on ``a``; with the ON/OFF symmetry, the
+* ``"readout"``: ``C X Y`` :class:`spikesim.neurons.MaxReadout` units, id ``(c X + x) Y + y``
+  (one class's frame in a block: the numba backend's arrival-order delivery of the weight-shared
+  projection keeps one class's cells of a slot in the L1 cache), bias ``beta_c``; the direct synapses jump on ``a``; with the ON/OFF symmetry, the
   polarity-swapped weights ``K(c, 1 - p, ...)`` jump on ``b`` and ``z = beta + max(a, b)``;
 * the state ``z`` of every readout unit recorded every step (and its spikes, when a threshold
   is given).
@@ -54,16 +54,16 @@ def delay_synapses(w: np.ndarray, n_x: int, n_y: int, delay_lines: bool = True):
     on an ``n_x x n_y`` frame: per (polarity, lag) with ``delay_lines`` (presynaptic id
     ``((lag P + p) X + x) Y + y``), else per polarity (id ``(p X + x) Y + y``); sorted by
     presynaptic neuron, then lag, then postsynaptic neuron. With ``pos = x Y + y``, the target
-    of entry (c, dx, dy) is ``(pos - dx Y - dy) C + c = pos C + off``."""
+    of entry (c, dx, dy) is ``c X Y + pos - dx Y - dy = pos + off``."""
     n_c, n_pol, kt, kx, ky = w.shape
     xs, ys = np.arange(n_x), np.arange(n_y)
     for p in range(n_pol):
         ci, di, ii, ji = np.nonzero(w[:, p])
         lag, dx, dy = kt - 1 - di, ii - kx // 2, ji - ky // 2
-        order = np.lexsort((ci, -dy, -dx, lag))
+        order = np.lexsort((-dy, -dx, ci, lag))
         ci, di, ii, ji, lag, dx, dy = (a[order] for a in (ci, di, ii, ji, lag, dx, dy))
         wk = w[ci, p, di, ii, ji]
-        off = (-dx * n_y - dy) * n_c + ci
+        off = ci * n_x * n_y - dx * n_y - dy
         groups = [(L, lag == L) for L in np.unique(lag)] if delay_lines else [(None, slice(None))]
         for L, sel in groups:
             gdx, gdy, goff, gw, glag = dx[sel], dy[sel], off[sel], wk[sel], lag[sel]
@@ -71,7 +71,7 @@ def delay_synapses(w: np.ndarray, n_x: int, n_y: int, delay_lines: bool = True):
             vy = (ys[:, None] >= gdy[None, :]) & (ys[:, None] < n_y + gdy[None, :])
             pos, e = np.nonzero((vx[:, None, :] & vy[None, :, :]).reshape(n_x * n_y, -1))  # by position, entry
             line = p if L is None else L * n_pol + p
-            yield (pos + line * n_x * n_y, pos * n_c + goff[e], gw[e], (glag[e] + 1.0) * DT_MS)
+            yield (pos + line * n_x * n_y, pos + goff[e], gw[e], (glag[e] + 1.0) * DT_MS)
 
 
 def movie_spikes(events: np.ndarray, period: int, n_lines: int = 1):
@@ -122,13 +122,13 @@ def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "num
     times, ids = movie_spikes(ev, period, n_lines)
     net = ss.Network(dt=DT_MS, seed=seed, backend=backend, max_delay=kt * DT_MS, threads=threads, dtype=dtype)
     src = net.add(ss.inputs.SpikeSource(n_lines * n_pol * n_x * n_y, times=times, ids=ids), name="events")
-    out = net.add(MaxReadout(n_c * n_x * n_y, beta=np.tile(b, n_x * n_y), two_sets=bool(symmetric), theta=theta),
+    out = net.add(MaxReadout(n_c * n_x * n_y, beta=np.repeat(b, n_x * n_y), two_sets=bool(symmetric), theta=theta),
                   name="readout")
     sets = [(w, "a"), (w[:, ::-1], "b")] if symmetric else [(w, "a")]
     for ws, var in sets:
         if synapses == "conv":      # kernel index d is lag K_T - 1 - d, delivered lag + 1 steps later
             conv = ss.connectivity.Conv2D(ws, (n_x, n_y), delays=(kt - np.arange(kt)) * DT_MS, in_layout="chw",
-                                          out_layout="hwc")
+                                          out_layout="chw")
             net.connect(src, out, conv, synapse=ss.synapses.Delta(var))
             continue
         for pre, post, wk, delay in delay_synapses(ws, n_x, n_y, synapses == "lines"):
@@ -140,7 +140,7 @@ def lower_delay_layer(weight, bias, symmetric: bool, events, backend: str = "num
 def movie_evidence(result, n_classes: int, n_t: int, n_x: int, n_y: int) -> np.ndarray:
     """Logits ``(C, T, X, Y)`` of one movie from the record of its ``period``-step run."""
     z = result.state("readout", "z")
-    return z[1:n_t + 1].reshape(n_t, n_x, n_y, n_classes).transpose(3, 0, 1, 2)
+    return z[1:n_t + 1].reshape(n_t, n_classes, n_x, n_y).transpose(1, 0, 2, 3)
 
 
 __all__ = ["DT_MS", "SYNAPSES", "delay_synapses", "lower_delay_layer", "movie_evidence", "movie_period", "movie_spikes"]

@@ -200,8 +200,8 @@ def test_core_output_spikes_at_threshold():
     t, i = res.spikes("readout")
     inside = (t >= 1) & (t <= 12)                               # steps 1..T hold frames 0..T-1
     t, i = t[inside], i[inside]
-    got = np.zeros_like(z, dtype=bool)                       # (C, T, X, Y) from ids (x Y + y) C + c
-    got[i % 4, t.astype(int) - 1, (i // 4) // 6, (i // 4) % 6] = True
+    got = np.zeros_like(z, dtype=bool)                       # (C, T, X, Y) from ids (c X + x) Y + y
+    got[i // 36, t.astype(int) - 1, (i // 6) % 6, i % 6] = True
     np.testing.assert_array_equal(got, z >= theta)
     assert 0 < got.sum() < got.size
 

@@ -184,9 +184,109 @@ class ConvPlan:
     delays: np.ndarray = None     # (D,) int64: the distinct delays (steps), ascending
     grp_start: np.ndarray = None  # (C_in D + 1,) int64: first entry of (channel c, delay j) at c D + j
     reach: np.ndarray = None      # (4,) int64: max |ox|, max |oy|, min and max target offset
+    out_strides: np.ndarray = None  # (3,) int64: output id strides of c, x, y
+    pull: "ConvPull | None" = None  # the numba backend's arrival-order delivery (ConvPull), or None
 
     def signature(self):
-        return ("conv",)
+        return ("conv", self.pull is not None)
+
+    def clear_history(self) -> None:
+        """Forget the input spikes kept for the arrival-order delivery (``Network.clear_pending``)."""
+        if self.pull is not None and self.pull.hist_rows is not None:
+            self.pull.hist_rows[:] = 0
+
+
+#: the largest spike history (bytes) a convolution keeps for the arrival-order delivery
+PULL_HISTORY_BYTES = 64 * 2 ** 20
+
+
+@dataclass
+class ConvPull:
+    """A convolution delivered in arrival order by the numba backend.
+
+    The order of additions that defines a convolution's result (every backend, the reference's
+    :func:`spikesim.backends.reference.core` loop) is: step by step, the step's input spikes in
+    id order, each spike's entries. Per ring cell that is: by emission step, then by input id.
+    When no other projection writes the convolution's ring cells, the same additions can be done
+    later and in another loop order without changing any bit, as long as each cell still gets
+    them in that order: at the end of step ``s`` (every delay is >= 1 step), the contributions
+    due at step ``s + 1`` are gathered from the input spikes of the last ``max delay`` steps,
+    output channel by output channel (one channel's cells of one slot stay in the L1 cache
+    while every delay and entry of that channel adds into them), delays from the longest (the
+    earliest emission) to the shortest, and the entries of one (channel, delay) sorted by
+    ``key = s_c p - s_x ox - s_y oy`` (input strides): for a fixed target cell the input id of
+    entry ``e``'s spike is ``const + key_e``, so ascending keys visit its spikes in id order.
+
+    The input spikes of each step are kept per input channel and x, in id order (``hist_rows``
+    bucket starts, ``hist_base`` the spike's output-frame offset, ``hist_y`` its y), in a history
+    of ``n_slots`` steps; the synaptic events are counted when a spike is emitted
+    (``in_events``: in-frame entries per input neuron), as the push order counts them."""
+
+    grp: np.ndarray        # (C_out D + 1,) int64: entries of (output channel c, delay index j) at c D + j
+    ch: np.ndarray         # (E,) int64: input channel p of each entry, in pull order
+    ox: np.ndarray
+    oy: np.ndarray
+    off: np.ndarray        # (E,) int64 target offset (as ConvPlan.ent_off)
+    w: np.ndarray          # (E,) the network's dtype
+    in_events: np.ndarray  # (n_pre,) int64: in-frame entries of each input neuron
+    n_slots: int
+    hist_rows: np.ndarray = None   # (n_slots, C_in X + 1) int64, allocated by history()
+    hist_base: np.ndarray = None   # (n_slots, n_pre) int32
+    hist_y: np.ndarray = None      # (n_slots, n_pre) int32
+
+    @staticmethod
+    def history_bytes(cp: "ConvPlan", n_slots: int) -> int:
+        c_in, nx = int(cp.dec[3]), int(cp.dec[4])
+        return n_slots * (8 * cp.n_pre + 8 * (c_in * nx + 1))
+
+    def history(self, cp: "ConvPlan"):
+        """The history arrays (allocated, zero, on first use)."""
+        if self.hist_rows is None:
+            c_in, nx = int(cp.dec[3]), int(cp.dec[4])
+            self.hist_rows = np.zeros((self.n_slots, c_in * nx + 1), dtype=np.int64)
+            self.hist_base = np.zeros((self.n_slots, max(cp.n_pre, 1)), dtype=np.int32)
+            self.hist_y = np.zeros((self.n_slots, max(cp.n_pre, 1)), dtype=np.int32)
+        return self.hist_rows, self.hist_base, self.hist_y
+
+
+def in_frame_counts(cp: "ConvPlan") -> np.ndarray:
+    """In-frame kernel entries of every input neuron (its synaptic events per spike), by id:
+    per input channel, each entry adds 1 on the rectangle of positions whose target lies in the
+    frame (a 2-D difference array, then cumulative sums)."""
+    s_c, s_x, s_y, c_in, nx, ny = (int(v) for v in cp.dec)
+    out = np.zeros(cp.n_pre, dtype=np.int64)
+    x, y = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+    for p in range(c_in):
+        e = slice(cp.ent_ptr[p], cp.ent_ptr[p + 1])
+        ox, oy = cp.ent_ox[e], cp.ent_oy[e]
+        x0, x1 = np.clip(-ox, 0, nx), np.clip(nx - ox, 0, nx)
+        y0, y1 = np.clip(-oy, 0, ny), np.clip(ny - oy, 0, ny)
+        ok = (x0 < x1) & (y0 < y1)
+        d = np.zeros((nx + 1, ny + 1), dtype=np.int64)
+        for a, b, sign in ((x0, y0, 1), (x1, y0, -1), (x0, y1, -1), (x1, y1, 1)):
+            np.add.at(d, (a[ok], b[ok]), sign)
+        cnt = d.cumsum(0).cumsum(1)[:nx, :ny]
+        out[s_c * p + s_x * x + s_y * y] = cnt
+    return out
+
+
+def make_pull(cp: "ConvPlan", c_out: int, n_slots: int) -> ConvPull:
+    """The arrival-order arrays of ``cp`` (see :class:`ConvPull`): its entries stably re-sorted by
+    (output channel, delay, key), from the push order, so tied entries keep that order."""
+    s_c, s_x, s_y = (int(v) for v in cp.dec[:3])
+    ch = np.repeat(np.arange(cp.ent_ptr.size - 1, dtype=np.int64), np.diff(cp.ent_ptr))
+    so_c = int(cp.out_strides[0])
+    c = (cp.ent_off - cp.out_xy[0] * cp.ent_ox - cp.out_xy[1] * cp.ent_oy) // max(so_c, 1)
+    j = np.searchsorted(cp.delays, cp.ent_delay)
+    key = s_c * ch - s_x * cp.ent_ox - s_y * cp.ent_oy
+    nx, ny = int(cp.dec[4]), int(cp.dec[5])
+    reach = (np.abs(cp.ent_ox) < nx) & (np.abs(cp.ent_oy) < ny)     # the others never land in the frame
+    order = np.flatnonzero(reach)[np.lexsort((key[reach], j[reach], c[reach]))]
+    D = cp.delays.size
+    grp = np.zeros(c_out * D + 1, dtype=np.int64)
+    np.cumsum(np.bincount(c[order] * D + j[order], minlength=c_out * D), out=grp[1:])
+    return ConvPull(grp, ch[order], cp.ent_ox[order], cp.ent_oy[order], cp.ent_off[order],
+                    np.ascontiguousarray(cp.ent_w[order]), in_frame_counts(cp), int(n_slots))
 
 
 def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float, dtype=np.float64) -> ConvPlan:
@@ -208,6 +308,8 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float, dtype
                      dtype=np.int64)
     return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
                     np.array(so[1:], dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
-                    np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach)
+                    np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach,
+                    np.array(so, dtype=np.int64))
 
-__all__ = ["Conv2D", "ConvPlan", "ConvProjection", "LAYOUTS", "conv_plan", "layout_strides"]
+__all__ = ["Conv2D", "ConvPlan", "ConvProjection", "ConvPull", "LAYOUTS", "PULL_HISTORY_BYTES", "conv_plan", "in_frame_counts",
+           "layout_strides", "make_pull"]

@@ -483,6 +483,8 @@ class Network:
             return                                   # nothing has been sent yet
         self._host_edit()
         self._plan.ring[:] = 0.0
+        for cp in self._plan.convs:        # a convolution delivered in arrival order keeps its input spikes
+            cp.clear_history()
         self._device_edit()
 
     # ---------------------------------------------------------------- between runs and in callbacks
@@ -548,6 +550,10 @@ class Network:
                     sb.S[:] = sa.S
         for attr in ("ring", "w", "stp_state", "counters"):
             getattr(new, attr)[...] = getattr(old, attr)
+        for ca, cb in zip(old.convs, new.convs):        # the input spikes an arrival-order convolution kept
+            if ca.pull is not None and cb.pull is not None and ca.pull.hist_rows is not None:
+                for arr, hist in zip(cb.pull.history(cb), ca.pull.history(ca)):
+                    arr[...] = hist
         for ra, rb in zip(old.rules, new.rules):        # traces and per-synapse state of each rule
             rb.X[...] = ra.X
             rb.V[...] = ra.V

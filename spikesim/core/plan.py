@@ -47,7 +47,8 @@ import numpy as np
 
 from spikesim.backends.contract import C_SRC0
 from spikesim.core.channels import ChannelCurrent
-from spikesim.core.conv import conv_plan
+from spikesim.core import conv as _conv
+from spikesim.core.conv import ConvPull, conv_plan, make_pull
 from spikesim.core.inputs import Poisson, PoissonInput, SpikeSource
 from spikesim.core.noise import GaussianCurrent
 from spikesim.rng.counter import stream_id
@@ -538,6 +539,11 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     plan.poisson_inputs = poisson_inputs
     plan.convs = [conv_plan(pr, int(start[index[pr.pre]]), int(recv_off[r]), dt, dtype)
                   for pr, r in zip(convs, recv_per_conv)]
+    writers = np.bincount(np.array(recv_per_proj + recv_per_conv + recv_per_attention, dtype=np.int64),
+                          minlength=len(receivers))
+    for cp, pr, r in zip(plan.convs, convs, recv_per_conv):    # alone on its ring cells: arrival order
+        if writers[r] == 1 and cp.ent_w.size and ConvPull.history_bytes(cp, n_slots) <= _conv.PULL_HISTORY_BYTES:
+            cp.pull = make_pull(cp, pr.conv.c_out, n_slots)
     for pr in continuous:
         order_c = np.lexsort((pr.pre_idx, pr.post_idx))
         n_post = pops[pr.post].n

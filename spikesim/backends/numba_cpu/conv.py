@@ -26,11 +26,14 @@ def emit_conv_spikes(emit, plan) -> None:
     """Emit (before the loop over parts, serially) the list of this step's spikes of each
     convolution's input population: channel, first target cell, position, whether every entry
     lands inside the frame and whether every y offset does (``KS{k}``, ``kns{k}`` of them)."""
-    for k in range(len(plan.convs)):
+    for k, cp in enumerate(plan.convs):
         km = f"KM{k}"
         names = ("k_pre0", "k_npre", "k_sc", "k_sx", "k_sy", "k_nc", "k_nx", "k_ny", "k_ox", "k_oy", "k_cell0",
                  "k_rx", "k_ry", "k_offlo", "k_offhi")
         emit(f"        {', '.join(n + str(k) for n in names)} = {', '.join(f'{km}[{j}]' for j in range(len(names)))}")
+        if cp.pull is not None:
+            _emit_history(emit, k)
+            continue
         emit(f"        kns{k} = 0")
         emit("        for pk in range(n_spk):")
         emit(f"            kg = spike_list[pk] - k_pre0{k}")
@@ -48,6 +51,100 @@ def emit_conv_spikes(emit, plan) -> None:
         emit(f"            kns{k} += 1")
 
 
+def _emit_history(emit, k: int) -> None:
+    """Emit the storing of this step's input spikes of pull convolution ``k`` in its history
+    slot ``slot`` (:class:`spikesim.core.conv.ConvPull`): bucket counts per (input channel, x),
+    their starts, then the spikes in id order into their buckets; and the count of their
+    synaptic events."""
+    P = " " * 8
+    emit(f"{P}khr = KHR{k}[slot]")
+    emit(f"{P}khr[:] = 0")
+    emit(f"{P}kev = 0")
+    emit(f"{P}for pk in range(n_spk):")
+    emit(f"{P}    kg = spike_list[pk] - k_pre0{k}")
+    emit(f"{P}    if kg < 0 or kg >= k_npre{k}:")
+    emit(f"{P}        continue")
+    emit(f"{P}    khr[((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + (kg // k_sx{k}) % k_nx{k} + 1] += 1")
+    emit(f"{P}    kev += KIE{k}[kg]")
+    emit(f"{P}counters[C_EVENTS] += kev")
+    emit(f"{P}for kb_ in range(khr.size - 1):")
+    emit(f"{P}    khr[kb_ + 1] += khr[kb_]")
+    emit(f"{P}    KHF{k}[kb_] = khr[kb_]")
+    emit(f"{P}khb = KHB{k}[slot]")
+    emit(f"{P}khy = KHY{k}[slot]")
+    emit(f"{P}for pk in range(n_spk):")
+    emit(f"{P}    kg = spike_list[pk] - k_pre0{k}")
+    emit(f"{P}    if kg < 0 or kg >= k_npre{k}:")
+    emit(f"{P}        continue")
+    emit(f"{P}    kx = (kg // k_sx{k}) % k_nx{k}")
+    emit(f"{P}    ky = (kg // k_sy{k}) % k_ny{k}")
+    emit(f"{P}    kb_ = ((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + kx")
+    emit(f"{P}    kq = KHF{k}[kb_]")
+    emit(f"{P}    KHF{k}[kb_] = kq + 1")
+    emit(f"{P}    khb[kq] = k_ox{k} * kx + k_oy{k} * ky")
+    emit(f"{P}    khy[kq] = ky")
+
+
+def _emit_pull(emit, k: int, check_parts: bool) -> None:
+    """Emit the arrival-order delivery of pull convolution ``k`` into slot ``slot + 1``
+    (:class:`spikesim.core.conv.ConvPull`): output channel by channel, delays from the longest,
+    the (channel, delay)'s entries in key order, each over the in-frame spikes of its input
+    channel kept for that emission step. With parts, a channel's cells outside the part are
+    skipped (checked per addition only for a channel that straddles the part's bounds)."""
+    P = " " * 12
+    emit(f"{P}knd = KDL{k}.size")
+    emit(f"{P}kT = slot + 1")
+    emit(f"{P}if kT >= n_slots:")
+    emit(f"{P}    kT -= n_slots")
+    emit(f"{P}kTb = kT * ring_cells + k_cell0{k}")
+    emit(f"{P}kuy = np.uint64(k_ny{k})")
+    emit(f"{P}kxy = k_nx{k} * k_nc{k}")
+    emit(f"{P}kzero = KPW{k}[0] * 0")
+    emit(f"{P}for kc in range(KPM{k}[0]):")
+    if check_parts:
+        emit(f"{P}    kclo = k_cell0{k} + KPM{k}[1] * kc")
+        emit(f"{P}    kchi = kclo + KPM{k}[2]")
+        emit(f"{P}    if kchi < KB[part] or kclo >= KB[part + 1]:")
+        emit(f"{P}        continue")
+        emit(f"{P}    kall = kclo >= KB[part] and kchi < KB[part + 1]")
+    emit(f"{P}    for kj in range(knd - 1, -1, -1):")
+    emit(f"{P}        kh = kT - KDL{k}[kj]")
+    emit(f"{P}        if kh < 0:")
+    emit(f"{P}            kh += n_slots")
+    emit(f"{P}        if KHR{k}[kh, kxy] == 0:")
+    emit(f"{P}            continue")
+    emit(f"{P}        khr = KHR{k}[kh]")
+    emit(f"{P}        khb = KHB{k}[kh]")
+    emit(f"{P}        khy = KHY{k}[kh]")
+    emit(f"{P}        kgi = kc * knd + kj")
+    emit(f"{P}        for ke in range(KPG{k}[kgi], KPG{k}[kgi + 1]):")
+    emit(f"{P}            kox = KPX{k}[ke]")
+    emit(f"{P}            koy = KPY{k}[ke]")
+    emit(f"{P}            kr = KPC{k}[ke] * k_nx{k}")
+    emit(f"{P}            kq0 = khr[kr + (-kox if kox < 0 else 0)]")
+    emit(f"{P}            kq1 = khr[kr + (k_nx{k} - kox if kox > 0 else k_nx{k})]")
+    emit(f"{P}            kw = KPW{k}[ke]")
+    emit(f"{P}            kb = np.uint64(kTb + KPO{k}[ke])")
+    if not check_parts:     # branch-free: a spike out of the frame in y adds +0.0 to the slot's first cell
+        emit(f"{P}            kd = np.uint64(kTb)")
+        emit(f"{P}            for kq in range(kq0, kq1):")
+        emit(f"{P}                kin = np.uint64(khy[kq] + koy) < kuy")
+        emit(f"{P}                ring[kb + np.uint64(khb[kq]) if kin else kd] += kw if kin else kzero")
+        return
+    inner = [f"{P}            for kq in range(kq0, kq1):",
+             f"{P}                if np.uint64(khy[kq] + koy) < kuy:",
+             f"{P}                    ring[kb + np.uint64(khb[kq])] += kw"]
+    emit(f"{P}            if kall:")
+    for line in inner:
+        emit("    " + line)
+    emit(f"{P}                continue")
+    emit(f"{P}            kcb = k_cell0{k} + KPO{k}[ke]")
+    emit(f"{P}            for kq in range(kq0, kq1):")
+    emit(f"{P}                kcell = kcb + khb[kq]")
+    emit(f"{P}                if np.uint64(khy[kq] + koy) < kuy and kcell >= KB[part] and kcell < KB[part + 1]:")
+    emit(f"{P}                    ring[kb + np.uint64(khb[kq])] += kw")
+
+
 def emit_conv_delivery(emit, plan) -> list[str]:
     """Emit the delivery of every convolution of ``plan`` (inside the loop over parts); return
     the names of the arrays it reads.
@@ -63,7 +160,14 @@ def emit_conv_delivery(emit, plan) -> list[str]:
         return []
     check_parts = plan.n_parts > 1
     P = " " * 12
-    for k in range(len(plan.convs)):
+    names = ["KB", "KEV"]
+    for k, cp in enumerate(plan.convs):
+        if cp.pull is not None:
+            _emit_pull(emit, k, check_parts)
+            names += [f"{a}{k}" for a in ("KM", "KDL", "KIE", "KHR", "KHB", "KHY", "KHF", "KPM", "KPG", "KPC", "KPX",
+                                          "KPY", "KPO", "KPW")]
+            continue
+        names += [f"{a}{k}" for a in ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")]
         if check_parts:
             emit(f"{P}k_clo = KB[part]")
             emit(f"{P}k_chi = KB[part + 1]")
@@ -124,8 +228,7 @@ def emit_conv_delivery(emit, plan) -> list[str]:
         emit(f"{P}            ring[ksb + np.uint64(KOFU{k}[ke])] += KW{k}[ke]")
         emit(f"{P}            kn += 1")
         emit(f"{P}KEV[part] += kn")
-    return ["KB", "KEV"] + [f"{a}{k}" for k in range(len(plan.convs))
-                            for a in ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")]
+    return names
 
 
 def emit_conv_count(emit, plan) -> None:
@@ -147,4 +250,14 @@ def conv_arrays(plan) -> dict[str, np.ndarray]:
         out[f"KDL{k}"], out[f"KGS{k}"] = cp.delays, cp.grp_start
         out[f"KOFU{k}"] = cp.ent_off.astype(np.uint64)   # offsets wrap modulo 2**64: ksb + off is the cell
         out[f"KS{k}"] = np.zeros((6, max(cp.n_pre, 1)), dtype=np.int64)     # this step's spikes (scratch)
+        if cp.pull is not None:
+            pl = cp.pull
+            out[f"KHR{k}"], out[f"KHB{k}"], out[f"KHY{k}"] = pl.history(cp)
+            out[f"KHF{k}"] = np.zeros(out[f"KHR{k}"].shape[1], dtype=np.int64)   # bucket fill (scratch)
+            so = cp.out_strides
+            n_c_out = (pl.grp.size - 1) // max(cp.delays.size, 1)
+            span = so[1] * (cp.dec[4] - 1) + so[2] * (cp.dec[5] - 1)          # a channel's cells: [c s_c, + span]
+            out[f"KPM{k}"] = np.array([n_c_out, so[0], span], dtype=np.int64)
+            out[f"KIE{k}"], out[f"KPG{k}"], out[f"KPC{k}"] = pl.in_events, pl.grp, pl.ch
+            out[f"KPX{k}"], out[f"KPY{k}"], out[f"KPO{k}"], out[f"KPW{k}"] = pl.ox, pl.oy, pl.off, pl.w
     return out
