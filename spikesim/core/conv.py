@@ -217,8 +217,9 @@ class ConvPull:
     ``key = s_c p - s_x ox - s_y oy`` (input strides): for a fixed target cell the input id of
     entry ``e``'s spike is ``const + key_e``, so ascending keys visit its spikes in id order.
 
-    The input spikes of each step are kept per input channel and x, in id order (``hist_rows``
-    bucket starts, ``hist_base`` the spike's output-frame offset, ``hist_y`` its y), in a history
+    The input spikes of each step are kept per y band (inside by the kernel's reach, near y = 0,
+    near y = Y), input channel and x, in id order (``hist_rows`` bucket starts, ``hist_base`` the
+    spike's output-frame offset, ``hist_y`` its y), in a history
     of ``n_slots`` steps; the synaptic events are counted when a spike is emitted
     (``in_events``: in-frame entries per input neuron), as the push order counts them."""
 
@@ -230,20 +231,20 @@ class ConvPull:
     w: np.ndarray          # (E,) the network's dtype
     in_events: np.ndarray  # (n_pre,) int64: in-frame entries of each input neuron
     n_slots: int
-    hist_rows: np.ndarray = None   # (n_slots, C_in X + 1) int64, allocated by history()
+    hist_rows: np.ndarray = None   # (n_slots, 3 C_in X + 1) int64 bucket starts, allocated by history()
     hist_base: np.ndarray = None   # (n_slots, n_pre) int32
     hist_y: np.ndarray = None      # (n_slots, n_pre) int32
 
     @staticmethod
     def history_bytes(cp: "ConvPlan", n_slots: int) -> int:
         c_in, nx = int(cp.dec[3]), int(cp.dec[4])
-        return n_slots * (8 * cp.n_pre + 8 * (c_in * nx + 1))
+        return n_slots * (8 * cp.n_pre + 8 * (3 * c_in * nx + 1))
 
     def history(self, cp: "ConvPlan"):
         """The history arrays (allocated, zero, on first use)."""
         if self.hist_rows is None:
             c_in, nx = int(cp.dec[3]), int(cp.dec[4])
-            self.hist_rows = np.zeros((self.n_slots, c_in * nx + 1), dtype=np.int64)
+            self.hist_rows = np.zeros((self.n_slots, 3 * c_in * nx + 1), dtype=np.int64)
             self.hist_base = np.zeros((self.n_slots, max(cp.n_pre, 1)), dtype=np.int32)
             self.hist_y = np.zeros((self.n_slots, max(cp.n_pre, 1)), dtype=np.int32)
         return self.hist_rows, self.hist_base, self.hist_y

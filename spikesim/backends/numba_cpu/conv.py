@@ -53,18 +53,25 @@ def emit_conv_spikes(emit, plan) -> None:
 
 def _emit_history(emit, k: int) -> None:
     """Emit the storing of this step's input spikes of pull convolution ``k`` in its history
-    slot ``slot`` (:class:`spikesim.core.conv.ConvPull`): bucket counts per (input channel, x),
-    their starts, then the spikes in id order into their buckets; and the count of their
-    synaptic events."""
+    slot ``slot`` (:class:`spikesim.core.conv.ConvPull`): bucket counts per (y band, input
+    channel, x), their starts, then the spikes in id order into their buckets; and the count of
+    their synaptic events. Band 0 holds the spikes with ``ry <= y < Y - ry`` (every entry's
+    target is inside the frame in y), band 1 those with ``y < ry``, band 2 the others (``ry``:
+    the largest |y offset|)."""
     P = " " * 8
     emit(f"{P}khr = KHR{k}[slot]")
     emit(f"{P}khr[:] = 0")
     emit(f"{P}kev = 0")
+    emit(f"{P}kcx = k_nc{k} * k_nx{k}")
+    emit(f"{P}kry = KPM{k}[3]")
+    band = (f"(0 if ky >= kry and ky < k_ny{k} - kry else (1 if ky < kry else 2)) * kcx"
+            f" + ((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + (kg // k_sx{k}) % k_nx{k}")
     emit(f"{P}for pk in range(n_spk):")
     emit(f"{P}    kg = spike_list[pk] - k_pre0{k}")
     emit(f"{P}    if kg < 0 or kg >= k_npre{k}:")
     emit(f"{P}        continue")
-    emit(f"{P}    khr[((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + (kg // k_sx{k}) % k_nx{k} + 1] += 1")
+    emit(f"{P}    ky = (kg // k_sy{k}) % k_ny{k}")
+    emit(f"{P}    khr[{band} + 1] += 1")
     emit(f"{P}    kev += KIE{k}[kg]")
     emit(f"{P}counters[C_EVENTS] += kev")
     emit(f"{P}for kb_ in range(khr.size - 1):")
@@ -78,7 +85,7 @@ def _emit_history(emit, k: int) -> None:
     emit(f"{P}        continue")
     emit(f"{P}    kx = (kg // k_sx{k}) % k_nx{k}")
     emit(f"{P}    ky = (kg // k_sy{k}) % k_ny{k}")
-    emit(f"{P}    kb_ = ((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + kx")
+    emit(f"{P}    kb_ = {band}")
     emit(f"{P}    kq = KHF{k}[kb_]")
     emit(f"{P}    KHF{k}[kb_] = kq + 1")
     emit(f"{P}    khb[kq] = k_ox{k} * kx + k_oy{k} * ky")
@@ -88,9 +95,12 @@ def _emit_history(emit, k: int) -> None:
 def _emit_pull(emit, k: int, check_parts: bool) -> None:
     """Emit the arrival-order delivery of pull convolution ``k`` into slot ``slot + 1``
     (:class:`spikesim.core.conv.ConvPull`): output channel by channel, delays from the longest,
-    the (channel, delay)'s entries in key order, each over the in-frame spikes of its input
-    channel kept for that emission step. With parts, a channel's cells outside the part are
-    skipped (checked per addition only for a channel that straddles the part's bounds)."""
+    the (channel, delay)'s entries in key order, each over the spikes of its input channel kept
+    for that emission step whose target is in the frame in x (a run of buckets per y band).
+    Within one entry every spike has its own target cell, so the bands may come in any order.
+    Band 0 needs no check in y; band 1 (small y) none when the entry's y offset is >= 0, band 2
+    none when it is <= 0 (given 2 ry <= Y, ``KPM[4]``). With parts, a channel's cells outside
+    the part are skipped, checked per addition only for a channel that straddles its bounds."""
     P = " " * 12
     emit(f"{P}knd = KDL{k}.size")
     emit(f"{P}kT = slot + 1")
@@ -98,8 +108,8 @@ def _emit_pull(emit, k: int, check_parts: bool) -> None:
     emit(f"{P}    kT -= n_slots")
     emit(f"{P}kTb = kT * ring_cells + k_cell0{k}")
     emit(f"{P}kuy = np.uint64(k_ny{k})")
-    emit(f"{P}kxy = k_nx{k} * k_nc{k}")
-    emit(f"{P}kzero = KPW{k}[0] * 0")
+    emit(f"{P}kcx = k_nc{k} * k_nx{k}")
+    emit(f"{P}ksafe = KPM{k}[4] != 0")
     emit(f"{P}for kc in range(KPM{k}[0]):")
     if check_parts:
         emit(f"{P}    kclo = k_cell0{k} + KPM{k}[1] * kc")
@@ -111,7 +121,7 @@ def _emit_pull(emit, k: int, check_parts: bool) -> None:
     emit(f"{P}        kh = kT - KDL{k}[kj]")
     emit(f"{P}        if kh < 0:")
     emit(f"{P}            kh += n_slots")
-    emit(f"{P}        if KHR{k}[kh, kxy] == 0:")
+    emit(f"{P}        if KHR{k}[kh, 3 * kcx] == 0:")
     emit(f"{P}            continue")
     emit(f"{P}        khr = KHR{k}[kh]")
     emit(f"{P}        khb = KHB{k}[kh]")
@@ -120,29 +130,32 @@ def _emit_pull(emit, k: int, check_parts: bool) -> None:
     emit(f"{P}        for ke in range(KPG{k}[kgi], KPG{k}[kgi + 1]):")
     emit(f"{P}            kox = KPX{k}[ke]")
     emit(f"{P}            koy = KPY{k}[ke]")
-    emit(f"{P}            kr = KPC{k}[ke] * k_nx{k}")
-    emit(f"{P}            kq0 = khr[kr + (-kox if kox < 0 else 0)]")
-    emit(f"{P}            kq1 = khr[kr + (k_nx{k} - kox if kox > 0 else k_nx{k})]")
+    emit(f"{P}            kx0 = KPC{k}[ke] * k_nx{k} + (-kox if kox < 0 else 0)")
+    emit(f"{P}            kx1 = KPC{k}[ke] * k_nx{k} + (k_nx{k} - kox if kox > 0 else k_nx{k})")
     emit(f"{P}            kw = KPW{k}[ke]")
     emit(f"{P}            kb = np.uint64(kTb + KPO{k}[ke])")
-    if not check_parts:     # branch-free: a spike out of the frame in y adds +0.0 to the slot's first cell
-        emit(f"{P}            kd = np.uint64(kTb)")
-        emit(f"{P}            for kq in range(kq0, kq1):")
-        emit(f"{P}                kin = np.uint64(khy[kq] + koy) < kuy")
-        emit(f"{P}                ring[kb + np.uint64(khb[kq]) if kin else kd] += kw if kin else kzero")
-        return
-    inner = [f"{P}            for kq in range(kq0, kq1):",
-             f"{P}                if np.uint64(khy[kq] + koy) < kuy:",
-             f"{P}                    ring[kb + np.uint64(khb[kq])] += kw"]
-    emit(f"{P}            if kall:")
-    for line in inner:
-        emit("    " + line)
-    emit(f"{P}                continue")
-    emit(f"{P}            kcb = k_cell0{k} + KPO{k}[ke]")
-    emit(f"{P}            for kq in range(kq0, kq1):")
-    emit(f"{P}                kcell = kcb + khb[kq]")
-    emit(f"{P}                if np.uint64(khy[kq] + koy) < kuy and kcell >= KB[part] and kcell < KB[part + 1]:")
-    emit(f"{P}                    ring[kb + np.uint64(khb[kq])] += kw")
+    Q = P + "            "
+    if check_parts:
+        emit(f"{Q}if not kall:")
+        emit(f"{Q}    kcb = k_cell0{k} + KPO{k}[ke]")
+        emit(f"{Q}    for kband in range(3):")
+        emit(f"{Q}        for kq in range(khr[kband * kcx + kx0], khr[kband * kcx + kx1]):")
+        emit(f"{Q}            kcell = kcb + khb[kq]")
+        emit(f"{Q}            if np.uint64(khy[kq] + koy) < kuy and kcell >= KB[part] and kcell < KB[part + 1]:")
+        emit(f"{Q}                ring[kb + np.uint64(khb[kq])] += kw")
+        emit(f"{Q}    continue")
+    emit(f"{Q}for kq in range(khr[kx0], khr[kx1]):")
+    emit(f"{Q}    ring[kb + np.uint64(khb[kq])] += kw")
+    for band, free in ((1, "koy >= 0"), (2, "koy <= 0")):
+        emit(f"{Q}kq0 = khr[{band} * kcx + kx0]")
+        emit(f"{Q}kq1 = khr[{band} * kcx + kx1]")
+        emit(f"{Q}if ksafe and {free}:")
+        emit(f"{Q}    for kq in range(kq0, kq1):")
+        emit(f"{Q}        ring[kb + np.uint64(khb[kq])] += kw")
+        emit(f"{Q}else:")
+        emit(f"{Q}    for kq in range(kq0, kq1):")
+        emit(f"{Q}        if np.uint64(khy[kq] + koy) < kuy:")
+        emit(f"{Q}            ring[kb + np.uint64(khb[kq])] += kw")
 
 
 def emit_conv_delivery(emit, plan) -> list[str]:
@@ -257,7 +270,8 @@ def conv_arrays(plan) -> dict[str, np.ndarray]:
             so = cp.out_strides
             n_c_out = (pl.grp.size - 1) // max(cp.delays.size, 1)
             span = so[1] * (cp.dec[4] - 1) + so[2] * (cp.dec[5] - 1)          # a channel's cells: [c s_c, + span]
-            out[f"KPM{k}"] = np.array([n_c_out, so[0], span], dtype=np.int64)
+            ry = int(np.abs(pl.oy).max()) if pl.oy.size else 0
+            out[f"KPM{k}"] = np.array([n_c_out, so[0], span, ry, 2 * ry <= cp.dec[5]], dtype=np.int64)
             out[f"KIE{k}"], out[f"KPG{k}"], out[f"KPC{k}"] = pl.in_events, pl.grp, pl.ch
             out[f"KPX{k}"], out[f"KPY{k}"], out[f"KPO{k}"], out[f"KPW{k}"] = pl.ox, pl.oy, pl.off, pl.w
     return out

@@ -579,18 +579,28 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
     emit("                spk_gid[mm] = g")
     emit("                mm += 1")
     emit("        counters[C_SPIKES] = mm")
+    if plan.monitors:        # REC_LO[k]: the first id of monitor k's ids when they are a range, else -1
+        extra_args.append("REC_LO")
     for k, mon in enumerate(plan.monitors):
         arr = f"S{mon.pop}" if mon.syn < 0 else f"G{mon.pop}_{mon.syn}"
         if mon.kind == "synapse":
-            value = "w[rec_ids[o + q]]" if mon.row < 0 else f"RV{mon.rule}[{mon.row}, rec_ids[o + q]]"
+            value = "w[{}]" if mon.row < 0 else f"RV{mon.rule}[{mon.row}, {{}}]"
         else:
-            value = f"{arr}[{mon.row}, rec_ids[o + q]]"
+            value = f"{arr}[{mon.row}, {{}}]"
         emit(f"        if step % rec_every[{k}] == 0:")
         emit(f"            c = rec_count[{k}]")
         emit(f"            c0 = rec_col0[{k}]")
         emit(f"            o = rec_idoff[{k}]")
-        emit(f"            for q in range(rec_idoff[{k + 1}] - o):")
-        emit(f"                rec_buf[c, c0 + q] = {value}")
+        emit(f"            nq = rec_idoff[{k + 1}] - o")
+        emit(f"            lo = REC_LO[{k}]")
+        emit("            if lo >= 0:                  # a range of ids: a contiguous copy")
+        emit(f"                src_ = {value.format('lo:lo + nq')}")
+        emit("                dst_ = rec_buf[c, c0:c0 + nq]")
+        emit("                for q in range(nq):")
+        emit("                    dst_[q] = src_[q]")
+        emit("            else:")
+        emit("                for q in range(nq):")
+        emit(f"                    rec_buf[c, c0 + q] = {value.format('rec_ids[o + q]')}")
         emit(f"            rec_count[{k}] = c + 1")
 
     mark("monitors")
@@ -637,6 +647,14 @@ def load_kernel(source: str):
     return import_generated(source, "spikesim_kernel")
 
 
+def _range_start(ids: np.ndarray) -> int:
+    """``ids[0]`` when ``ids`` are consecutive ascending integers, else -1."""
+    ids = np.asarray(ids)
+    if ids.size == 0 or ids[0] < 0 or not np.array_equal(ids, np.arange(ids[0], ids[0] + ids.size)):
+        return -1
+    return int(ids[0])
+
+
 def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
     """The per-population arrays named in ``extra_args``."""
     out = {}
@@ -666,6 +684,7 @@ def kernel_arrays(plan, extra_args: list[str]) -> dict[str, np.ndarray]:
         out.update(conv_arrays(plan))
     from spikesim.backends.numba_cpu.attention import attention_arrays
     out.update(attention_arrays(plan))
+    out["REC_LO"] = np.array([_range_start(m.ids) for m in plan.monitors], dtype=np.int64)
     out["PIN_k"] = np.array([q.k for q in plan.poisson_inputs], dtype=np.int64)
     out["PIN_p"] = np.array([q.p for q in plan.poisson_inputs], dtype=np.float64)
     out["PIN_w"] = np.array([q.weight for q in plan.poisson_inputs], dtype=np.float64)
