@@ -20,7 +20,9 @@ step's ordinary (CSR) synapses first, then each convolution's entries in spike o
 cell and spike), on every backend and for every thread count. So the result equals the explicit
 synapses of :meth:`Conv2D.synapses` connected with ``Network.connect`` bit for bit when no
 other projection writes the same cells, and up to the order of additions otherwise. A synaptic
-event is counted per entry whose target lies in the frame.
+event is counted per entry whose target lies in the frame. When no other projection writes its
+cells, the numba backend delivers a convolution in arrival order (:class:`ConvPull`), with the
+same additions in the same order per cell.
 
 Layouts: ``"chw"`` (id = (c X + x) Y + y, torch's) or ``"hwc"`` (id = (x Y + y) C + c), for the
 input and the output separately. Convolutional projections are static: no plasticity, no

@@ -16,6 +16,13 @@ reach max |ox|, max |oy| and the smallest and largest target offset), per entry 
 distinct delays ``KDL{k}``, the first entry of each (channel, delay) ``KGS{k}`` and the scratch
 list of the step's input spikes ``KS{k}``; ``KB`` is the parts' ring-cell bounds and ``KEV``
 the parts' event counts.
+
+A convolution alone on its ring cells (no CSR synapse, other convolution or attention writes
+them) is instead delivered in arrival order (:class:`spikesim.core.conv.ConvPull`): before the
+loop over parts its input spikes are stored in a history slot (``KHR``/``KHB``/``KHY``, events
+counted then, ``KIE``), and inside it the contributions due at the next step are gathered
+(``KPM``, ``KPG`` and the entries ``KPC``, ``KPX``, ``KPY``, ``KPO``, ``KPW`` in that order);
+same additions in the same order per cell, so the same bits.
 """
 from __future__ import annotations
 
