@@ -154,85 +154,103 @@ def _slice(g, n, d, qp, qi, kp, ki, vp, vi, mode, out, colk, fill, ktok, M, cnt,
     return use, ops
 
 
+#: token decoding by multiplication: t = (g * ceil(2^40 / dim)) >> 40 is g // dim for g dim < 2^40
+_DIV_SHIFT = 40
+
+
 @numba.njit(cache=True, inline="always")
-def _masks(spike_list, lo, hi, start, dim, d, nw, hd, mask, count, n, per_feature):
+def _masks(spike_list, lo, hi, start, dim, nw, mask, magic):
     """One pass over a population's spikes (``spike_list[lo:hi]``, ascending, so token-major):
-    bit t of mask word ``[(h d + i) nw + t // 64]`` for the spike of token t, feature i of head h;
-    ``count[h n + t]`` and (when given) ``per_feature[h d + i]`` count them. Flat arrays."""
+    bit t of mask word ``[j nw + t // 64]`` for the spike of token t, feature j (of the layer).
+    ``magic`` > 0: the token by multiplication (``_DIV_SHIFT``), else by walking the tokens."""
+    if magic > 0:
+        mu, sh, du = np.uint64(magic), np.uint64(_DIV_SHIFT), np.uint64(dim)
+        for q in range(lo, hi):
+            g = np.uint64(spike_list[q] - start)
+            t = (g * mu) >> sh
+            mask[(g - t * du) * np.uint64(nw) + (t >> np.uint64(6))] |= np.uint64(1) << (t & np.uint64(63))
+        return
     t, tb = 0, dim
-    track = per_feature.size > 0
     for q in range(lo, hi):
         t, tb, j = _token(spike_list[q] - start, t, tb, dim)
-        h = hd[j]
         mask[j * nw + (t >> 6)] |= np.uint64(1) << np.uint64(t & 63)
-        count[h * n + t] += 1
-        if track:
-            per_feature[j] += 1
 
 
 @numba.njit(cache=True, inline="always")
 def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out, ring, base, scale):
     """Q K^T V of every head in one pass over each population's spikes when every head takes
     order 0 (the order each head would choose in :func:`_slice`, from the same counts), and its
-    delivery: K's and V's token masks per feature, (K^T V)[i, j] = popcount(K_i & V_j) per head,
-    then token by token, every Q spike (feature i of head h) adds row i of its head to the token's
-    row of counts (``out``'s first ``dim`` entries, which stay in L1), delivered as
-    ``ring[base + m dim + k] += count * scale`` (every entry, zeros too, in the order of
-    :func:`attention_step`'s delivery) and cleared. Counts the same accumulations as
-    :func:`_slice`. Returns False (scratch left zero, nothing done) when some head takes order 1."""
+    delivery: K's and V's token masks per feature, (K^T V)[i, j] = popcount(K_i & V_j) per head
+    (whose sum is the head's stage-1 pair count P0, and the masks' popcounts K's spikes per
+    feature and V's per head), then token by token, every Q spike (feature i of head h) adds row
+    i of its head to the token's row of counts (``out``'s first ``dim`` entries, which stay in
+    L1), delivered as ``ring[base + m dim + k] += count * scale`` (every entry, zeros too, in the
+    order of :func:`attention_step`'s delivery) and cleared. Counts the same accumulations as
+    :func:`_slice`. Returns False (scratch left zero, nothing delivered) when some head takes
+    order 1."""
     n, dim, heads = I[I_N], I[I_D], I[I_H]
+    mode = I[I_MODE]
+    if mode > 0:
+        return False
     d = dim // heads
     nw = (n + 63) >> 6
     kb, vb = hb[0].reshape(-1), hb[1].reshape(-1)
-    kn, vn = hn[0].reshape(-1), hn[1].reshape(-1)
     kf, cf, mf, of = hk.reshape(-1), hc.reshape(-1), hm.reshape(-1), out.reshape(-1)
     sl = spike_list[:n_spk]
     q0, q1 = np.searchsorted(sl, I[0]), np.searchsorted(sl, I[0] + n * dim)
-    _masks(spike_list, np.searchsorted(sl, I[1]), np.searchsorted(sl, I[1] + n * dim), I[1], dim, d, nw, hd, kb, kn,
-           n, kf)
-    _masks(spike_list, np.searchsorted(sl, I[2]), np.searchsorted(sl, I[2] + n * dim), I[2], dim, d, nw, hd, vb, vn,
-           n, kf[:0])
-    t, tb = 0, dim                                # Q: pairs with K spikes of the same feature, spikes
-    for q in range(q0, q1):
-        t, tb, j = _token(spike_list[q] - I[0], t, tb, dim)
-        h = hd[j]
-        hs[h, 0] += kf[j]
-        hs[h, 1] += 1
-    mode = I[I_MODE]
-    ok = mode <= 0
+    magic = (2 ** _DIV_SHIFT + dim - 1) // dim if n * dim * dim < 2 ** _DIV_SHIFT else 0
+    _masks(spike_list, np.searchsorted(sl, I[1]), np.searchsorted(sl, I[1] + n * dim), I[1], dim, nw, kb, magic)
+    _masks(spike_list, np.searchsorted(sl, I[2]), np.searchsorted(sl, I[2] + n * dim), I[2], dim, nw, vb, magic)
+    for i in range(dim):                          # K's spikes per feature
+        c = 0
+        for w in range(nw):
+            c += np.int64(popcount64(kb[i * nw + w]))
+        kf[i] = c
+    du = np.uint64(d)
     p0_all = 0
+    ok = True
     for h in range(heads):
-        p0, nv = 0, 0
-        for t in range(h * n, (h + 1) * n):
-            p0 += kn[t] * vn[t]
-            nv += vn[t]
+        vo = np.uint64(h * d)
+        p0 = 0
+        for i in range(h * d, (h + 1) * d):      # feature i of the layer (head h)
+            if kf[i] == 0:
+                continue
+            r = i * d
+            c = 0
+            if nw == 1:                           # unsigned offsets, as in the row add below
+                ki, ru = kb[i], np.uint64(r)
+                for j in range(du):
+                    s = np.int64(popcount64(ki & vb[vo + j]))
+                    mf[ru + j] = s
+                    c += s != 0
+                    p0 += s
+            else:
+                for j in range(d):
+                    s = 0
+                    for w in range(nw):
+                        s += np.int64(popcount64(kb[i * nw + w] & vb[(h * d + j) * nw + w]))
+                    mf[r + j] = s
+                    c += s != 0
+                    p0 += s
+            cf[i] = c
         p0_all += p0
-        if mode < 0:
-            e0, e1 = _estimated_costs(p0, hs[h, 0], hs[h, 1], nv, n, d)
-            ok = ok and e0 <= e1
-    if ok:
-        du = np.uint64(d)
+        hs[h, 0] = p0
+    if mode < 0:                                  # the order each head would choose
+        nq = hn[0, :, 0]                          # scratch: Q's spikes per head
+        t, tb = 0, dim                            # Q's pairs with K spikes of the same feature
+        for q in range(q0, q1):
+            t, tb, j = _token(spike_list[q] - I[0], t, tb, dim)
+            h = hd[j]
+            hs[h, 1] += kf[j]
+            nq[h] += 1
         for h in range(heads):
-            vo = np.uint64(h * d)
-            for i in range(h * d, (h + 1) * d):  # feature i of the layer (head h)
-                if kf[i] == 0:
-                    continue
-                r = i * d
-                c = 0
-                if nw == 1:                       # unsigned offsets, as in the row add below
-                    ki, ru = kb[i], np.uint64(r)
-                    for j in range(du):
-                        s = popcount64(ki & vb[vo + j])
-                        mf[ru + j] = s
-                        c += s != 0
-                else:
-                    for j in range(d):
-                        s = np.uint64(0)
-                        for w in range(nw):
-                            s += popcount64(kb[i * nw + w] & vb[(h * d + j) * nw + w])
-                        mf[r + j] = s
-                        c += s != 0
-                cf[i] = c
+            nv = 0                                # V's spikes of head h
+            for j in range(h * d * nw, (h + 1) * d * nw):
+                nv += np.int64(popcount64(vb[j]))
+            e0, e1 = _estimated_costs(hs[h, 0], hs[h, 1], nq[h], nv, n, d)
+            ok = ok and e0 <= e1
+        nq[:] = 0
+    if ok:
         acc = p0_all
         tok = of[:dim]                            # one token's counts (zero on entry and exit)
         q = q0
@@ -251,14 +269,12 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
             _deliver(ring[base + t * dim:base + (t + 1) * dim], tok, scale)
         ops[0] += acc
         ops[1] += heads
-        for i in range(heads * d):
-            if kf[i]:
-                mf[i * d:(i + 1) * d] = 0
-                cf[i] = 0
+    for i in range(heads * d):
+        if cf[i]:
+            mf[i * d:(i + 1) * d] = 0
+            cf[i] = 0
     kb[:] = 0
     vb[:] = 0
-    kn[:] = 0
-    vn[:] = 0
     kf[:] = 0
     hs[:] = 0
     return ok
