@@ -48,7 +48,8 @@ class CoreMLP:
     """The core network of a DSR :class:`SpikingMLP` for the head of ``task`` (module docstring).
     ``run(x)`` infers one input; ``predict(X)`` a batch, one sample after the other."""
 
-    def __init__(self, model: SpikingMLP, task: int = 0, backend: str = "numba", threads: int | None = 1):
+    def __init__(self, model: SpikingMLP, task: int = 0, backend: str = "numba", threads: int | None = 1,
+                 dtype="float64"):
         if not isinstance(model, SpikingMLP):
             raise TypeError(f"model must be a spikesim.models.hlop_mlp.SpikingMLP, got {type(model).__name__}")
         if model.training_method != "dsr" or not isinstance(model.lif1, DSRLIF):
@@ -68,7 +69,7 @@ class CoreMLP:
         lo = self.task * model.n_out
         head = w[2][lo:lo + model.n_out]
         T, h = self.T, model.hidden
-        net = ss.Network(dt=1.0, seed=0, backend=backend, threads=threads)
+        net = ss.Network(dt=1.0, seed=0, backend=backend, threads=threads, dtype=dtype)
         net.add(ss.neurons.DSRNeuron(h, beta=self.beta, v_th=vth1, alpha=l1.alpha, on=0.0, off=float(T)), name="lif1")
         net.add(ss.neurons.DSRNeuron(h, beta=self.beta, v_th=vth2, alpha=l2.alpha, on=1.0, off=float(T + 1)),
                 name="lif2")
@@ -151,6 +152,8 @@ class CoreMLP:
         return logits[0].cpu().numpy(), out
 
 
-def lower_mlp(model: SpikingMLP, task: int = 0, backend: str = "numba", threads: int | None = 1) -> CoreMLP:
-    """:class:`CoreMLP` of ``model`` for the head of ``task``."""
-    return CoreMLP(model, task, backend=backend, threads=threads)
+def lower_mlp(model: SpikingMLP, task: int = 0, backend: str = "numba", threads: int | None = 1,
+              dtype="float64") -> CoreMLP:
+    """:class:`CoreMLP` of ``model`` for the head of ``task``; ``dtype``: of the core's weights and
+    ring (``ss.Network``)."""
+    return CoreMLP(model, task, backend=backend, threads=threads, dtype=dtype)

@@ -131,12 +131,13 @@ class SpikformerClassifier(TorchImageClassifier):
             self._set_record(False)
         return np.stack(maps)
 
-    def lower(self, image_shape, backend: str = "numba", threads: int | None = None):
+    def lower(self, image_shape, backend: str = "numba", threads: int | None = None, dtype="float64"):
         """The trained network on the core (:class:`spikesim.models.spikformer_lowering.LoweredSpikformer`)
-        for images of shape ``image_shape`` (C, H, W); the model is put in eval mode."""
+        for images of shape ``image_shape`` (C, H, W); the model is put in eval mode. ``dtype``: of the
+        core's weights and ring."""
         from spikesim.models.spikformer_lowering import LoweredSpikformer
         self.module.eval()
-        return LoweredSpikformer(self.module, image_shape, backend=backend, threads=threads)
+        return LoweredSpikformer(self.module, image_shape, backend=backend, threads=threads, dtype=dtype)
 
     def measure_core(self, x, y, backend: str = "numba", threads: int | None = None) -> dict[str, Any]:
         """Accuracy, SOPs and energy per image counted by the core on ``(x, y)``, one image after

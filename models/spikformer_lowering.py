@@ -76,9 +76,11 @@ class Edge:
 
 class LoweredSpikformer:
     """The core network of ``model`` for images of shape ``in_shape`` (C, H, W); see the module
-    docstring. ``run(image)`` infers one (normalised) image."""
+    docstring. ``run(image)`` infers one (normalised) image. ``dtype``: of the core's weights and
+    ring (``ss.Network``; ``"float32"`` halves them, the torch forward pass's own precision)."""
 
-    def __init__(self, model: Spikformer, in_shape, backend: str = "numba", threads: int | None = None):
+    def __init__(self, model: Spikformer, in_shape, backend: str = "numba", threads: int | None = None,
+                 dtype="float64"):
         if not isinstance(model, Spikformer):
             raise TypeError(f"model must be a spikesim.models.spikformer.Spikformer, got {type(model).__name__}")
         if model.training:
@@ -86,7 +88,7 @@ class LoweredSpikformer:
                              "statistics")
         self.model, self.T = model, model.T
         self.in_shape = tuple(int(s) for s in in_shape)
-        self.net = ss.Network(dt=1.0, seed=0, backend=backend, threads=threads)
+        self.net = ss.Network(dt=1.0, seed=0, backend=backend, threads=threads, dtype=dtype)
         self.layers: dict[str, Layer] = {}
         self.edges: list[Edge] = []
         self._build()

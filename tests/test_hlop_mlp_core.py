@@ -143,3 +143,14 @@ def test_cuda_equals_numba_under_simulator():
     from cuda_sim import run_under_simulator
     proc = run_under_simulator("import sys; sys.path.insert(0, 'tests')\n" + CUDA_SCRIPT)
     assert "EQUAL True True" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_float32_lowering_gives_the_float64_spikes():
+    """``dtype="float32"``: the same spikes and predictions as float64 on these inputs, logits
+    within float32 rounding of the weights."""
+    m = _model()
+    a, b = lower_mlp(m, 1).predict(X), lower_mlp(m, 1, dtype="float32").predict(X)
+    np.testing.assert_array_equal(a[0].argmax(1), b[0].argmax(1))
+    np.testing.assert_allclose(a[0], b[0], rtol=0, atol=1e-5)
+    for u, v in zip(a[1:], b[1:]):
+        np.testing.assert_array_equal(u, v)

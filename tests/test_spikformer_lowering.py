@@ -81,3 +81,22 @@ def test_reference_backend_equals_numba_on_the_lowered_network():
         np.testing.assert_array_equal(a["spikes"][name], b["spikes"][name])
     assert (a["synaptic_events"], a["attention_ops"]) == (b["synaptic_events"], b["attention_ops"])
     assert a["synaptic_events"] > 0 and sum(int(z.sum()) for z in a["spikes"].values()) > 100
+
+
+def test_float32_lowering_gives_the_float64_spikes_and_predictions():
+    """``dtype="float32"`` (weights and ring in float32, the torch pass's own precision): the same
+    spikes in every layer and the same predictions as the float64 lowering on these images,
+    logits within float32 rounding."""
+    m = _active_model()
+    low64 = LoweredSpikformer(m, (1, 16, 16), backend="numba")
+    low32 = LoweredSpikformer(m, (1, 16, 16), backend="numba", dtype="float32")
+    g = torch.Generator().manual_seed(3)
+    for _ in range(2):
+        img = torch.rand(1, 16, 16, generator=g) * 2 - 0.5
+        a, b = low64.run(img), low32.run(img)
+        assert low32.net._plan.w.dtype == np.float32 and low64.net._plan.w.dtype == np.float64
+        for name in a["spikes"]:
+            np.testing.assert_array_equal(a["spikes"][name], b["spikes"][name], err_msg=name)
+        assert np.abs(a["logits"] - b["logits"]).max() < 1e-5
+        assert a["logits"].argmax() == b["logits"].argmax()
+        assert (a["synaptic_events"], a["attention_ops"]) == (b["synaptic_events"], b["attention_ops"])
