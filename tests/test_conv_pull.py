@@ -135,3 +135,13 @@ def test_in_frame_counts_by_hand():
     x, y = np.meshgrid(np.arange(3), np.arange(4), indexing="ij")
     want = 1 + (x + 1 < 3) + (y - 2 >= 0)
     np.testing.assert_array_equal(conv_mod.in_frame_counts(cp).reshape(3, 4), want)
+
+
+@pytest.mark.parametrize("layouts", [("chw", "chw"), ("hwc", "chw")])
+def test_out_degree_counts_the_explicit_synapses(layouts):
+    """``Conv2D.out_degree()``: per input neuron, the synapses of ``Conv2D.synapses``."""
+    rng = np.random.default_rng(4)
+    k = rng.normal(0, 1, (3, 2, 5, 3)) * (rng.random((3, 2, 5, 3)) < 0.6)
+    conv = Conv2D(k, (4, 6), in_layout=layouts[0], out_layout=layouts[1])
+    pre = conv.synapses(1.0)[0]
+    np.testing.assert_array_equal(conv.out_degree(), np.bincount(pre, minlength=conv.n_in))

@@ -115,6 +115,13 @@ class Conv2D:
             np.rint(dl[c, p, di, i, j] / dt).astype(np.int64)
         return c, p, kx // 2 - i, ky // 2 - j, steps, k[c, p, di, i, j]
 
+    def out_degree(self) -> np.ndarray:
+        """Synapses of every input neuron (by id): the non-zero entries of its channel whose target
+        lies in the frame, i.e. the synaptic events of one of its spikes."""
+        c, p, ox, oy, _, _ = self.entries(1.0)
+        return frame_counts(p, ox, oy, layout_strides(self.in_layout, self.c_in, *self.frame), self.c_in,
+                            *self.frame)
+
     def synapses(self, dt: float):
         """The same connectivity as explicit synapses ``(pre, post, w, delay_ms)`` for
         ``Network.connect`` (one per entry and in-frame position; for tests and other tools)."""
@@ -252,25 +259,33 @@ class ConvPull:
         return self.hist_rows, self.hist_base, self.hist_y
 
 
-def in_frame_counts(cp: "ConvPlan") -> np.ndarray:
-    """In-frame kernel entries of every input neuron (its synaptic events per spike), by id:
-    per input channel, each entry adds 1 on the rectangle of positions whose target lies in the
-    frame (a 2-D difference array, then cumulative sums)."""
-    s_c, s_x, s_y, c_in, nx, ny = (int(v) for v in cp.dec)
-    out = np.zeros(cp.n_pre, dtype=np.int64)
+def frame_counts(p, ox, oy, strides, c_in: int, nx: int, ny: int) -> np.ndarray:
+    """In-frame kernel entries of every input neuron (its synaptic events per spike), by id, for
+    entries of input channel ``p`` and offsets ``(ox, oy)`` (target (x + ox, y + oy)); ``strides``
+    of the input layout. Per channel each entry adds 1 on the rectangle of positions whose target
+    lies in the frame (a 2-D difference array, then cumulative sums)."""
+    s_c, s_x, s_y = (int(v) for v in strides)
+    out = np.zeros(c_in * nx * ny, dtype=np.int64)
     x, y = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
-    for p in range(c_in):
-        e = slice(cp.ent_ptr[p], cp.ent_ptr[p + 1])
-        ox, oy = cp.ent_ox[e], cp.ent_oy[e]
-        x0, x1 = np.clip(-ox, 0, nx), np.clip(nx - ox, 0, nx)
-        y0, y1 = np.clip(-oy, 0, ny), np.clip(ny - oy, 0, ny)
+    for ch in range(c_in):
+        sel = p == ch
+        if not sel.any():
+            continue
+        ex, ey = ox[sel], oy[sel]
+        x0, x1 = np.clip(-ex, 0, nx), np.clip(nx - ex, 0, nx)
+        y0, y1 = np.clip(-ey, 0, ny), np.clip(ny - ey, 0, ny)
         ok = (x0 < x1) & (y0 < y1)
         d = np.zeros((nx + 1, ny + 1), dtype=np.int64)
         for a, b, sign in ((x0, y0, 1), (x1, y0, -1), (x0, y1, -1), (x1, y1, 1)):
             np.add.at(d, (a[ok], b[ok]), sign)
-        cnt = d.cumsum(0).cumsum(1)[:nx, :ny]
-        out[s_c * p + s_x * x + s_y * y] = cnt
+        out[s_c * ch + s_x * x + s_y * y] = d.cumsum(0).cumsum(1)[:nx, :ny]
     return out
+
+
+def in_frame_counts(cp: "ConvPlan") -> np.ndarray:
+    """:func:`frame_counts` of a planned convolution's entries."""
+    ch = np.repeat(np.arange(cp.ent_ptr.size - 1, dtype=np.int64), np.diff(cp.ent_ptr))
+    return frame_counts(ch, cp.ent_ox, cp.ent_oy, cp.dec[:3], int(cp.dec[3]), int(cp.dec[4]), int(cp.dec[5]))
 
 
 def make_pull(cp: "ConvPlan", c_out: int, n_slots: int) -> ConvPull:
@@ -314,5 +329,5 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float, dtype
                     np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach,
                     np.array(so, dtype=np.int64))
 
-__all__ = ["Conv2D", "ConvPlan", "ConvProjection", "ConvPull", "LAYOUTS", "PULL_HISTORY_BYTES", "conv_plan", "in_frame_counts",
-           "layout_strides", "make_pull"]
+__all__ = ["Conv2D", "ConvPlan", "ConvProjection", "ConvPull", "LAYOUTS", "PULL_HISTORY_BYTES", "conv_plan",
+           "frame_counts", "in_frame_counts", "layout_strides", "make_pull"]

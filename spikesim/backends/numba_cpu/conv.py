@@ -9,6 +9,10 @@ its convolution contributions in spike order, whatever the number of parts: bit-
 the NumPy reference (:mod:`spikesim.backends.reference.conv`) and to the same synapses stored
 explicitly.
 
+The work is done by the compiled functions of this module (:func:`list_spikes`,
+:func:`push`, :func:`store_history`, :func:`pull`), one call per convolution in the generated
+loop, so a network with many convolutions compiles them once, not once per convolution.
+
 Per convolution ``k`` the kernel takes ``KM{k}`` (int64: pre start, n pre, the input's id
 strides s_c, s_x, s_y, C_in, X, Y, the output's id strides of x and y, the first ring cell, the
 reach max |ox|, max |oy| and the smallest and largest target offset), per entry ``KOX{k}``,
@@ -26,228 +30,255 @@ same additions in the same order per cell, so the same bits.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
+_jit = numba.njit(cache=True, nogil=True)
 
-def emit_conv_spikes(emit, plan) -> None:
-    """Emit (before the loop over parts, serially) the list of this step's spikes of each
-    convolution's input population: channel, first target cell, position, whether every entry
-    lands inside the frame and whether every y offset does (``KS{k}``, ``kns{k}`` of them)."""
-    for k, cp in enumerate(plan.convs):
-        km = f"KM{k}"
-        names = ("k_pre0", "k_npre", "k_sc", "k_sx", "k_sy", "k_nc", "k_nx", "k_ny", "k_ox", "k_oy", "k_cell0",
-                 "k_rx", "k_ry", "k_offlo", "k_offhi")
-        emit(f"        {', '.join(n + str(k) for n in names)} = {', '.join(f'{km}[{j}]' for j in range(len(names)))}")
-        if cp.pull is not None:
-            _emit_history(emit, k)
+
+@_jit
+def list_spikes(KM, KS, spike_list, n_spk):
+    """The step's spikes of a (push) convolution's input population: channel, first target cell,
+    position, whether every entry lands inside the frame and whether every y offset does
+    (``KS``); returns their number."""
+    pre0, npre, sc, sx, sy, nc, nx, ny, oxs, oys, cell0, rx, ry = (KM[0], KM[1], KM[2], KM[3], KM[4], KM[5], KM[6],
+                                                                   KM[7], KM[8], KM[9], KM[10], KM[11], KM[12])
+    kns = 0
+    for pk in range(n_spk):
+        kg = spike_list[pk] - pre0
+        if kg < 0 or kg >= npre:
             continue
-        emit(f"        kns{k} = 0")
-        emit("        for pk in range(n_spk):")
-        emit(f"            kg = spike_list[pk] - k_pre0{k}")
-        emit(f"            if kg < 0 or kg >= k_npre{k}:")
-        emit("                continue")
-        emit(f"            kx = (kg // k_sx{k}) % k_nx{k}")
-        emit(f"            ky = (kg // k_sy{k}) % k_ny{k}")
-        emit(f"            KS{k}[0, kns{k}] = (kg // k_sc{k}) % k_nc{k}")
-        emit(f"            KS{k}[1, kns{k}] = k_cell0{k} + k_ox{k} * kx + k_oy{k} * ky")
-        emit(f"            KS{k}[2, kns{k}] = kx")
-        emit(f"            KS{k}[3, kns{k}] = ky")
-        emit(f"            kiy = ky >= k_ry{k} and ky < k_ny{k} - k_ry{k}")
-        emit(f"            KS{k}[4, kns{k}] = 1 if (kiy and kx >= k_rx{k} and kx < k_nx{k} - k_rx{k}) else 0")
-        emit(f"            KS{k}[5, kns{k}] = 1 if kiy else 0")
-        emit(f"            kns{k} += 1")
+        kx = (kg // sx) % nx
+        ky = (kg // sy) % ny
+        KS[0, kns] = (kg // sc) % nc
+        KS[1, kns] = cell0 + oxs * kx + oys * ky
+        KS[2, kns] = kx
+        KS[3, kns] = ky
+        kiy = ky >= ry and ky < ny - ry
+        KS[4, kns] = 1 if (kiy and kx >= rx and kx < nx - rx) else 0
+        KS[5, kns] = 1 if kiy else 0
+        kns += 1
+    return kns
 
 
-def _emit_history(emit, k: int) -> None:
-    """Emit the storing of this step's input spikes of pull convolution ``k`` in its history
-    slot ``slot`` (:class:`spikesim.core.conv.ConvPull`): bucket counts per (y band, input
-    channel, x), their starts, then the spikes in id order into their buckets; and the count of
-    their synaptic events. Band 0 holds the spikes with ``ry <= y < Y - ry`` (every entry's
-    target is inside the frame in y), band 1 those with ``y < ry``, band 2 the others (``ry``:
-    the largest |y offset|)."""
-    P = " " * 8
-    emit(f"{P}khr = KHR{k}[slot]")
-    emit(f"{P}khr[:] = 0")
-    emit(f"{P}kev = 0")
-    emit(f"{P}kcx = k_nc{k} * k_nx{k}")
-    emit(f"{P}kry = KPM{k}[3]")
-    band = (f"(0 if ky >= kry and ky < k_ny{k} - kry else (1 if ky < kry else 2)) * kcx"
-            f" + ((kg // k_sc{k}) % k_nc{k}) * k_nx{k} + (kg // k_sx{k}) % k_nx{k}")
-    emit(f"{P}for pk in range(n_spk):")
-    emit(f"{P}    kg = spike_list[pk] - k_pre0{k}")
-    emit(f"{P}    if kg < 0 or kg >= k_npre{k}:")
-    emit(f"{P}        continue")
-    emit(f"{P}    ky = (kg // k_sy{k}) % k_ny{k}")
-    emit(f"{P}    khr[{band} + 1] += 1")
-    emit(f"{P}    kev += KIE{k}[kg]")
-    emit(f"{P}counters[C_EVENTS] += kev")
-    emit(f"{P}for kb_ in range(khr.size - 1):")
-    emit(f"{P}    khr[kb_ + 1] += khr[kb_]")
-    emit(f"{P}    KHF{k}[kb_] = khr[kb_]")
-    emit(f"{P}khb = KHB{k}[slot]")
-    emit(f"{P}khy = KHY{k}[slot]")
-    emit(f"{P}for pk in range(n_spk):")
-    emit(f"{P}    kg = spike_list[pk] - k_pre0{k}")
-    emit(f"{P}    if kg < 0 or kg >= k_npre{k}:")
-    emit(f"{P}        continue")
-    emit(f"{P}    kx = (kg // k_sx{k}) % k_nx{k}")
-    emit(f"{P}    ky = (kg // k_sy{k}) % k_ny{k}")
-    emit(f"{P}    kb_ = {band}")
-    emit(f"{P}    kq = KHF{k}[kb_]")
-    emit(f"{P}    KHF{k}[kb_] = kq + 1")
-    emit(f"{P}    khb[kq] = k_ox{k} * kx + k_oy{k} * ky")
-    emit(f"{P}    khy[kq] = ky")
+@_jit
+def push(KM, KOX, KOY, KOF, KOFU, KW, KDL, KGS, KS, kns, ring, slot, n_slots, ring_cells, clo, chi, check):
+    """Deliver the listed spikes (push order): delay by delay (one ring slot at a time, so the
+    working set is one slot, as for explicit synapses sorted by delay), spike by spike, the
+    spike's entries of that delay. A spike whose every entry lands inside the frame (and, with
+    ``check``, inside the part's cells ``[clo, chi)``) takes the plain loop ``ring[slot base +
+    offset] += w``; for the others the entries inside the frame in x are one run (entries are
+    sorted by x offset, found by bisection), checked in y only when the spike is near the top or
+    bottom border. Each (slot, cell) gets at most one entry per spike and delay, in spike order:
+    the order of the reference. Returns the synaptic events."""
+    nx, ny, offlo, offhi = KM[6], KM[7], KM[13], KM[14]
+    knd = KDL.size
+    kn = 0
+    for kj in range(knd):
+        kt = slot + KDL[kj]
+        if kt >= n_slots:
+            kt -= n_slots
+        ksl = kt * ring_cells
+        for kq in range(kns):
+            kgi = KS[0, kq] * knd + kj
+            ke0 = KGS[kgi]
+            ke1 = KGS[kgi + 1]
+            kbase = KS[1, kq]
+            ksb = np.uint64(ksl + kbase)
+            if KS[4, kq] != 0 and (not check or (kbase + offlo >= clo and kbase + offhi < chi)):
+                for ke in range(np.uint64(ke0), np.uint64(ke1)):
+                    ring[ksb + KOFU[ke]] += KW[ke]
+                kn += ke1 - ke0
+                continue
+            kx = KS[2, kq]
+            ky = KS[3, kq]
+            ka = ke0                              # the entries are sorted by ox: those with
+            kb = ke1                              # 0 <= kx + ox < X are one run [ka, kz)
+            while ka < kb:
+                km_ = (ka + kb) >> 1
+                if KOX[km_] < -kx:
+                    ka = km_ + 1
+                else:
+                    kb = km_
+            kb = ke1
+            kz = ka
+            while kz < kb:
+                km_ = (kz + kb) >> 1
+                if KOX[km_] < nx - kx:
+                    kz = km_ + 1
+                else:
+                    kb = km_
+            if not check and KS[5, kq] != 0:
+                for ke in range(np.uint64(ka), np.uint64(kz)):
+                    ring[ksb + KOFU[ke]] += KW[ke]
+                kn += kz - ka
+                continue
+            for ke in range(ka, kz):
+                kty = ky + KOY[ke]
+                if kty < 0 or kty >= ny:
+                    continue
+                if check:
+                    kc = kbase + KOF[ke]
+                    if kc < clo or kc >= chi:
+                        continue
+                ring[ksb + KOFU[ke]] += KW[ke]
+                kn += 1
+    return kn
 
 
-def _emit_pull(emit, k: int, check_parts: bool) -> None:
-    """Emit the arrival-order delivery of pull convolution ``k`` into slot ``slot + 1``
+@_jit
+def store_history(KM, KPM, KIE, KHR, KHB, KHY, KHF, spike_list, n_spk, slot):
+    """Store this step's input spikes of a pull convolution in its history slot ``slot``
+    (:class:`spikesim.core.conv.ConvPull`): bucket counts per (y band, input channel, x), their
+    starts, then the spikes in id order into their buckets. Band 0 holds the spikes with
+    ``ry <= y < Y - ry`` (every entry's target is inside the frame in y), band 1 those with
+    ``y < ry``, band 2 the others (``ry``: the largest |y offset|). Returns their synaptic events."""
+    pre0, npre, sc, sx, sy, nc, nx, ny, oxs, oys = KM[0], KM[1], KM[2], KM[3], KM[4], KM[5], KM[6], KM[7], KM[8], KM[9]
+    khr = KHR[slot]
+    khr[:] = 0
+    kev = 0
+    kcx = nc * nx
+    kry = KPM[3]
+    for pk in range(n_spk):
+        kg = spike_list[pk] - pre0
+        if kg < 0 or kg >= npre:
+            continue
+        ky = (kg // sy) % ny
+        band = 0 if ky >= kry and ky < ny - kry else (1 if ky < kry else 2)
+        khr[band * kcx + ((kg // sc) % nc) * nx + (kg // sx) % nx + 1] += 1
+        kev += KIE[kg]
+    for kb_ in range(khr.size - 1):
+        khr[kb_ + 1] += khr[kb_]
+        KHF[kb_] = khr[kb_]
+    khb = KHB[slot]
+    khy = KHY[slot]
+    for pk in range(n_spk):
+        kg = spike_list[pk] - pre0
+        if kg < 0 or kg >= npre:
+            continue
+        kx = (kg // sx) % nx
+        ky = (kg // sy) % ny
+        band = 0 if ky >= kry and ky < ny - kry else (1 if ky < kry else 2)
+        kb_ = band * kcx + ((kg // sc) % nc) * nx + kx
+        kq = KHF[kb_]
+        KHF[kb_] = kq + 1
+        khb[kq] = oxs * kx + oys * ky
+        khy[kq] = ky
+    return kev
+
+
+@_jit
+def pull(KM, KPM, KDL, KHR, KHB, KHY, KPG, KPC, KPX, KPY, KPO, KPW, ring, slot, n_slots, ring_cells, clo, chi,
+         check):
+    """The arrival-order delivery of a pull convolution into slot ``slot + 1``
     (:class:`spikesim.core.conv.ConvPull`): output channel by channel, delays from the longest,
     the (channel, delay)'s entries in key order, each over the spikes of its input channel kept
     for that emission step whose target is in the frame in x (a run of buckets per y band).
     Within one entry every spike has its own target cell, so the bands may come in any order.
     Band 0 needs no check in y; band 1 (small y) none when the entry's y offset is >= 0, band 2
-    none when it is <= 0 (given 2 ry <= Y, ``KPM[4]``). With parts, a channel's cells outside
-    the part are skipped, checked per addition only for a channel that straddles its bounds."""
-    P = " " * 12
-    emit(f"{P}knd = KDL{k}.size")
-    emit(f"{P}kT = slot + 1")
-    emit(f"{P}if kT >= n_slots:")
-    emit(f"{P}    kT -= n_slots")
-    emit(f"{P}kTb = kT * ring_cells + k_cell0{k}")
-    emit(f"{P}kuy = np.uint64(k_ny{k})")
-    emit(f"{P}kcx = k_nc{k} * k_nx{k}")
-    emit(f"{P}ksafe = KPM{k}[4] != 0")
-    emit(f"{P}for kc in range(KPM{k}[0]):")
-    if check_parts:
-        emit(f"{P}    kclo = k_cell0{k} + KPM{k}[1] * kc")
-        emit(f"{P}    kchi = kclo + KPM{k}[2]")
-        emit(f"{P}    if kchi < KB[part] or kclo >= KB[part + 1]:")
-        emit(f"{P}        continue")
-        emit(f"{P}    kall = kclo >= KB[part] and kchi < KB[part + 1]")
-    emit(f"{P}    for kj in range(knd - 1, -1, -1):")
-    emit(f"{P}        kh = kT - KDL{k}[kj]")
-    emit(f"{P}        if kh < 0:")
-    emit(f"{P}            kh += n_slots")
-    emit(f"{P}        if KHR{k}[kh, 3 * kcx] == 0:")
-    emit(f"{P}            continue")
-    emit(f"{P}        khr = KHR{k}[kh]")
-    emit(f"{P}        khb = KHB{k}[kh]")
-    emit(f"{P}        khy = KHY{k}[kh]")
-    emit(f"{P}        kgi = kc * knd + kj")
-    emit(f"{P}        for ke in range(KPG{k}[kgi], KPG{k}[kgi + 1]):")
-    emit(f"{P}            kox = KPX{k}[ke]")
-    emit(f"{P}            koy = KPY{k}[ke]")
-    emit(f"{P}            kx0 = KPC{k}[ke] * k_nx{k} + (-kox if kox < 0 else 0)")
-    emit(f"{P}            kx1 = KPC{k}[ke] * k_nx{k} + (k_nx{k} - kox if kox > 0 else k_nx{k})")
-    emit(f"{P}            kw = KPW{k}[ke]")
-    emit(f"{P}            kb = np.uint64(kTb + KPO{k}[ke])")
-    Q = P + "            "
-    if check_parts:
-        emit(f"{Q}if not kall:")
-        emit(f"{Q}    kcb = k_cell0{k} + KPO{k}[ke]")
-        emit(f"{Q}    for kband in range(3):")
-        emit(f"{Q}        for kq in range(khr[kband * kcx + kx0], khr[kband * kcx + kx1]):")
-        emit(f"{Q}            kcell = kcb + khb[kq]")
-        emit(f"{Q}            if np.uint64(khy[kq] + koy) < kuy and kcell >= KB[part] and kcell < KB[part + 1]:")
-        emit(f"{Q}                ring[kb + np.uint64(khb[kq])] += kw")
-        emit(f"{Q}    continue")
-    emit(f"{Q}for kq in range(np.uint64(khr[kx0]), np.uint64(khr[kx1])):")
-    emit(f"{Q}    ring[kb + np.uint64(khb[kq])] += kw")
-    for band, free in ((1, "koy >= 0"), (2, "koy <= 0")):
-        emit(f"{Q}kq0 = np.uint64(khr[{band} * kcx + kx0])")
-        emit(f"{Q}kq1 = np.uint64(khr[{band} * kcx + kx1])")
-        emit(f"{Q}if ksafe and {free}:")
-        emit(f"{Q}    for kq in range(kq0, kq1):")
-        emit(f"{Q}        ring[kb + np.uint64(khb[kq])] += kw")
-        emit(f"{Q}else:")
-        emit(f"{Q}    for kq in range(kq0, kq1):")
-        emit(f"{Q}        if np.uint64(khy[kq] + koy) < kuy:")
-        emit(f"{Q}            ring[kb + np.uint64(khb[kq])] += kw")
+    none when it is <= 0 (given 2 ry <= Y, ``KPM[4]``). With ``check`` (ring parts), a channel's
+    cells outside ``[clo, chi)`` are skipped, checked per addition only for a channel that
+    straddles the bounds."""
+    nc, nx, ny, cell0 = KM[5], KM[6], KM[7], KM[10]
+    knd = KDL.size
+    kT = slot + 1
+    if kT >= n_slots:
+        kT -= n_slots
+    kTb = kT * ring_cells + cell0
+    kuy = np.uint64(ny)
+    kcx = nc * nx
+    ksafe = KPM[4] != 0
+    for kc in range(KPM[0]):
+        kall = True
+        if check:
+            kclo = cell0 + KPM[1] * kc
+            kchi = kclo + KPM[2]
+            if kchi < clo or kclo >= chi:
+                continue
+            kall = kclo >= clo and kchi < chi
+        for kj in range(knd - 1, -1, -1):
+            kh = kT - KDL[kj]
+            if kh < 0:
+                kh += n_slots
+            if KHR[kh, 3 * kcx] == 0:
+                continue
+            khr = KHR[kh]
+            khb = KHB[kh]
+            khy = KHY[kh]
+            kgi = kc * knd + kj
+            for ke in range(KPG[kgi], KPG[kgi + 1]):
+                kox = KPX[ke]
+                koy = KPY[ke]
+                kx0 = KPC[ke] * nx + (-kox if kox < 0 else 0)
+                kx1 = KPC[ke] * nx + (nx - kox if kox > 0 else nx)
+                kw = KPW[ke]
+                kb = np.uint64(kTb + KPO[ke])
+                if not kall:
+                    kcb = cell0 + KPO[ke]
+                    for kband in range(3):
+                        for kq in range(khr[kband * kcx + kx0], khr[kband * kcx + kx1]):
+                            kcell = kcb + khb[kq]
+                            if np.uint64(khy[kq] + koy) < kuy and kcell >= clo and kcell < chi:
+                                ring[kb + np.uint64(khb[kq])] += kw
+                    continue
+                for kq in range(np.uint64(khr[kx0]), np.uint64(khr[kx1])):
+                    ring[kb + np.uint64(khb[kq])] += kw
+                kq0 = np.uint64(khr[kcx + kx0])
+                kq1 = np.uint64(khr[kcx + kx1])
+                if ksafe and koy >= 0:
+                    for kq in range(kq0, kq1):
+                        ring[kb + np.uint64(khb[kq])] += kw
+                else:
+                    for kq in range(kq0, kq1):
+                        if np.uint64(khy[kq] + koy) < kuy:
+                            ring[kb + np.uint64(khb[kq])] += kw
+                kq0 = np.uint64(khr[2 * kcx + kx0])
+                kq1 = np.uint64(khr[2 * kcx + kx1])
+                if ksafe and koy <= 0:
+                    for kq in range(kq0, kq1):
+                        ring[kb + np.uint64(khb[kq])] += kw
+                else:
+                    for kq in range(kq0, kq1):
+                        if np.uint64(khy[kq] + koy) < kuy:
+                            ring[kb + np.uint64(khb[kq])] += kw
+
+
+_PUSH = ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")
+_PULL = ("KM", "KDL", "KIE", "KHR", "KHB", "KHY", "KHF", "KPM", "KPG", "KPC", "KPX", "KPY", "KPO", "KPW")
+_IMPORT = ("from spikesim.backends.numba_cpu.conv import list_spikes as _conv_list, push as _conv_push, "
+           "pull as _conv_pull, store_history as _conv_store")
+
+
+def emit_conv_spikes(emit, plan, imports: set) -> None:
+    """Emit (before the loop over parts, serially) per convolution: the list of this step's
+    spikes of its input population (push, ``kns{k}`` of them in ``KS{k}``) or their storing in
+    its history, with their synaptic events (pull)."""
+    imports.add(_IMPORT)
+    for k, cp in enumerate(plan.convs):
+        if cp.pull is not None:
+            emit(f"        counters[C_EVENTS] += _conv_store(KM{k}, KPM{k}, KIE{k}, KHR{k}, KHB{k}, KHY{k}, KHF{k}, "
+                 "spike_list, n_spk, slot)")
+        else:
+            emit(f"        kns{k} = _conv_list(KM{k}, KS{k}, spike_list, n_spk)")
 
 
 def emit_conv_delivery(emit, plan) -> list[str]:
-    """Emit the delivery of every convolution of ``plan`` (inside the loop over parts); return
-    the names of the arrays it reads.
-
-    Delay by delay (one ring slot at a time, so the working set is one slot, as for explicit
-    synapses sorted by delay), spike by spike, the spike's entries of that delay. A spike whose
-    every entry lands inside the frame (and, with parts, inside the part's cells) takes the
-    plain loop ``ring[slot base + offset] += w``; for the others the entries inside the frame in
-    x are one run (entries are sorted by x offset, found by bisection), checked in y only when
-    the spike is near the top or bottom border. Each (slot, cell)
-    gets at most one entry per spike and delay, in spike order: the order of the reference."""
+    """Emit the delivery of every convolution of ``plan`` (inside the loop over parts, after the
+    part's CSR segments): one call each; return the names of the arrays it reads."""
     if not plan.convs:
         return []
-    check_parts = plan.n_parts > 1
+    check = "True" if plan.n_parts > 1 else "False"
     P = " " * 12
     names = ["KB", "KEV"]
     for k, cp in enumerate(plan.convs):
         if cp.pull is not None:
-            _emit_pull(emit, k, check_parts)
-            names += [f"{a}{k}" for a in ("KM", "KDL", "KIE", "KHR", "KHB", "KHY", "KHF", "KPM", "KPG", "KPC", "KPX",
-                                          "KPY", "KPO", "KPW")]
-            continue
-        names += [f"{a}{k}" for a in ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")]
-        if check_parts:
-            emit(f"{P}k_clo = KB[part]")
-            emit(f"{P}k_chi = KB[part + 1]")
-        emit(f"{P}knd = KDL{k}.size")
-        emit(f"{P}kn = 0")
-        emit(f"{P}for kj in range(knd):")
-        emit(f"{P}    kt = slot + KDL{k}[kj]")
-        emit(f"{P}    if kt >= n_slots:")
-        emit(f"{P}        kt -= n_slots")
-        emit(f"{P}    ksl = kt * ring_cells")
-        emit(f"{P}    for kq in range(kns{k}):")
-        emit(f"{P}        kgi = KS{k}[0, kq] * knd + kj")
-        emit(f"{P}        ke0 = KGS{k}[kgi]")
-        emit(f"{P}        ke1 = KGS{k}[kgi + 1]")
-        emit(f"{P}        kbase = KS{k}[1, kq]")
-        emit(f"{P}        ksb = np.uint64(ksl + kbase)")
-        inner = f"KS{k}[4, kq] != 0"
-        if check_parts:
-            inner += f" and kbase + k_offlo{k} >= k_clo and kbase + k_offhi{k} < k_chi"
-        emit(f"{P}        if {inner}:")
-        emit(f"{P}            for ke in range(np.uint64(ke0), np.uint64(ke1)):")
-        emit(f"{P}                ring[ksb + np.uint64(KOFU{k}[ke])] += KW{k}[ke]")
-        emit(f"{P}            kn += ke1 - ke0")
-        emit(f"{P}            continue")
-        emit(f"{P}        kx = KS{k}[2, kq]")
-        emit(f"{P}        ky = KS{k}[3, kq]")
-        # the entries are sorted by ox: those with 0 <= kx + ox < X are one run [ka, kb)
-        emit(f"{P}        ka = ke0")
-        emit(f"{P}        kb = ke1")
-        emit(f"{P}        while ka < kb:")
-        emit(f"{P}            km_ = (ka + kb) >> 1")
-        emit(f"{P}            if KOX{k}[km_] < -kx:")
-        emit(f"{P}                ka = km_ + 1")
-        emit(f"{P}            else:")
-        emit(f"{P}                kb = km_")
-        emit(f"{P}        kb = ke1")
-        emit(f"{P}        kz = ka")
-        emit(f"{P}        while kz < kb:")
-        emit(f"{P}            km_ = (kz + kb) >> 1")
-        emit(f"{P}            if KOX{k}[km_] < k_nx{k} - kx:")
-        emit(f"{P}                kz = km_ + 1")
-        emit(f"{P}            else:")
-        emit(f"{P}                kb = km_")
-        if not check_parts:
-            emit(f"{P}        if KS{k}[5, kq] != 0:")
-            emit(f"{P}            for ke in range(np.uint64(ka), np.uint64(kb)):")
-            emit(f"{P}                ring[ksb + np.uint64(KOFU{k}[ke])] += KW{k}[ke]")
-            emit(f"{P}            kn += kb - ka")
-            emit(f"{P}            continue")
-        emit(f"{P}        for ke in range(ka, kb):")
-        emit(f"{P}            kty = ky + KOY{k}[ke]")
-        emit(f"{P}            if kty < 0 or kty >= k_ny{k}:")
-        emit(f"{P}                continue")
-        if check_parts:
-            emit(f"{P}            kc = kbase + KOF{k}[ke]")
-            emit(f"{P}            if kc < k_clo or kc >= k_chi:")
-            emit(f"{P}                continue")
-        emit(f"{P}            ring[ksb + np.uint64(KOFU{k}[ke])] += KW{k}[ke]")
-        emit(f"{P}            kn += 1")
-        emit(f"{P}KEV[part] += kn")
+            emit(f"{P}_conv_pull(KM{k}, KPM{k}, KDL{k}, KHR{k}, KHB{k}, KHY{k}, KPG{k}, KPC{k}, KPX{k}, KPY{k}, "
+                 f"KPO{k}, KPW{k}, ring, slot, n_slots, ring_cells, KB[part], KB[part + 1], {check})")
+            names += [f"{a}{k}" for a in _PULL]
+        else:
+            emit(f"{P}KEV[part] += _conv_push(KM{k}, KOX{k}, KOY{k}, KOF{k}, KOFU{k}, KW{k}, KDL{k}, KGS{k}, KS{k}, "
+                 f"kns{k}, ring, slot, n_slots, ring_cells, KB[part], KB[part + 1], {check})")
+            names += [f"{a}{k}" for a in _PUSH]
     return names
 
 

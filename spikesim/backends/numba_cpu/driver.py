@@ -523,7 +523,7 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
                         pw = w[pq]""")
     if plan.convs:            # the step's input spikes of each convolution, listed once
         from spikesim.backends.numba_cpu.conv import emit_conv_spikes
-        emit_conv_spikes(emit, plan)
+        emit_conv_spikes(emit, plan, src.imports)
     body.extend(f"""        for part in {loop}(n_parts):
             for pk in range(n_spk):
                 pg = spike_list[pk] * n_parts + part
