@@ -36,21 +36,28 @@ import numpy as np
 _jit = numba.njit(cache=True, nogil=True)
 
 
+@numba.njit(cache=True, inline="always")
+def _decode(g, KM):
+    """(local id, channel, x, y) of global neuron ``g`` in a convolution's input population
+    (``KM``: its start, size and id strides); local id -1 when ``g`` is not in it."""
+    kg = g - KM[0]
+    if kg < 0 or kg >= KM[1]:
+        return -1, 0, 0, 0
+    return kg, (kg // KM[2]) % KM[5], (kg // KM[3]) % KM[6], (kg // KM[4]) % KM[7]
+
+
 @_jit
 def list_spikes(KM, KS, spike_list, n_spk):
     """The step's spikes of a (push) convolution's input population: channel, first target cell,
     position, whether every entry lands inside the frame and whether every y offset does
     (``KS``); returns their number."""
-    pre0, npre, sc, sx, sy, nc, nx, ny, oxs, oys, cell0, rx, ry = (KM[0], KM[1], KM[2], KM[3], KM[4], KM[5], KM[6],
-                                                                   KM[7], KM[8], KM[9], KM[10], KM[11], KM[12])
+    nx, ny, oxs, oys, cell0, rx, ry = KM[6], KM[7], KM[8], KM[9], KM[10], KM[11], KM[12]
     kns = 0
     for pk in range(n_spk):
-        kg = spike_list[pk] - pre0
-        if kg < 0 or kg >= npre:
+        kg, kc, kx, ky = _decode(spike_list[pk], KM)
+        if kg < 0:
             continue
-        kx = (kg // sx) % nx
-        ky = (kg // sy) % ny
-        KS[0, kns] = (kg // sc) % nc
+        KS[0, kns] = kc
         KS[1, kns] = cell0 + oxs * kx + oys * ky
         KS[2, kns] = kx
         KS[3, kns] = ky
@@ -133,38 +140,48 @@ def store_history(KM, KPM, KIE, KHR, KHB, KHY, KHF, spike_list, n_spk, slot):
     starts, then the spikes in id order into their buckets. Band 0 holds the spikes with
     ``ry <= y < Y - ry`` (every entry's target is inside the frame in y), band 1 those with
     ``y < ry``, band 2 the others (``ry``: the largest |y offset|). Returns their synaptic events."""
-    pre0, npre, sc, sx, sy, nc, nx, ny, oxs, oys = KM[0], KM[1], KM[2], KM[3], KM[4], KM[5], KM[6], KM[7], KM[8], KM[9]
+    nc, nx, ny, oxs, oys = KM[5], KM[6], KM[7], KM[8], KM[9]
     khr = KHR[slot]
     khr[:] = 0
     kev = 0
     kcx = nc * nx
     kry = KPM[3]
     for pk in range(n_spk):
-        kg = spike_list[pk] - pre0
-        if kg < 0 or kg >= npre:
+        kg, kc, kx, ky = _decode(spike_list[pk], KM)
+        if kg < 0:
             continue
-        ky = (kg // sy) % ny
         band = 0 if ky >= kry and ky < ny - kry else (1 if ky < kry else 2)
-        khr[band * kcx + ((kg // sc) % nc) * nx + (kg // sx) % nx + 1] += 1
+        khr[band * kcx + kc * nx + kx + 1] += 1
         kev += KIE[kg]
     for kb_ in range(khr.size - 1):
         khr[kb_ + 1] += khr[kb_]
         KHF[kb_] = khr[kb_]
     khb = KHB[slot]
     khy = KHY[slot]
-    for pk in range(n_spk):
-        kg = spike_list[pk] - pre0
-        if kg < 0 or kg >= npre:
+    for pk in range(n_spk):                      # the same spikes again, into their buckets
+        kg, kc, kx, ky = _decode(spike_list[pk], KM)
+        if kg < 0:
             continue
-        kx = (kg // sx) % nx
-        ky = (kg // sy) % ny
         band = 0 if ky >= kry and ky < ny - kry else (1 if ky < kry else 2)
-        kb_ = band * kcx + ((kg // sc) % nc) * nx + kx
+        kb_ = band * kcx + kc * nx + kx
         kq = KHF[kb_]
         KHF[kb_] = kq + 1
         khb[kq] = oxs * kx + oys * ky
         khy[kq] = ky
     return kev
+
+
+@numba.njit(cache=True, inline="always")
+def _band(ring, kb, khb, khy, q0, q1, kw, koy, kuy, inside):
+    """Add ``kw`` at ``kb + khb[q]`` for the kept spikes ``q0 <= q < q1`` of a y band; checked in
+    y unless ``inside`` (the band's targets are all in the frame)."""
+    if inside:
+        for kq in range(np.uint64(q0), np.uint64(q1)):
+            ring[kb + np.uint64(khb[kq])] += kw
+    else:
+        for kq in range(np.uint64(q0), np.uint64(q1)):
+            if np.uint64(khy[kq] + koy) < kuy:
+                ring[kb + np.uint64(khb[kq])] += kw
 
 
 @_jit
@@ -223,24 +240,8 @@ def pull(KM, KPM, KDL, KHR, KHB, KHY, KPG, KPC, KPX, KPY, KPO, KPW, ring, slot, 
                     continue
                 for kq in range(np.uint64(khr[kx0]), np.uint64(khr[kx1])):
                     ring[kb + np.uint64(khb[kq])] += kw
-                kq0 = np.uint64(khr[kcx + kx0])
-                kq1 = np.uint64(khr[kcx + kx1])
-                if ksafe and koy >= 0:
-                    for kq in range(kq0, kq1):
-                        ring[kb + np.uint64(khb[kq])] += kw
-                else:
-                    for kq in range(kq0, kq1):
-                        if np.uint64(khy[kq] + koy) < kuy:
-                            ring[kb + np.uint64(khb[kq])] += kw
-                kq0 = np.uint64(khr[2 * kcx + kx0])
-                kq1 = np.uint64(khr[2 * kcx + kx1])
-                if ksafe and koy <= 0:
-                    for kq in range(kq0, kq1):
-                        ring[kb + np.uint64(khb[kq])] += kw
-                else:
-                    for kq in range(kq0, kq1):
-                        if np.uint64(khy[kq] + koy) < kuy:
-                            ring[kb + np.uint64(khb[kq])] += kw
+                _band(ring, kb, khb, khy, khr[kcx + kx0], khr[kcx + kx1], kw, koy, kuy, ksafe and koy >= 0)
+                _band(ring, kb, khb, khy, khr[2 * kcx + kx0], khr[2 * kcx + kx1], kw, koy, kuy, ksafe and koy <= 0)
 
 
 _PUSH = ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")
