@@ -75,7 +75,7 @@ class Attention:
         self.hb = np.zeros((2, h * d, (n + 63) // 64), dtype=np.uint64)   # K's, V's token masks per feature
         self.hm = np.zeros((h, d, d), dtype=np.int32)        # K^T V of every head (row i: feature h d + i)
         self.hc = np.zeros((h, d), dtype=np.int64)           # its non-zeros per row
-        self.hn = np.zeros((2, h, n), dtype=np.int64)        # K's, V's spikes per (head, token)
+        self.hn = np.zeros(h, dtype=np.int64)                # Q's spikes per head (all-heads pass scratch)
         self.hk = np.zeros((h, d), dtype=np.int64)           # K's spikes per feature
         self.hs = np.zeros((h, 2), dtype=np.int64)           # Q's pairs with K of the same feature, Q's spikes
         self.hd = np.arange(dim, dtype=np.int32) // self.d  # the head of each feature

@@ -282,17 +282,22 @@ def frame_counts(p, ox, oy, strides, c_in: int, nx: int, ny: int) -> np.ndarray:
     return out
 
 
+def entry_channels(cp: "ConvPlan") -> np.ndarray:
+    """The input channel of each of a planned convolution's entries (they are sorted by it)."""
+    return np.repeat(np.arange(cp.ent_ptr.size - 1, dtype=np.int64), np.diff(cp.ent_ptr))
+
+
 def in_frame_counts(cp: "ConvPlan") -> np.ndarray:
     """:func:`frame_counts` of a planned convolution's entries."""
-    ch = np.repeat(np.arange(cp.ent_ptr.size - 1, dtype=np.int64), np.diff(cp.ent_ptr))
-    return frame_counts(ch, cp.ent_ox, cp.ent_oy, cp.dec[:3], int(cp.dec[3]), int(cp.dec[4]), int(cp.dec[5]))
+    return frame_counts(entry_channels(cp), cp.ent_ox, cp.ent_oy, cp.dec[:3], int(cp.dec[3]), int(cp.dec[4]),
+                        int(cp.dec[5]))
 
 
 def make_pull(cp: "ConvPlan", c_out: int, n_slots: int) -> ConvPull:
     """The arrival-order arrays of ``cp`` (see :class:`ConvPull`): its entries stably re-sorted by
     (output channel, delay, key), from the push order, so tied entries keep that order."""
     s_c, s_x, s_y = (int(v) for v in cp.dec[:3])
-    ch = np.repeat(np.arange(cp.ent_ptr.size - 1, dtype=np.int64), np.diff(cp.ent_ptr))
+    ch = entry_channels(cp)
     so_c = int(cp.out_strides[0])
     c = (cp.ent_off - cp.out_xy[0] * cp.ent_ox - cp.out_xy[1] * cp.ent_oy) // max(so_c, 1)
     j = np.searchsorted(cp.delays, cp.ent_delay)

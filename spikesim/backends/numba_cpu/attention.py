@@ -236,7 +236,7 @@ def _all_heads_order0(I, ops, spike_list, n_spk, hd, hb, hm, hc, hn, hk, hs, out
         p0_all += p0
         hs[h, 0] = p0
     if mode < 0:                                  # the order each head would choose
-        nq = hn[0, :, 0]                          # scratch: Q's spikes per head
+        nq = hn                                   # scratch: Q's spikes per head
         t, tb = 0, dim                            # Q's pairs with K spikes of the same feature
         for q in range(q0, q1):
             t, tb, j = _token(spike_list[q] - I[0], t, tb, dim)
