@@ -139,15 +139,17 @@ class SpikformerClassifier(TorchImageClassifier):
         self.module.eval()
         return LoweredSpikformer(self.module, image_shape, backend=backend, threads=threads, dtype=dtype)
 
-    def measure_core(self, x, y, backend: str = "numba", threads: int | None = None) -> dict[str, Any]:
+    def measure_core(self, x, y, backend: str = "numba", threads: int | None = None,
+                     dtype="float64") -> dict[str, Any]:
         """Accuracy, SOPs and energy per image counted by the core on ``(x, y)``, one image after
         the other: SOPs = synaptic events into neurons (not into the max-pooling OR neurons) +
         the attention's accumulations; MACs = first conv x T + head (computed outside the core);
-        ``agreement``: fraction of predictions equal to the torch forward pass's."""
+        ``agreement``: fraction of predictions equal to the torch forward pass's; ``dtype``: of the
+        core's weights and ring."""
         import time
         from spikesim.analysis.energy import energy_mj
         x = np.asarray(x, np.float32)
-        low = self.lower(x.shape[1:], backend=backend, threads=threads)
+        low = self.lower(x.shape[1:], backend=backend, threads=threads, dtype=dtype)
         torch_pred = self.predict(x)
         keys = ("sops", "synaptic_events", "events_into_or", "attention_ops", "macs")
         sums = dict.fromkeys(keys, 0.0)

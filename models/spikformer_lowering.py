@@ -3,9 +3,14 @@ same inference as the torch forward pass, event-driven, with the core counting i
 
 What becomes what (Zhou et al., ICLR 2023; equations in :mod:`spikesim.nn.spikformer`):
 
-* every Conv/Linear + BatchNorm (eval statistics) -> explicit synapses with the BN folded in,
-  W' = W s and b' = (b - mu) s + beta with s = gamma / sqrt(var + eps) (float64), onto
-  one-step currents (``Pulse``); b' is the bias of the receiving neurons;
+* every Conv/Linear + BatchNorm (eval statistics) -> a weight-shared projection
+  (:class:`spikesim.connectivity.Conv2D`) with the BN folded in, W' = W s and b' = (b - mu) s + beta with
+  s = gamma / sqrt(var + eps) (float64), onto one-step currents (``Pulse``); b' is the bias of
+  the receiving neurons. A 3x3 convolution is a 3x3 ``Conv2D`` on the (H, W) frame (channel-major
+  ids); a Linear on tokens is a 1x1 ``Conv2D`` on the token frame (H', W') from channel-major or
+  token-major ids (id = n D + c, the ``"hwc"`` layout) to token-major ids. The core stores the
+  kernels, not one synapse per position: memory O(C_in C_out k^2) per layer, so a CIFAR-size
+  model (about 10^9 synapses if stored explicitly) fits;
 * every LIF layer -> a :class:`~spikesim.neurons.WindowedLIF` population (tau = 2, hard reset,
   fire on H >= V_th; the attention LIF's V_th = 0.5);
 * MaxPool(3, 2, 1) on spikes -> OR neurons (:class:`~spikesim.neurons.NIRLeaky` "Threshold",
@@ -105,16 +110,28 @@ class LoweredSpikformer:
         self.layers[name] = Layer(name, n, tau, layout, tuple(shape), torch_name, kind)
         return self.layers[name]
 
+    def _delay(self, pre: Layer, post: Layer) -> int:
+        delay = post.tau - pre.tau
+        if delay < 1:
+            raise AssertionError(f"{pre.name} -> {post.name}: delay {delay} < 1 step")
+        return delay
+
     def _connect(self, pre: Layer, post: Layer, M) -> None:
         """Synapses of the sparse (n_pre, n_post) matrix M, delayed so they reach ``post`` at its tau."""
         import scipy.sparse as sp
         coo = sp.coo_matrix(M)
-        delay = post.tau - pre.tau
-        if delay < 1:
-            raise AssertionError(f"{pre.name} -> {post.name}: delay {delay} < 1 step")
         self.net.connect(pre.name, post.name, (coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data),
-                         delays=float(delay), synapse=ss.synapses.Pulse())
+                         delays=float(self._delay(pre, post)), synapse=ss.synapses.Pulse())
         self.edges.append(Edge(pre.name, post.name, np.bincount(coo.row, minlength=pre.n), post.kind == "or"))
+
+    def _connect_conv(self, pre: Layer, post: Layer, kernel: np.ndarray, frame, in_layout: str,
+                      out_layout: str) -> None:
+        """A weight-shared projection ``kernel`` (C_out, C_in, k, k) on ``frame``, delayed so it
+        reaches ``post`` at its tau."""
+        conv = ss.connectivity.Conv2D(kernel, frame, delays=float(self._delay(pre, post)), in_layout=in_layout,
+                         out_layout=out_layout)
+        self.net.connect(pre.name, post.name, conv, synapse=ss.synapses.Pulse())
+        self.edges.append(Edge(pre.name, post.name, conv.out_degree(), post.kind == "or"))
 
     def _token_index(self, layer: Layer) -> np.ndarray:
         """index[n, c]: the neuron of token n, feature c in ``layer``."""
@@ -125,35 +142,36 @@ class LoweredSpikformer:
         return np.arange(C * H * W).reshape(C, H * W).T
 
     def _linear(self, sources: list[Layer], module, name, torch_name, v_th=1.0) -> Layer:
-        """LinearBN on tokens from the sum of ``sources`` -> a LIF layer (token-major)."""
+        """LinearBN on tokens from the sum of ``sources`` -> a LIF layer (token-major): a 1x1
+        ``Conv2D`` on the token frame from each source."""
         W = module.linear.weight.detach().double().cpu().numpy()            # (out, in)
         b = module.linear.bias.detach().double().cpu().numpy() if module.linear.bias is not None else 0.0
         s, shift = fold_bn(module.bn)
         Wf, bf = W * s[:, None], b * s + shift
         N = self._token_index(sources[0]).shape[0]
-        d_out, d_in = W.shape
+        d_out = W.shape[0]
         tau = max(x.tau for x in sources) + 1
         post = self._add(name, N * d_out, tau, "tok", (N, d_out), torch_name, np.tile(bf, N), v_th)
-        import scipy.sparse as sp
-        n_idx = np.arange(N)[:, None, None]
         for src in sources:
-            idx = self._token_index(src)                                    # (N, d_in)
-            pre = np.broadcast_to(idx[:, :, None], (N, d_in, d_out)).ravel()
-            post_i = np.broadcast_to(n_idx * d_out + np.arange(d_out)[None, None, :], (N, d_in, d_out)).ravel()
-            w = np.broadcast_to(Wf.T[None, :, :], (N, d_in, d_out)).ravel()
-            self._connect(src, post, sp.coo_matrix((w, (pre, post_i)), shape=(src.n, post.n)))
+            self._connect_conv(src, post, Wf[:, :, None, None], self.token_frame,
+                               "hwc" if src.layout == "tok" else "chw", "hwc")
         return post
 
     def _conv(self, sources: list[Layer], convbn, name, torch_name) -> Layer:
+        """Conv(3x3, stride 1, padding 1) + BN -> a LIF layer (channel-major): a 3x3 ``Conv2D``."""
         C, H, W = sources[0].shape
-        M, out = conv2d_matrix(convbn.conv.weight.detach().double().cpu().numpy(), (C, H, W), 1, 1)
+        conv = convbn.conv
+        if tuple(conv.kernel_size) != (3, 3) or tuple(conv.stride) != (1, 1) or tuple(conv.padding) != (1, 1) \
+                or conv.groups != 1 or conv.bias is not None:
+            raise ValueError(f"{torch_name}: the lowering takes bias-free 3x3 convolutions with stride 1 and "
+                             f"padding 1, got {conv}")
         s, shift = fold_bn(convbn.bn)
-        import scipy.sparse as sp
-        M = M @ sp.diags(np.repeat(s, out[1] * out[2]))
+        K = conv.weight.detach().double().cpu().numpy() * s[:, None, None, None]
+        out = (K.shape[0], H, W)
         tau = max(x.tau for x in sources) + 1
-        post = self._add(name, int(np.prod(out)), tau, "chw", out, torch_name, np.repeat(shift, out[1] * out[2]))
+        post = self._add(name, int(np.prod(out)), tau, "chw", out, torch_name, np.repeat(shift, H * W))
         for src in sources:
-            self._connect(src, post, M)
+            self._connect_conv(src, post, K, (H, W), "chw", "chw")
         return post
 
     def _pool(self, src: Layer, name) -> Layer:
@@ -175,6 +193,7 @@ class LoweredSpikformer:
                 x = self._conv([x], sps.stages[i], f"sps{i}", f"sps.lifs.{i}")
             if sps.pools[i]:
                 x = self._pool(x, f"pool{i}")
+        self.token_frame = x.shape[1:]                  # tokens n = h W' + w of the (H', W') frame
         r = self._conv([x], sps.rpe, "rpe", "sps.rpe_lif")
         stream = [x, r]
         self.attentions = []

@@ -127,6 +127,8 @@ def test_paradigm_inference_on_the_core_agrees_with_torch():
         p.make_config("quick", {"inference": "core", "training": "bptt"})
     with pytest.raises(ConfigError, match="inference"):
         p.make_config("quick", {"inference": "gpu"})
+    with pytest.raises(ConfigError, match="core_dtype"):
+        p.make_config("quick", {"core_dtype": "int8"})
 
 
 CUDA_SCRIPT = """

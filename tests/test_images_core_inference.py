@@ -27,3 +27,6 @@ def test_core_inference_counts_and_agrees():
 def test_inference_config_error():
     with pytest.raises(ConfigError, match="inference"):
         get("images").make_config("quick", {"inference": "gpu"})
+    with pytest.raises(ConfigError, match="core_dtype"):
+        get("images").make_config("quick", {"inference": "core", "core_dtype": "float16"})
+    assert get("images").make_config("quick", {"core_dtype": "float32"}).core_dtype == "float32"

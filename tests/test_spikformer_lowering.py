@@ -60,6 +60,32 @@ def test_lowered_spikes_and_predictions_equal_torch():
     assert total > 1000
 
 
+def test_layers_are_weight_shared_projections_with_the_explicit_out_degrees():
+    """Every Conv/Linear + BN is a ``Conv2D`` (kernels stored, not one synapse per position); only
+    the max pooling is explicit. Each projection's out-degree (events per spike) equals that of
+    the explicit matrix of the same layer: the 3x3 convolution's from ``conv2d_matrix``, a
+    Linear's the output width."""
+    from spikesim.interop.nir_maps import conv2d_matrix
+    m = _active_model()
+    low = LoweredSpikformer(m, (1, 16, 16), backend="numba")
+    convs, explicit = low.net._convs, low.net._projections
+    assert {pr.post for pr in explicit} == {n for n, x in low.layers.items() if x.kind == "or"}
+    assert len(convs) == len(low.edges) - len(explicit) >= 20
+    stored = sum(pr.n_synapses for pr in convs)
+    per_position = sum(int(e.degree.sum()) for e in low.edges if not e.into_or)
+    assert stored * 3 < per_position          # 2 x 2 tokens here; a CIFAR model (8 x 8) stores ~60x fewer
+    for e in low.edges:
+        pre, post = low.layers[e.pre], low.layers[e.post]
+        if e.into_or:
+            continue
+        if post.layout == "tok":
+            want = np.full(pre.n, post.shape[1])
+        else:
+            M, _ = conv2d_matrix(np.ones((post.shape[0], pre.shape[0], 3, 3)), pre.shape, 1, 1)
+            want = np.diff(M.tocsr().indptr)
+        np.testing.assert_array_equal(e.degree, want, err_msg=f"{e.pre} -> {e.post}")
+
+
 def test_lowering_refuses_a_training_model():
     m = _active_model().train()
     with pytest.raises(ValueError, match="eval mode"):

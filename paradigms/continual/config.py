@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from spikesim.core.validate import WEIGHT_DTYPES
 from spikesim.paradigms.base import ConfigError
 
 
@@ -39,6 +40,7 @@ class ContinualConfig:
     inference: str = "torch"         # after the last task, spiking methods also infer on: torch (only) | core
                                      # (the DSR network lowered to the event-driven core; core_* metrics)
     core_samples: int = 0            # inference=core: the first n test samples of each task (0: all)
+    core_dtype: str = "float64"      # inference=core: the core's weights and ring: float64 | float32
 
 
 METHODS = ("hlop", "baseline", "ewc", "gpm", "multitask", "ann-gpm", "ann-baseline")
@@ -68,6 +70,7 @@ def validate(cfg: ContinualConfig) -> None:
         ("fisher_samples", cfg.fisher_samples >= 1), ("gpm_samples", cfg.gpm_samples >= 1),
         ("threads", cfg.threads >= 1), ("nir_dt", cfg.nir_dt >= 0),
         ("inference", cfg.inference in ("torch", "core")), ("core_samples", cfg.core_samples >= 0),
+        ("core_dtype", cfg.core_dtype in WEIGHT_DTYPES),
         ("gpm_thresholds", len(cfg.gpm_thresholds) == 3 and all(0 < v <= 1 for v in cfg.gpm_thresholds)),
     ]
     for name, ok in checks:

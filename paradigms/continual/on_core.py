@@ -10,12 +10,13 @@ import numpy as np
 SPIKING = ("hlop", "baseline", "ewc", "gpm", "multitask")
 
 
-def score_on_core(learner, data, n_samples: int, backend: str = "numba") -> dict:
+def score_on_core(learner, data, n_samples: int, backend: str = "numba", dtype="float64") -> dict:
     """Metrics of ``learner.net`` run on the core over the first ``n_samples`` test samples of each
     task (0: all): ``core_accuracy`` (mean over tasks), ``core_accuracy_per_task``,
     ``core_torch_accuracy`` (torch's on the same samples), ``core_agreement`` (fraction of equal
     predictions), ``core_synaptic_events_per_sample``, ``core_macs_per_sample`` (the first
-    layer, outside the core), ``core_samples_total`` and ``core_seconds_per_sample``."""
+    layer, outside the core), ``core_samples_total`` and ``core_seconds_per_sample``; ``dtype``:
+    of the core's weights and ring."""
     from spikesim.models.hlop_mlp_lowering import lower_mlp
 
     net = learner.net.eval()
@@ -26,7 +27,7 @@ def score_on_core(learner, data, n_samples: int, backend: str = "numba") -> dict
         y = np.asarray(data.y_test[t])
         if n_samples:
             x, y = x[:n_samples], y[:n_samples]
-        core = lower_mlp(net, task=t if net.n_heads > 1 else 0, backend=backend)
+        core = lower_mlp(net, task=t if net.n_heads > 1 else 0, backend=backend, dtype=dtype)
         t0 = time.perf_counter()
         _, pred, ev = core.predict(x)
         seconds += time.perf_counter() - t0

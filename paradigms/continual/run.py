@@ -76,7 +76,7 @@ def run_method(method: str, cfg: ContinualConfig, data: TaskData, progress=None)
             for i in range(t + 1):
                 R[t, i] = score(i)
     if cfg.inference == "core" and method in SPIKING:
-        extra.update(score_on_core(learner, data, cfg.core_samples))
+        extra.update(score_on_core(learner, data, cfg.core_samples, dtype=cfg.core_dtype))
     if method == "multitask":                    # one row: every task after joint training
         return np.array([[score(i) for i in range(n)]]), extra
     if method == "hlop":

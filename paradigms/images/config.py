@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from spikesim.core.validate import WEIGHT_DTYPES
 from spikesim.paradigms.base import ConfigError
 from spikesim.train.recipe import SSLRecipe, TrainRecipe
 
@@ -57,6 +58,7 @@ class ImagesConfig(TrainRecipe):
     inference: str = "torch"          # spikformer's test-set SOPs/energy: torch (per-layer rates x MACs) | core
                                       # (counted by the network lowered to the core; ~0.5 s per image on a CPU)
     core_images: int = 0              # inference=core: the first n test images run on the core (0: all)
+    core_dtype: str = "float64"       # inference=core: the core's weights and ring: float64 | float32
     device: str = "auto"              # torch device: auto (cuda if available) | cpu | cuda | cuda:N
     threads: int = 0                  # torch CPU threads (0: torch's default)
 
@@ -130,6 +132,8 @@ def validate(cfg: ImagesConfig) -> None:
         raise ConfigError(f"dim ({cfg.dim}) must be a multiple of 8 and of heads ({cfg.heads})")
     if cfg.inference not in ("torch", "core"):
         raise ConfigError(f"inference must be 'torch' or 'core', got {cfg.inference!r}")
+    if cfg.core_dtype not in WEIGHT_DTYPES:
+        raise ConfigError(f"core_dtype must be one of {WEIGHT_DTYPES}, got {cfg.core_dtype!r}")
     for name in ("n_train", "n_test", "max_steps", "threads", "pad_to", "ssl_max_steps", "core_images"):
         if getattr(cfg, name) < 0:
             raise ConfigError(f"{name} must be >= 0, got {getattr(cfg, name)}")

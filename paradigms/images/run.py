@@ -84,7 +84,7 @@ def run(cfg: ImagesConfig, models: Sequence[str], progress: bool = True):
             ssl_curves[name] = {"epoch": sh["epoch"], "loss": sh["loss"]}
         if name == "spikformer" and cfg.inference == "core":
             n = cfg.core_images or len(split.x_test)
-            core = clf.measure_core(split.x_test[:n], split.y_test[:n])
+            core = clf.measure_core(split.x_test[:n], split.y_test[:n], dtype=cfg.core_dtype)
             metrics[name].update({f"{k}_torch": metrics[name][k] for k in ("sops_per_image", "energy_mj_per_image")})
             metrics[name].update(sops_per_image=core["sops_per_image"], energy_mj_per_image=core["energy_mj_per_image"],
                                  core_images=n, core_accuracy=core["accuracy"], core_agreement=core["agreement"],

@@ -10,16 +10,16 @@ the NumPy reference (:mod:`spikesim.backends.reference.conv`) and to the same sy
 explicitly.
 
 The work is done by the compiled functions of this module (:func:`list_spikes`,
-:func:`push`, :func:`store_history`, :func:`pull`), one call per convolution in the generated
-loop, so a network with many convolutions compiles them once, not once per convolution.
+:func:`push`, :func:`store_history`, :func:`pull`), compiled once, not once per convolution.
 
-Per convolution ``k`` the kernel takes ``KM{k}`` (int64: pre start, n pre, the input's id
-strides s_c, s_x, s_y, C_in, X, Y, the output's id strides of x and y, the first ring cell, the
-reach max |ox|, max |oy| and the smallest and largest target offset), per entry ``KOX{k}``,
-``KOY{k}``, ``KOF{k}`` (and its unsigned copy ``KOFU{k}`` for indexing) and ``KW{k}``, the
-distinct delays ``KDL{k}``, the first entry of each (channel, delay) ``KGS{k}`` and the scratch
-list of the step's input spikes ``KS{k}``; ``KB`` is the parts' ring-cell bounds and ``KEV``
-the parts' event counts.
+Every convolution's arrays are packed into one array per kind (:func:`conv_arrays`): ``KM``
+(a row per convolution, :func:`conv_header`), ``KPM`` (its arrival-order row and flag), the
+offsets table ``KO`` and the concatenated parts (:data:`PACKED`: the entries ``KOX``, ``KOY``,
+``KOF`` and its unsigned copy ``KOFU``, ``KW``, the distinct delays ``KDL``, the first entry of each
+(channel, delay) ``KGS``, the scratch list of the step's input spikes ``KS``, ...); ``KB`` is the
+parts' ring-cell bounds and ``KEV`` the parts' event counts. So the generated loop has the same
+two calls (:func:`conv_spikes`, :func:`conv_deliver`) and arguments whatever the number of
+convolutions, and compiles in the same time for a deep network as for one convolution.
 
 A convolution alone on its ring cells (no CSR synapse, other convolution or attention writes
 them) is instead delivered in arrival order (:class:`spikesim.core.conv.ConvPull`): before the
@@ -244,43 +244,92 @@ def pull(KM, KPM, KDL, KHR, KHB, KHY, KPG, KPC, KPX, KPY, KPO, KPW, ring, slot, 
                 _band(ring, kb, khb, khy, khr[2 * kcx + kx0], khr[2 * kcx + kx1], kw, koy, kuy, ksafe and koy <= 0)
 
 
-_PUSH = ("KM", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS")
-_PULL = ("KM", "KDL", "KIE", "KHR", "KHB", "KHY", "KHF", "KPM", "KPG", "KPC", "KPX", "KPY", "KPO", "KPW")
-_IMPORT = ("from spikesim.backends.numba_cpu.conv import list_spikes as _conv_list, push as _conv_push, "
-           "pull as _conv_pull, store_history as _conv_store")
+
+# ---------------------------------------------------------------- every convolution, packed
+#: rows of the offsets table ``KO`` (n_fields, n_conv + 1): convolution k's part of a packed
+#: array is ``A[KO[f, k]:KO[f, k + 1]]`` for the array's field f
+O_ENT, O_DL, O_GS, O_S, O_IE, O_HR, O_HB, O_HF, O_PG, O_PE = range(10)
+#: packed array -> its field (push entries, delays, group starts, spike list, events per input
+#: neuron, history bucket starts, history spikes, bucket fill, pull groups, pull entries)
+PACKED = {"KOX": O_ENT, "KOY": O_ENT, "KOF": O_ENT, "KOFU": O_ENT, "KW": O_ENT, "KDL": O_DL, "KGS": O_GS,
+          "KS": O_S, "KIE": O_IE, "KHR": O_HR, "KHB": O_HB, "KHY": O_HB, "KHF": O_HF, "KPG": O_PG, "KPC": O_PE,
+          "KPX": O_PE, "KPY": O_PE, "KPO": O_PE, "KPW": O_PE}
+#: column of ``KPM`` that says convolution k is delivered in arrival order
+PULL_FLAG = 5
+
+
+@numba.njit(cache=True, inline="always")
+def _part(A, KO, f, k):
+    return A[KO[f, k]:KO[f, k + 1]]
+
+
+@numba.njit(cache=True, inline="always")
+def _rows(A, KO, f, k, n_rows):
+    """Convolution k's part of packed ``A`` as ``n_rows`` rows."""
+    a = KO[f, k]
+    b = KO[f, k + 1]
+    return A[a:b].reshape((n_rows, (b - a) // n_rows))
+
+
+@_jit
+def conv_spikes(KM, KPM, KO, KS, KNS, KIE, KHR, KHB, KHY, KHF, spike_list, n_spk, slot, n_slots):
+    """Before the loop over parts, for every convolution in order: list this step's spikes of
+    its input population (push; their number in ``KNS[k]``) or store them in its history
+    (pull). Returns the synaptic events counted at emission (pull)."""
+    ev = 0
+    for k in range(KM.shape[0]):
+        if KPM[k, PULL_FLAG] != 0:
+            ev += store_history(KM[k], KPM[k], _part(KIE, KO, O_IE, k), _rows(KHR, KO, O_HR, k, n_slots),
+                                _rows(KHB, KO, O_HB, k, n_slots), _rows(KHY, KO, O_HB, k, n_slots),
+                                _part(KHF, KO, O_HF, k), spike_list, n_spk, slot)
+        else:
+            KNS[k] = list_spikes(KM[k], _rows(KS, KO, O_S, k, 6), spike_list, n_spk)
+    return ev
+
+
+@_jit
+def conv_deliver(KM, KPM, KO, KOX, KOY, KOF, KOFU, KW, KDL, KGS, KS, KNS, KHR, KHB, KHY, KPG, KPC, KPX, KPY, KPO,
+                 KPW, ring, slot, n_slots, ring_cells, clo, chi, check):
+    """Inside the loop over parts (ring cells ``[clo, chi)``), after the part's CSR segments:
+    every convolution in order, pushed or pulled. Returns the part's pushed synaptic events."""
+    ev = 0
+    for k in range(KM.shape[0]):
+        kdl = _part(KDL, KO, O_DL, k)
+        if KPM[k, PULL_FLAG] != 0:
+            pull(KM[k], KPM[k], kdl, _rows(KHR, KO, O_HR, k, n_slots), _rows(KHB, KO, O_HB, k, n_slots),
+                 _rows(KHY, KO, O_HB, k, n_slots), _part(KPG, KO, O_PG, k), _part(KPC, KO, O_PE, k),
+                 _part(KPX, KO, O_PE, k), _part(KPY, KO, O_PE, k), _part(KPO, KO, O_PE, k),
+                 _part(KPW, KO, O_PE, k), ring, slot, n_slots, ring_cells, clo, chi, check)
+        else:
+            ev += push(KM[k], _part(KOX, KO, O_ENT, k), _part(KOY, KO, O_ENT, k), _part(KOF, KO, O_ENT, k),
+                       _part(KOFU, KO, O_ENT, k), _part(KW, KO, O_ENT, k), kdl, _part(KGS, KO, O_GS, k),
+                       _rows(KS, KO, O_S, k, 6), KNS[k], ring, slot, n_slots, ring_cells, clo, chi, check)
+    return ev
+
+
+_SPIKE_ARGS = ("KM", "KPM", "KO", "KS", "KNS", "KIE", "KHR", "KHB", "KHY", "KHF")
+_DELIVER_ARGS = ("KM", "KPM", "KO", "KOX", "KOY", "KOF", "KOFU", "KW", "KDL", "KGS", "KS", "KNS", "KHR", "KHB",
+                 "KHY", "KPG", "KPC", "KPX", "KPY", "KPO", "KPW")
+_IMPORT = "from spikesim.backends.numba_cpu.conv import conv_deliver as _conv_deliver, conv_spikes as _conv_spikes"
 
 
 def emit_conv_spikes(emit, plan, imports: set) -> None:
-    """Emit (before the loop over parts, serially) per convolution: the list of this step's
-    spikes of its input population (push, ``kns{k}`` of them in ``KS{k}``) or their storing in
-    its history, with their synaptic events (pull)."""
+    """Emit (before the loop over parts, serially) the listing or storing of every convolution's
+    input spikes, with the synaptic events counted at emission."""
     imports.add(_IMPORT)
-    for k, cp in enumerate(plan.convs):
-        if cp.pull is not None:
-            emit(f"        counters[C_EVENTS] += _conv_store(KM{k}, KPM{k}, KIE{k}, KHR{k}, KHB{k}, KHY{k}, KHF{k}, "
-                 "spike_list, n_spk, slot)")
-        else:
-            emit(f"        kns{k} = _conv_list(KM{k}, KS{k}, spike_list, n_spk)")
+    emit(f"        counters[C_EVENTS] += _conv_spikes({', '.join(_SPIKE_ARGS)}, spike_list, n_spk, slot, n_slots)")
 
 
 def emit_conv_delivery(emit, plan) -> list[str]:
     """Emit the delivery of every convolution of ``plan`` (inside the loop over parts, after the
-    part's CSR segments): one call each; return the names of the arrays it reads."""
+    part's CSR segments): one call for all of them, whatever their number (the generated loop
+    and its arguments do not grow with it); return the names of the arrays it reads."""
     if not plan.convs:
         return []
     check = "True" if plan.n_parts > 1 else "False"
-    P = " " * 12
-    names = ["KB", "KEV"]
-    for k, cp in enumerate(plan.convs):
-        if cp.pull is not None:
-            emit(f"{P}_conv_pull(KM{k}, KPM{k}, KDL{k}, KHR{k}, KHB{k}, KHY{k}, KPG{k}, KPC{k}, KPX{k}, KPY{k}, "
-                 f"KPO{k}, KPW{k}, ring, slot, n_slots, ring_cells, KB[part], KB[part + 1], {check})")
-            names += [f"{a}{k}" for a in _PULL]
-        else:
-            emit(f"{P}KEV[part] += _conv_push(KM{k}, KOX{k}, KOY{k}, KOF{k}, KOFU{k}, KW{k}, KDL{k}, KGS{k}, KS{k}, "
-                 f"kns{k}, ring, slot, n_slots, ring_cells, KB[part], KB[part + 1], {check})")
-            names += [f"{a}{k}" for a in _PUSH]
-    return names
+    emit(f"            KEV[part] += _conv_deliver({', '.join(_DELIVER_ARGS)}, ring, slot, n_slots, ring_cells, "
+         f"KB[part], KB[part + 1], {check})")
+    return ["KB", "KEV"] + list(dict.fromkeys(_SPIKE_ARGS + _DELIVER_ARGS))
 
 
 def emit_conv_count(emit, plan) -> None:
@@ -291,26 +340,72 @@ def emit_conv_count(emit, plan) -> None:
         emit("            KEV[part] = 0")
 
 
+def conv_header(cp) -> np.ndarray:
+    """``KM``'s row of a planned convolution (int64): pre start, n pre, the input's id strides
+    s_c, s_x, s_y, C_in, X, Y, the output's id strides of x and y, the first ring cell, max |ox|,
+    max |oy|, the smallest and the largest target offset."""
+    return np.array([cp.pre_start, cp.n_pre, *cp.dec, *cp.out_xy, cp.cell0, *cp.reach], dtype=np.int64)
+
+
+def _pull_header(cp) -> np.ndarray:
+    """``KPM``'s row: output channels, output channel stride, a channel's cell span, max |oy|,
+    whether 2 max |oy| <= Y, and the pull flag (all zero for a pushed convolution)."""
+    pl = cp.pull
+    if pl is None:
+        return np.zeros(PULL_FLAG + 1, dtype=np.int64)
+    so = cp.out_strides
+    n_c_out = (pl.grp.size - 1) // max(cp.delays.size, 1)
+    span = so[1] * (cp.dec[4] - 1) + so[2] * (cp.dec[5] - 1)          # a channel's cells: [c s_c, + span]
+    ry = int(np.abs(pl.oy).max()) if pl.oy.size else 0
+    return np.array([n_c_out, so[0], span, ry, 2 * ry <= cp.dec[5], 1], dtype=np.int64)
+
+
+def _pieces(cp, n_slots: int, wdt) -> dict[str, np.ndarray]:
+    """One convolution's part of every packed array (empty where its delivery does not read it)."""
+    i8, none = np.int64, np.zeros(0, np.int64)
+    out = {"KDL": cp.delays, "KGS": cp.grp_start}
+    pl = cp.pull
+    if pl is None:
+        out.update(KOX=cp.ent_ox, KOY=cp.ent_oy, KOF=cp.ent_off, KOFU=cp.ent_off.astype(np.uint64), KW=cp.ent_w,
+                   KS=np.zeros(6 * max(cp.n_pre, 1), i8), KIE=none, KHR=none, KHB=np.zeros(0, np.int32),
+                   KHY=np.zeros(0, np.int32), KHF=none, KPG=none, KPC=none, KPX=none, KPY=none, KPO=none,
+                   KPW=np.zeros(0, wdt))
+        return out
+    if pl.n_slots != n_slots:
+        raise AssertionError(f"a convolution's history has {pl.n_slots} slots, the ring {n_slots}")
+    hr, hb, hy = pl.history(cp)
+    out.update(KOX=none, KOY=none, KOF=none, KOFU=np.zeros(0, np.uint64), KW=np.zeros(0, wdt), KS=none,
+               KIE=pl.in_events, KHR=hr.ravel(), KHB=hb.ravel(), KHY=hy.ravel(), KHF=np.zeros(hr.shape[1], i8),
+               KPG=pl.grp, KPC=pl.ch, KPX=pl.ox, KPY=pl.oy, KPO=pl.off, KPW=pl.w)
+    return out
+
+
 def conv_arrays(plan) -> dict[str, np.ndarray]:
-    """The arrays of :func:`emit_conv_delivery` (and, ``KP{k}`` / ``KD{k}``, the entry pointer per
-    channel and the entries' delays that the CUDA kernel reads)."""
-    out = {"KB": np.ascontiguousarray(plan.part_bounds, dtype=np.int64), "KEV": np.zeros(max(plan.n_parts, 1), np.int64)}
-    for k, cp in enumerate(plan.convs):
-        out[f"KM{k}"] = np.array([cp.pre_start, cp.n_pre, *cp.dec, *cp.out_xy, cp.cell0, *cp.reach], dtype=np.int64)
-        out[f"KP{k}"], out[f"KOX{k}"], out[f"KOY{k}"] = cp.ent_ptr, cp.ent_ox, cp.ent_oy
-        out[f"KOF{k}"], out[f"KD{k}"], out[f"KW{k}"] = cp.ent_off, cp.ent_delay, cp.ent_w
-        out[f"KDL{k}"], out[f"KGS{k}"] = cp.delays, cp.grp_start
-        out[f"KOFU{k}"] = cp.ent_off.astype(np.uint64)   # offsets wrap modulo 2**64: ksb + off is the cell
-        out[f"KS{k}"] = np.zeros((6, max(cp.n_pre, 1)), dtype=np.int64)     # this step's spikes (scratch)
-        if cp.pull is not None:
-            pl = cp.pull
-            out[f"KHR{k}"], out[f"KHB{k}"], out[f"KHY{k}"] = pl.history(cp)
-            out[f"KHF{k}"] = np.zeros(out[f"KHR{k}"].shape[1], dtype=np.int64)   # bucket fill (scratch)
-            so = cp.out_strides
-            n_c_out = (pl.grp.size - 1) // max(cp.delays.size, 1)
-            span = so[1] * (cp.dec[4] - 1) + so[2] * (cp.dec[5] - 1)          # a channel's cells: [c s_c, + span]
-            ry = int(np.abs(pl.oy).max()) if pl.oy.size else 0
-            out[f"KPM{k}"] = np.array([n_c_out, so[0], span, ry, 2 * ry <= cp.dec[5]], dtype=np.int64)
-            out[f"KIE{k}"], out[f"KPG{k}"], out[f"KPC{k}"] = pl.in_events, pl.grp, pl.ch
-            out[f"KPX{k}"], out[f"KPY{k}"], out[f"KPO{k}"], out[f"KPW{k}"] = pl.ox, pl.oy, pl.off, pl.w
+    """The arrays of :func:`emit_conv_delivery`: per convolution a row of ``KM`` and ``KPM``, and
+    its parts of the packed arrays (:data:`PACKED`, offsets ``KO``). The history of a convolution
+    delivered in arrival order is copied in, and its :class:`~spikesim.core.conv.ConvPull` then
+    keeps views of the packed arrays, so it persists across runs (and ``Network.clear_pending``
+    clears what the kernel reads)."""
+    n = len(plan.convs)
+    wdt = plan.convs[0].ent_w.dtype
+    pieces = [_pieces(cp, plan.n_slots, wdt) for cp in plan.convs]
+    KO = np.zeros((O_PE + 1, n + 1), dtype=np.int64)
+    for name, f in PACKED.items():
+        sizes = np.array([p[name].size for p in pieces], dtype=np.int64)
+        np.cumsum(sizes, out=KO[f, 1:])
+    out = {"KB": np.ascontiguousarray(plan.part_bounds, dtype=np.int64), "KEV": np.zeros(max(plan.n_parts, 1), np.int64),
+           "KM": np.stack([conv_header(cp) for cp in plan.convs]), "KPM": np.stack([_pull_header(cp) for cp in plan.convs]),
+           "KO": KO, "KNS": np.zeros(n, np.int64)}
+    for name, f in PACKED.items():
+        parts = [np.ascontiguousarray(p[name]).ravel() for p in pieces]
+        if any(parts[k].size != KO[f, k + 1] - KO[f, k] for k in range(n)):
+            raise AssertionError(f"packed {name}: sizes differ from its field's")
+        out[name] = np.concatenate(parts).astype(parts[0].dtype, copy=False)
+    for k, cp in enumerate(plan.convs):      # the history lives in the packed arrays from now on
+        pl = cp.pull
+        if pl is not None:
+            rows = pl.hist_rows.shape[0]
+            pl.hist_rows = out["KHR"][KO[O_HR, k]:KO[O_HR, k + 1]].reshape(rows, -1)
+            pl.hist_base = out["KHB"][KO[O_HB, k]:KO[O_HB, k + 1]].reshape(rows, -1)
+            pl.hist_y = out["KHY"][KO[O_HB, k]:KO[O_HB, k + 1]].reshape(rows, -1)
     return out

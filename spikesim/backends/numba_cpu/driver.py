@@ -632,12 +632,15 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
 
 
 def _library_key() -> str:
-    """Hash of the spikesim sources the generated module imports (a change invalidates the cache)."""
+    """Hash of the spikesim sources the generated module imports: the compiled functions of this
+    package (Numba's cache of the generated loop does not see a change in a function it calls,
+    so a change must invalidate it) and the modules they read."""
     here = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for f in (here / "scalars.py", here / "plasticity.py", here / "readout.py", here.parents[1] / "rng" / "counter.py",
-              here.parents[1] / "rng" / "ziggurat.py", here.parents[1] / "synapses" / "stp.py",
-              here.parent / "contract.py", here / "attention.py", here.parent / "reference" / "attention.py"):
+    lib = sorted(f for f in here.glob("*.py") if f.name not in ("driver.py", "core.py", "startup.py", "__init__.py"))
+    for f in lib + [here.parents[1] / "rng" / "counter.py", here.parents[1] / "rng" / "ziggurat.py",
+                    here.parents[1] / "synapses" / "stp.py", here.parent / "contract.py",
+                    here.parent / "reference" / "attention.py"]:
         h.update(f.read_bytes())
     return h.hexdigest()
 

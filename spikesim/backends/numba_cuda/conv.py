@@ -11,7 +11,8 @@ threads over entries, atomic adds. The in-frame entries are counted as synaptic 
 Arguments besides ``step, f64, i64``: ``km`` (int64: pre start, n pre, input id strides s_c,
 s_x, s_y, C_in, X, Y, output id strides of x and y, first ring cell), the entry pointer per
 input channel ``kp``, and per entry ``kox, koy, kof, kd`` (int64) and ``kw`` (float64), as
-:func:`spikesim.backends.numba_cpu.conv.conv_arrays` gives them.
+:func:`spikesim.backends.numba_cpu.conv.conv_header` and the plan's
+:class:`~spikesim.core.conv.ConvPlan` give them.
 """
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def conv_kernel(step, f64, i64, km, kp, kox, koy, kof, kd, kw):
 
 def conv_device_arrays(plan):
     """Per convolution of ``plan`` the device arrays of :func:`conv_kernel` (after ``step, f64, i64``)."""
-    from spikesim.backends.numba_cpu.conv import conv_arrays
-    host = conv_arrays(plan)
-    return [tuple(cuda.to_device(host[f"{a}{k}"]) for a in ("KM", "KP", "KOX", "KOY", "KOF", "KD", "KW"))
-            for k in range(len(plan.convs))]
+    import numpy as np
+    from spikesim.backends.numba_cpu.conv import conv_header
+    return [tuple(cuda.to_device(np.ascontiguousarray(a, dtype=np.float64 if a is cp.ent_w else np.int64))
+                  for a in (conv_header(cp), cp.ent_ptr, cp.ent_ox, cp.ent_oy, cp.ent_off, cp.ent_delay, cp.ent_w))
+            for cp in plan.convs]
