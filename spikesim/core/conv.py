@@ -182,7 +182,7 @@ class ConvPlan:
     pre_start: int
     n_pre: int
     dec: np.ndarray        # (6,) int64: s_c, s_x, s_y of the input layout, C_in, X, Y
-    out_xy: np.ndarray     # (2,) int64: output id strides of x and y
+    out_strides: np.ndarray  # (3,) int64: output id strides of c, x, y
     cell0: int             # ring cell of output neuron 0
     ent_ptr: np.ndarray    # (C_in + 1,) int64
     ent_ox: np.ndarray     # (E,) int64
@@ -193,8 +193,12 @@ class ConvPlan:
     delays: np.ndarray = None     # (D,) int64: the distinct delays (steps), ascending
     grp_start: np.ndarray = None  # (C_in D + 1,) int64: first entry of (channel c, delay j) at c D + j
     reach: np.ndarray = None      # (4,) int64: max |ox|, max |oy|, min and max target offset
-    out_strides: np.ndarray = None  # (3,) int64: output id strides of c, x, y
     pull: "ConvPull | None" = None  # the numba backend's arrival-order delivery (ConvPull), or None
+
+    @property
+    def out_xy(self) -> np.ndarray:
+        """Output id strides of x and y."""
+        return self.out_strides[1:]
 
     def signature(self):
         return ("conv", self.pull is not None)
@@ -330,9 +334,8 @@ def conv_plan(proj: ConvProjection, pre_start: int, cell0: int, dt: float, dtype
     reach = np.array([np.abs(ox).max(), np.abs(oy).max(), off.min(), off.max()] if off.size else [0, 0, 0, 0],
                      dtype=np.int64)
     return ConvPlan(int(pre_start), conv.n_in, np.array([*si, conv.c_in, nx, ny], dtype=np.int64),
-                    np.array(so[1:], dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
-                    np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach,
-                    np.array(so, dtype=np.int64))
+                    np.array(so, dtype=np.int64), int(cell0), ptr, ox, oy, off, steps,
+                    np.ascontiguousarray(w[order], dtype=dtype), delays.astype(np.int64), grp, reach)
 
 __all__ = ["Conv2D", "ConvPlan", "ConvProjection", "ConvPull", "LAYOUTS", "PULL_HISTORY_BYTES", "conv_plan",
            "frame_counts", "in_frame_counts", "layout_strides", "make_pull"]

@@ -638,7 +638,7 @@ class Network:
             threads = default_threads(threads, n_total, n_syn)
         self._plan = build_plan(self.dt, self.seed, self._pops, self._projections, self._injections, self._records,
                                 self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs,
-                                attentions=self._attentions, dtype=self.dtype)
+                                attentions=self._attentions, dtype=self.dtype, conv_pull=self.backend == "numba")
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
         self._runner = _backends.make_runner(self.backend, self._plan)
 

@@ -385,11 +385,13 @@ def _neuron_plan(name, index, start, obj, dt, synapses) -> NeuronPlan:
 
 def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: list, records: dict,
                max_delay_steps: int | None, readouts: list = (), n_parts: int = 1, convs: list = (),
-               attentions: list = (), dtype=np.float64) -> Plan:
+               attentions: list = (), dtype=np.float64, conv_pull: bool = True) -> Plan:
     """The plan of a network; ``n_parts``: ranges of ring cells the synapses are split into
     (the numba backend's thread count; any value gives the same results); ``convs``: the
     convolutional projections (:mod:`spikesim.core.conv`), delivered after the CSR synapses;
-    ``dtype``: the type of the weights (CSR and convolution entries) and of the ring."""
+    ``dtype``: the type of the weights (CSR and convolution entries) and of the ring;
+    ``conv_pull``: plan the arrival-order delivery of a convolution alone on its ring cells
+    (:class:`~spikesim.core.conv.ConvPull`; only the numba backend has it)."""
     dtype = np.dtype(dtype)
     continuous = [pr for pr in projections if is_continuous(pr)]
     projections = [pr for pr in projections if not is_continuous(pr)]
@@ -542,7 +544,7 @@ def build_plan(dt: float, seed: int, pops: dict, projections: list, injections: 
     writers = np.bincount(np.array(recv_per_proj + recv_per_conv + recv_per_attention, dtype=np.int64),
                           minlength=len(receivers))
     for cp, pr, r in zip(plan.convs, convs, recv_per_conv):    # alone on its ring cells: arrival order
-        if writers[r] == 1 and cp.ent_w.size and ConvPull.history_bytes(cp, n_slots) <= _conv.PULL_HISTORY_BYTES:
+        if conv_pull and writers[r] == 1 and cp.ent_w.size and ConvPull.history_bytes(cp, n_slots) <= _conv.PULL_HISTORY_BYTES:
             cp.pull = make_pull(cp, pr.conv.c_out, n_slots)
     for pr in continuous:
         order_c = np.lexsort((pr.pre_idx, pr.post_idx))
