@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -23,19 +25,13 @@ warnings.filterwarnings("ignore", category=FutureWarning)
 
 
 def active_model(depth, dim, heads, T, in_channels, pools, seed=0):
-    import torch
+    """The tests' active untrained Spikformer (``tests/test_spikformer_lowering.py``) at this shape,
+    with the default attention scale."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_spikformer_lowering import _active_model
     from spikesim.models.spikformer import Spikformer
-    torch.manual_seed(seed)
-    m = Spikformer(depth=depth, dim=dim, heads=heads, T=T, in_channels=in_channels, num_classes=10, pools=pools)
-    g = torch.Generator().manual_seed(seed)
-    for mod in m.modules():
-        if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
-            n = mod.num_features
-            mod.running_mean.copy_(torch.rand(n, generator=g) * 0.4 - 0.2)
-            mod.running_var.copy_(torch.rand(n, generator=g) + 0.5)
-            mod.weight.data.copy_(torch.rand(n, generator=g) * 4 + 2)
-            mod.bias.data.copy_(torch.rand(n, generator=g) * 0.8 + 0.4)
-    return m.eval()
+    scale = Spikformer.__init__.__kwdefaults__["scale"]
+    return _active_model(scale, seed, depth, dim, T, heads, in_channels, pools)
 
 
 def main(argv=None):

@@ -8,11 +8,12 @@ from spikesim.models.spikformer import Spikformer
 from spikesim.models.spikformer_lowering import LoweredSpikformer, fold_bn
 
 
-def _active_model(scale=1.0, seed=0, depth=2, dim=32, T=4):
-    """A small untrained Spikformer with batch norms that make every layer spike (the attention's
-    scale raised so that its LIF fires at these sizes)."""
+def _active_model(scale=1.0, seed=0, depth=2, dim=32, T=4, heads=2, in_channels=1, pools=(True, True, True, False)):
+    """An untrained Spikformer (small by default) with batch norms that make every layer spike
+    (the attention's scale raised so that its LIF fires at these sizes; also used by
+    ``benchmarks/spikformer_lowered_size.py``)."""
     torch.manual_seed(seed)
-    m = Spikformer(depth=depth, dim=dim, heads=2, T=T, in_channels=1, num_classes=10, pools=(True, True, True, False),
+    m = Spikformer(depth=depth, dim=dim, heads=heads, T=T, in_channels=in_channels, num_classes=10, pools=pools,
                    scale=scale)
     g = torch.Generator().manual_seed(seed)
     for mod in m.modules():
