@@ -541,7 +541,7 @@ class Network:
         self._runner.sync_to_host()
         old = self._plan
         self._plan = None
-        self._build()
+        self._build(runner=False)          # the runner is made once the old state is copied in
         new = self._plan
         for a, b in zip(old.pops, new.pops):
             if a.kind == "neuron":
@@ -620,7 +620,8 @@ class Network:
         return self._step * self.dt
 
     # ---------------------------------------------------------------- running
-    def _build(self) -> None:
+    def _build(self, runner: bool = True) -> None:
+        """Plan the network and (``runner``) make the backend's runner for it."""
         if not self._pops:
             raise ValueError("the network has no populations")
         check_inputs_at_build(self._pops, self.dt)
@@ -640,7 +641,8 @@ class Network:
                                 self.max_delay_steps, self._readouts, n_parts=threads, convs=self._convs,
                                 attentions=self._attentions, dtype=self.dtype, conv_pull=self.backend == "numba")
         # the backend's runner owns its working arrays (on the device for "cuda") across chunks and runs
-        self._runner = _backends.make_runner(self.backend, self._plan)
+        if runner:
+            self._runner = _backends.make_runner(self.backend, self._plan)
 
     def run(self, duration: float, progress: bool = False, chunk_steps: int | None = None,
             callback=None, every: float | None = None) -> Result:
