@@ -129,7 +129,7 @@ class LoweredSpikformer:
         """A weight-shared projection ``kernel`` (C_out, C_in, k, k) on ``frame``, delayed so it
         reaches ``post`` at its tau."""
         conv = ss.connectivity.Conv2D(kernel, frame, delays=float(self._delay(pre, post)), in_layout=in_layout,
-                         out_layout=out_layout)
+                                      out_layout=out_layout)
         self.net.connect(pre.name, post.name, conv, synapse=ss.synapses.Pulse())
         self.edges.append(Edge(pre.name, post.name, conv.out_degree(), post.kind == "or"))
 

@@ -83,6 +83,9 @@ def conv_device_arrays(plan):
     """Per convolution of ``plan`` the device arrays of :func:`conv_kernel` (after ``step, f64, i64``)."""
     import numpy as np
     from spikesim.backends.numba_cpu.conv import conv_header
-    return [tuple(cuda.to_device(np.ascontiguousarray(a, dtype=np.float64 if a is cp.ent_w else np.int64))
-                  for a in (conv_header(cp), cp.ent_ptr, cp.ent_ox, cp.ent_oy, cp.ent_off, cp.ent_delay, cp.ent_w))
-            for cp in plan.convs]
+    out = []
+    for cp in plan.convs:
+        ints = (conv_header(cp), cp.ent_ptr, cp.ent_ox, cp.ent_oy, cp.ent_off, cp.ent_delay)
+        out.append(tuple(cuda.to_device(np.ascontiguousarray(a, dtype=np.int64)) for a in ints)
+                   + (cuda.to_device(np.ascontiguousarray(cp.ent_w, dtype=np.float64)),))
+    return out
