@@ -69,9 +69,12 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
-def function_source(fn, new_name: str, prefix: str, label: str, _seen: dict | None = None) -> tuple[str, set[str]]:
+def function_source(fn, new_name: str, prefix: str, label: str, _seen: dict | None = None,
+                    external: dict | None = None) -> tuple[str, set[str]]:
     """Source of ``fn`` renamed to ``new_name`` plus its dependencies; returns (source, imports)
-    where imports are lines such as ``import numpy as np``."""
+    where imports are lines such as ``import numpy as np``. ``external``: functions (objects)
+    that are called by the given name instead of being included (the Brian2 translator maps
+    :mod:`spikesim.kernel_math`'s functions to Brian2 functions this way)."""
     seen = {} if _seen is None else _seen
     node = _fn_ast(fn, label)
     node.name = new_name
@@ -108,12 +111,15 @@ def function_source(fn, new_name: str, prefix: str, label: str, _seen: dict | No
             pieces.append(f"{prefix}_{name} = {float(value)!r}" if isinstance(value, (float, np.floating))
                           else f"{prefix}_{name} = {int(value)!r}")
             continue
+        if isinstance(value, types.FunctionType) and external and value in external:
+            mapping[name] = external[value]
+            continue
         if isinstance(value, types.FunctionType):
             dep = f"{prefix}_{value.__name__}"
             mapping[name] = dep
             if id(value) not in seen:
                 seen[id(value)] = dep
-                src, imp = function_source(value, dep, prefix, label, seen)
+                src, imp = function_source(value, dep, prefix, label, seen, external)
                 pieces.append(src)
                 imports |= imp
             continue

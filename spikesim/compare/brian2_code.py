@@ -30,7 +30,10 @@ evaluates it *symbolically* for one population:
   Numba; NumPy's own vectorised ``exp`` may differ from libm in the last bit on some CPUs.
   Exact but slow (about 0.1 us per call): meant for validation runs. Without it (and on the
   cython / cpp_standalone targets) Brian2's own functions are used (the C library's, up to
-  the compiler's optimisations: equal in distribution, not bit for bit).
+  the compiler's optimisations: equal in distribution, not bit for bit). The functions of
+  :mod:`spikesim.kernel_math` (which models call as helpers, e.g. Hodgkin-Huxley's rates) are
+  not inlined: with ``exact_math`` they are Brian2 functions that run the very Python function
+  element by element (the kernels' bits), otherwise Brian2's ``exp`` / ``expm1``.
 
 Supported syntax: arithmetic (+ - * / // % **, unary -/+), comparisons (chained too),
 ``and``/``or``/``not``, ``a if c else b``, ``if``/``elif``/``else`` blocks, assignments
@@ -47,6 +50,7 @@ import operator
 
 import numpy as np
 
+from spikesim import kernel_math
 from spikesim.backends.codegen import function_source, unwrap
 from spikesim.neurons.base import arg_names
 
@@ -126,7 +130,12 @@ MATH = {
     "sqrt": (math.sqrt, "sqrt", 1, True), "fabs": (abs, "abs", 1, True), "abs": (abs, "abs", 1, True),
     "absolute": (abs, "abs", 1, True), "floor": (math.floor, "floor", 1, True),
     "ceil": (math.ceil, "ceil", 1, True),
+    # spikesim.kernel_math's functions (called as helpers in model code; see KERNEL_MATH)
+    "kexp": (kernel_math.exp, "exp", 1, False), "kexpm1": (kernel_math.expm1, "expm1", 1, False),
 }
+#: kernel_math function -> its MATH name: the translator calls it as a Brian2 function (exact_math:
+#: the very Python function, element by element, so the numpy target gives the kernels' bits)
+KERNEL_MATH = {kernel_math.exp: "kexp", kernel_math.expm1: "kexpm1"}
 _LOW = {"log": 0.0, "log10": 0.0, "log1p": -1.0}
 _CONSTS = {"e": math.e, "pi": math.pi, "inf": math.inf, "nan": math.nan, "tau": math.tau}
 
@@ -173,7 +182,7 @@ def brian2_functions(exact_math: bool, used: set[str]) -> dict:
             continue
         fn = fast_function(_vectorised(pyfn, nargs) if exact_math else _numpy_math(name), nargs)
         cname = {"fabs": "fabs", "absolute": "fabs", "power": "pow", "arcsin": "asin", "arccos": "acos",
-                 "arctan": "atan"}.get(name, name)
+                 "arctan": "atan", "kexp": "exp", "kexpm1": "expm1"}.get(name, name)
         args = ", ".join(f"double a{k}" for k in range(nargs))
         call = ", ".join(f"a{k}" for k in range(nargs))
         fn.implementations.add_implementation("cpp", f"static inline double ss_{name}({args}){{ return {cname}({call}); }}",
@@ -244,7 +253,7 @@ class _Source:
     """A model function's self-contained source (function_source) parsed into functions and constants."""
 
     def __init__(self, cls, fname: str, label: str):
-        src, imports = function_source(unwrap(cls, fname), "ss_main", "ssm", label)
+        src, imports = function_source(unwrap(cls, fname), "ss_main", "ssm", label, external=KERNEL_MATH)
         self.label = label
         self.modules = {}
         for line in imports:
@@ -496,6 +505,8 @@ class Translator:
         if isinstance(f, ast.Name) and f.id in self.src.functions:
             kwargs = {k.arg: self._expr(k.value, env) for k in node.keywords}
             return self._call(self.src.functions[f.id], args, kwargs)
+        if isinstance(f, ast.Name) and f.id in KERNEL_MATH.values():
+            return self._math(f.id, args, node)
         if isinstance(f, ast.Name) and f.id in ("float", "abs", "int", "bool", "min", "max", "round"):
             name = f.id
             if name == "float":
@@ -540,7 +551,8 @@ class Translator:
             self._fail(node, f"{name}() with {len(args)} arguments")
         if all(isinstance(a, Const) for a in args):
             try:
-                return Const(pyfn(*[a.value for a in args]))
+                value = pyfn(*[a.value for a in args])
+                return Const(float(value) if isinstance(value, np.floating) else value)
             except (OverflowError, ValueError):
                 return Const(_safe1(pyfn, _LOW.get(name))(args[0].value) if nargs == 1 else _safe_pow(*[a.value for a in args]))
         em = self.em

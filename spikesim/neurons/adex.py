@@ -24,7 +24,7 @@ exponentially if it passes v_peak again during t_ref: keep t_ref short with that
 """
 from __future__ import annotations
 
-import math
+from spikesim.kernel_math import exp
 
 from .base import NeuronModel, per_neuron, require_nonnegative, require_positive
 from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
@@ -57,7 +57,7 @@ class AdEx(NeuronModel):
 
     @staticmethod
     def update(v, w, ref, I, dt, C, g_L, E_L, V_T, Delta_T, tau_w, a, v_reset, clamp):
-        dv = (-g_L * (v - E_L) + g_L * Delta_T * math.exp((v - V_T) / Delta_T) - w + I) / C
+        dv = (-g_L * (v - E_L) + g_L * Delta_T * exp((v - V_T) / Delta_T) - w + I) / C
         dw = (a * (v - E_L) - w) / tau_w
         v_new, ref_new = refractory_update(v + dt * dv, ref, v_reset, clamp)
         return v_new, w + dt * dw, ref_new

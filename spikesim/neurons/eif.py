@@ -17,7 +17,7 @@ v_reset = -68 mV, r_m = 1, t_ref = 2 ms, v0 = v_rest.
 """
 from __future__ import annotations
 
-import math
+from spikesim.kernel_math import exp
 
 from .base import NeuronModel, require_nonnegative, require_positive
 from .refractory import clamp_flag, may_spike, refractory_steps, refractory_update
@@ -44,7 +44,7 @@ class EIF(NeuronModel):
 
     @staticmethod
     def update(v, ref, I, dt, tau_m, v_rest, v_T, Delta_T, r_m, v_reset, clamp):
-        dv = (-(v - v_rest) + Delta_T * math.exp((v - v_T) / Delta_T) + r_m * I) / tau_m
+        dv = (-(v - v_rest) + Delta_T * exp((v - v_T) / Delta_T) + r_m * I) / tau_m
         return refractory_update(v + dt * dv, ref, v_reset, clamp)
 
     @staticmethod

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import math
 
+from spikesim.kernel_math import exp, expm1
+
 from .base import NeuronModel, require_nonnegative, require_positive
 
 
@@ -34,14 +36,14 @@ def exprel(z):
     """(e^z - 1) / z, continuous at 0."""
     if abs(z) < 1e-9:
         return 1.0 + 0.5 * z
-    return math.expm1(z) / z
+    return expm1(z) / z
 
 
 def relax(x, alpha, beta, dt):
     """Exact step of dx/dt = alpha (1 - x) - beta x for constant alpha, beta."""
     k = alpha + beta
     x_inf = alpha / k
-    return x_inf + (x - x_inf) * math.exp(-k * dt)
+    return x_inf + (x - x_inf) * exp(-k * dt)
 
 
 class HodgkinHuxley(NeuronModel):
@@ -61,15 +63,15 @@ class HodgkinHuxley(NeuronModel):
     def update(v, m, n, h, ref, I, g_syn, gE_syn, dt, C, g_l, g_na, g_kd, E_l, E_na, E_k, V_T):
         a_m = 1.28 / exprel((13.0 - v + V_T) / 4.0)
         b_m = 1.4 / exprel((v - V_T - 40.0) / 5.0)
-        a_h = 0.128 * math.exp((17.0 - v + V_T) / 18.0)
-        b_h = 4.0 / (1.0 + math.exp((40.0 - v + V_T) / 5.0))
+        a_h = 0.128 * exp((17.0 - v + V_T) / 18.0)
+        b_h = 4.0 / (1.0 + exp((40.0 - v + V_T) / 5.0))
         a_n = 0.16 / exprel((15.0 - v + V_T) / 5.0)
-        b_n = 0.5 * math.exp((10.0 - v + V_T) / 40.0)
+        b_n = 0.5 * exp((10.0 - v + V_T) / 40.0)
         g_a = g_na * m * m * m * h
         g_b = g_kd * n * n * n * n
         G = g_l + g_a + g_b + g_syn
         v_inf = (g_l * E_l + g_a * E_na + g_b * E_k + gE_syn + I) / G
-        v_new = v_inf + (v - v_inf) * math.exp(-G * dt / C)
+        v_new = v_inf + (v - v_inf) * exp(-G * dt / C)
         return (v_new, relax(m, a_m, b_m, dt), relax(n, a_n, b_n, dt), relax(h, a_h, b_h, dt),
                 ref - 1.0 if ref > 0.0 else ref)
 

@@ -34,7 +34,7 @@ from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 from spikesim.backends.numba_cpu.cycles import cycles as _cycles
 {imports}
 
-_inline = njit(inline="always", cache=True)
+_inline = njit(inline="always", cache=True, error_model="numpy")
 
 '''
 
@@ -611,7 +611,7 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
         emit_views(views.append, "    ", plan)
     head = [
         "",
-        f"@njit(cache=True, nogil=True{', parallel=True' if parallel else ''})",
+        f"@njit(cache=True, nogil=True, error_model='numpy'{', parallel=True' if parallel else ''})",
         f"def run_steps({args}):",
         "    N = spike_list.size",
         "    cap = spk_step.size",
