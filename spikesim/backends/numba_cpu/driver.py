@@ -32,6 +32,7 @@ from spikesim.backends.numba_cpu.scalars import binomial as _binomial, normal as
 from spikesim.backends.numba_cpu.scalars import zfrom as _zfrom, zkey as _zkey, znormal as _znormal
 from spikesim.backends.numba_cpu.scalars import stp_spike as _stp_spike
 from spikesim.backends.numba_cpu.cycles import cycles as _cycles
+from spikesim.backends.numba_cpu.bits import cttz64 as _cttz
 {imports}
 
 _inline = njit(inline="always", cache=True, error_model="numpy")
@@ -453,15 +454,24 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
         emit_synapse_updates(emit, P + " " * 4, pp, src, part_arrays, syn_bind)
         emit(f"{P}part_bad[part, {p}] = n_bad")
         mark("update", P)
-        # threshold in a loop of its own: the update loop above stays free of the compaction's
-        # loop-carried count, so it vectorises
+        # threshold in a loop of its own (the update loop above stays free of the compaction's
+        # loop-carried count, so it vectorises), 64 neurons at a time: a vectorised pass sets
+        # one bit per neuron that spikes, then the set bits are listed in ascending order (as
+        # fast as a branch-free compaction at 50 % firing per step, 2-3x faster when sparse).
+        # Unsigned indices: no negative-index check, so the mask pass vectorises.
         fn = src.function(m, "threshold", pre)
         tb = dict(binding)
         tb.update({k: part_arrays.state(p, j) for j, k in enumerate(m.state)})
         emit(f"{P}c = s + a")
-        emit(f"{P}for i in range(b - a):")
-        emit(f"{P}    spike_scratch[c] = s + a + i")
-        emit(f"{P}    c += {_call(fn, m, 'threshold', tb)}")
+        emit(f"{P}for thr_i0 in range(0, b - a, 64):")
+        emit(f"{P}    thr_u0 = np.uint64(thr_i0)")
+        emit(f"{P}    thr_mask = np.uint64(0)")
+        emit(f"{P}    for i in range(thr_u0, np.uint64(min(thr_i0 + 64, b - a))):")
+        emit(f"{P}        thr_mask |= np.uint64({_call(fn, m, 'threshold', tb)}) << (i - thr_u0)")
+        emit(f"{P}    while thr_mask:")
+        emit(f"{P}        spike_scratch[c] = s + a + thr_i0 + np.int64(_cttz(thr_mask))")
+        emit(f"{P}        c += 1")
+        emit(f"{P}        thr_mask &= thr_mask - np.uint64(1)")
         emit(f"{P}part_cnt[part, {p}] = c - s - a")
         mark("threshold_sources", P)
     if body[-1] == f"        for part in {loop}(n_parts):":      # spike sources only: nothing per part
@@ -626,7 +636,7 @@ def generate(plan, profile: bool = False) -> tuple[str, list[str]]:
     ] + (["        _t0 = _cycles()"] if profile else [])
     tail = ["    return 0, step1", ""]
     text = "\n".join(["{header}"] + src.functions + head + body + tail)
-    key = hashlib.sha1((text + _library_key()).encode()).hexdigest()[:20]
+    key = hashlib.sha1((_HEADER + text + _library_key()).encode()).hexdigest()[:20]      # header: its imports and decorators
     header = _HEADER.format(key=key, imports="\n".join(sorted(src.imports)))
     return text.replace("{header}", header), extra_args
 
