@@ -48,3 +48,22 @@ def test_numba_start_freezes_the_gc_unless_turned_off(freeze):
         assert n1 > 10_000          # the interpreter's, numpy's and numba's objects
     else:
         assert n1 == 0
+
+
+@pytest.mark.parametrize("lazy", ["1", "0"])
+def test_numba_start_defers_scipy_and_keeps_numbas_blas_flag(lazy):
+    """A numba network runs without importing scipy; Numba's BLAS flag is still True (scipy is
+    installed here), and np.dot in a user's njit function imports scipy when it compiles."""
+    got = child("import json, sys, numpy as np, spikesim as ss\n"
+                "net = ss.Network(backend='numba'); p = net.add(ss.neurons.LIF(5, v=-40.0), name='p')\n"
+                "net.record(p); n = net.run(1.0).spikes('p')[0].size\n"
+                "before = 'scipy' in sys.modules\n"
+                "from numba import njit\n"
+                "from numba.np import arraymath\n"
+                "dot = njit(lambda a, b: np.dot(a, b))\n"
+                "print(json.dumps([n, before, bool(arraymath._HAVE_BLAS), float(dot(np.ones(3), np.ones(3))),"
+                " 'scipy' in sys.modules, any(type(f).__name__ == '_RefuseImport' for f in sys.meta_path)]))",
+                SPIKESIM_LAZY_SCIPY=lazy)
+    n, before, have_blas, dot, after, finder_left = got
+    assert n == 5 and have_blas and dot == 3.0 and after and not finder_left
+    assert before is (lazy == "0")

@@ -16,11 +16,22 @@ longer walk them (the exit's collections then take about 0.05 s). Reference coun
 frees every object as usual; what is skipped is only the search for garbage *cycles* among the
 frozen objects (a cycle that was already garbage at that moment is kept until the process
 ends). ``SPIKESIM_GC_FREEZE=0`` turns the freeze off (the setup still runs).
+
+The setup also imports ``scipy.linalg`` (0.3-0.45 s: with it NumPy's f2py and scipy's array-API
+layer), only to find out whether a BLAS exists (``numba.np.arraymath._HAVE_BLAS``, which picks
+how ``np.correlate``/``np.convolve`` are compiled; every BLAS-backed function such as ``np.dot``
+imports ``scipy.linalg.cython_blas`` itself when it is first compiled). The kernels use no
+BLAS, so :func:`start` runs the setup with the ``scipy`` import refused (when scipy is not
+imported yet) and then sets ``_HAVE_BLAS`` to whether scipy is installed (found without importing
+it): Numba then behaves as after its own check, without paying for the import until a function
+needs BLAS. ``SPIKESIM_LAZY_SCIPY=0`` turns this off.
 """
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
+import sys
 import threading
 
 _DONE = False
@@ -39,8 +50,9 @@ def start() -> None:
         enabled = gc.isenabled()
         gc.disable()
         try:
-            import numba  # noqa: F401
-            _setup_cpu_target()
+            with _scipy_deferred():
+                import numba  # noqa: F401
+                _setup_cpu_target()
             if os.environ.get("SPIKESIM_GC_FREEZE", "1") != "0":
                 gc.freeze()         # before the collector runs again: its first run would walk them all
         finally:
@@ -60,3 +72,42 @@ def _setup_cpu_target() -> None:
         return
     with global_compiler_lock:
         cpu_target.target_context.refresh()
+
+
+class _RefuseImport:
+    """A meta-path finder that refuses one top-level package to the thread that installed it
+    (other threads import it as usual) while it is installed."""
+
+    def __init__(self, name: str):
+        self.name, self.refused, self.thread = name, False, threading.get_ident()
+
+    def find_spec(self, fullname, path=None, target=None):
+        if threading.get_ident() == self.thread and (fullname == self.name or fullname.startswith(self.name + ".")):
+            self.refused = True
+            raise ModuleNotFoundError(f"{fullname} deferred by spikesim's Numba start", name=fullname)
+        return None
+
+
+class _scipy_deferred:
+    """Context: ``import scipy`` fails inside; afterwards Numba's BLAS flag is what its own
+    check would have found (see the module docstring)."""
+
+    def __enter__(self):
+        self.finder = None
+        if os.environ.get("SPIKESIM_LAZY_SCIPY", "1") != "0" and "scipy" not in sys.modules:
+            self.finder = _RefuseImport("scipy")
+            sys.meta_path.insert(0, self.finder)
+        return self
+
+    def __exit__(self, *exc):
+        if self.finder is None:
+            return False
+        sys.meta_path.remove(self.finder)
+        if self.finder.refused:
+            try:
+                from numba.np import arraymath
+            except ImportError:  # pragma: no cover - another Numba layout
+                return False
+            if hasattr(arraymath, "_HAVE_BLAS"):
+                arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+        return False
