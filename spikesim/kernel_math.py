@@ -19,9 +19,9 @@ with trailing zero bits so that n * LN2_HI is exact); expm1(r) by its Taylor ser
 arranged so that each result is rounded about once. 2^n is built from its bits, as two factors
 so that results in the subnormal range are rounded once, as ``math.ldexp`` would.
 
-Accuracy against the exact value (mpmath, 42,000 points over the whole range and near 0;
-``tests/test_kernel_math.py``): exp <= 0.91 ulp, expm1 <= 1.8 ulp (the C library: < 1 ulp for
-both). Special values: exp(inf) = inf, exp(-inf) = 0, expm1(-inf) = -1, overflow above
+Accuracy against the exact value (mpmath; 42,000 points over the whole range and near 0 when
+this was written: exp <= 0.91 ulp, expm1 <= 1.8 ulp; ``tests/test_kernel_math.py`` checks 3,400
+of them against the bounds 1 and 2 ulp; the C library: < 1 ulp for both). Special values: exp(inf) = inf, exp(-inf) = 0, expm1(-inf) = -1, overflow above
 709.78 gives inf, NaN gives NaN.
 """
 from __future__ import annotations

@@ -10,6 +10,7 @@ from numba import njit
 
 from spikesim import kernel_math as km
 from spikesim.backends.codegen import function_source
+from spikesim.backends.numba_cpu.driver import _decorate
 
 SPECIAL = [0.0, -0.0, 1e-300, -1e-300, 5e-324, 1e-10, -1e-10, 0.34657359027997264, -0.34657359027997264,
            709.78, 709.782712893384, 709.79, 710.0, -708.4, -720.0, -745.1, -745.2, -746.0, -800.0,
@@ -24,8 +25,7 @@ def _points(seed=0, n=4000):
 
 def _compiled(fn):
     src, imports = function_source(fn, "kfn", "km", "test")
-    src = "\n".join(("@njit(inline='always', error_model='numpy')\n" + ln) if ln.startswith("def ") else ln
-                    for ln in src.splitlines())
+    src = _decorate(src, "@njit(inline='always', error_model='numpy')")       # as the CPU driver does
     ns = {}
     exec("import math\nimport numpy as np\nfrom numba import njit\n" + "\n".join(sorted(imports)) + "\n" + src, ns)
     kfn = ns["kfn"]

@@ -28,6 +28,7 @@ needs BLAS. ``SPIKESIM_LAZY_SCIPY=0`` turns this off.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import os
@@ -88,26 +89,23 @@ class _RefuseImport:
         return None
 
 
-class _scipy_deferred:
-    """Context: ``import scipy`` fails inside; afterwards Numba's BLAS flag is what its own
-    check would have found (see the module docstring)."""
-
-    def __enter__(self):
-        self.finder = None
-        if os.environ.get("SPIKESIM_LAZY_SCIPY", "1") != "0" and "scipy" not in sys.modules:
-            self.finder = _RefuseImport("scipy")
-            sys.meta_path.insert(0, self.finder)
-        return self
-
-    def __exit__(self, *exc):
-        if self.finder is None:
-            return False
-        sys.meta_path.remove(self.finder)
-        if self.finder.refused:
+@contextlib.contextmanager
+def _scipy_deferred():
+    """Inside, ``import scipy`` fails in this thread; afterwards Numba's BLAS flag is what its
+    own check would have found (see the module docstring)."""
+    if os.environ.get("SPIKESIM_LAZY_SCIPY", "1") == "0" or "scipy" in sys.modules:
+        yield
+        return
+    finder = _RefuseImport("scipy")
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        if finder.refused:
             try:
                 from numba.np import arraymath
             except ImportError:  # pragma: no cover - another Numba layout
-                return False
+                arraymath = None
             if hasattr(arraymath, "_HAVE_BLAS"):
                 arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
-        return False
